@@ -1,0 +1,101 @@
+package dev.dedupguard;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The settings every backend's builder shares, so that each backend only adds how it reaches the database.
+ * Defaults are those of {@link GuardOptions#builder()}. Each setter validates its argument at once.
+ *
+ * @param <B> the concrete builder, returned by every setter for chaining
+ */
+public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
+    private Strategy strategy = Strategy.UNIQUE_CONSTRAINT;
+    private Duration lockTimeout = GuardOptions.DEFAULT_LOCK_TIMEOUT;
+    private Isolation isolation;
+    private int maxAttempts = GuardOptions.DEFAULT_MAX_ATTEMPTS;
+    private NamePolicy namePolicy = NamePolicy.EXACT;
+    private HashAlgorithm hashAlgorithm = HashAlgorithm.SHA_256;
+    private int lockStripes = GuardOptions.DEFAULT_LOCK_STRIPES;
+    private int batchChunkSize = GuardOptions.DEFAULT_BATCH_CHUNK_SIZE;
+
+    protected AbstractGuardBuilder() {
+    }
+
+    @SuppressWarnings("unchecked")
+    private B self() {
+        return (B) this;
+    }
+
+    /** How sameness is enforced; default {@link Strategy#UNIQUE_CONSTRAINT}. */
+    public B strategy(Strategy strategy) {
+        this.strategy = Objects.requireNonNull(strategy, "strategy must not be null");
+        return self();
+    }
+
+    /** Longest wait for a lock; default 5 s. See {@link GuardOptions#lockTimeout()}. */
+    public B lockTimeout(Duration lockTimeout) {
+        this.lockTimeout = lockTimeout;
+        options();
+        return self();
+    }
+
+    /** Isolation of the guard's own transactions; default: the connection's. */
+    public B isolation(Isolation isolation) {
+        this.isolation = isolation;
+        return self();
+    }
+
+    /** Attempts per own-transaction call on serialization failures; default 5. */
+    public B maxAttempts(int maxAttempts) {
+        this.maxAttempts = maxAttempts;
+        options();
+        return self();
+    }
+
+    /** Which names count as the same; default {@link NamePolicy#EXACT}. */
+    public B namePolicy(NamePolicy namePolicy) {
+        this.namePolicy = Objects.requireNonNull(namePolicy, "namePolicy must not be null");
+        return self();
+    }
+
+    /** The digest content hashes must be; default SHA-256. */
+    public B hashAlgorithm(HashAlgorithm hashAlgorithm) {
+        this.hashAlgorithm = Objects.requireNonNull(hashAlgorithm, "hashAlgorithm must not be null");
+        return self();
+    }
+
+    /** Number of stripe rows for {@link Strategy#SELECT_FOR_UPDATE}; default 1024. */
+    public B lockStripes(int lockStripes) {
+        this.lockStripes = lockStripes;
+        options();
+        return self();
+    }
+
+    /** Files per statement and per own transaction in {@link DuplicateGuard#registerAll}; default 500. */
+    public B batchChunkSize(int batchChunkSize) {
+        this.batchChunkSize = batchChunkSize;
+        options();
+        return self();
+    }
+
+    /** Takes every setting from {@code options}. */
+    public B options(GuardOptions options) {
+        Objects.requireNonNull(options, "options must not be null");
+        this.strategy = options.strategy();
+        this.lockTimeout = options.lockTimeout();
+        this.isolation = options.isolation();
+        this.maxAttempts = options.maxAttempts();
+        this.namePolicy = options.namePolicy();
+        this.hashAlgorithm = options.hashAlgorithm();
+        this.lockStripes = options.lockStripes();
+        this.batchChunkSize = options.batchChunkSize();
+        return self();
+    }
+
+    /** The settings made so far, validated. */
+    protected final GuardOptions options() {
+        return new GuardOptions(strategy, lockTimeout, isolation, maxAttempts, namePolicy, hashAlgorithm,
+                lockStripes, batchChunkSize);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.dedupguard;
+
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Registers files so that the same file is stored at most once per scope, even when several threads or
+ * processes register it at the same instant.
+ *
+ * <p>"The same file" means the same {@link FileKey}: scope, content hash and file name, after the guard's
+ * {@link NamePolicy} and hash normalisation. How sameness is enforced depends on the {@link Strategy}.
+ *
+ * <p><b>Transactions.</b> A guard obtained from a backend's builder runs each call in its own short transaction
+ * on a connection of its own, and commits before the call returns. A guard obtained from a backend's
+ * {@code joining(...)} method instead runs on the caller's connection inside the caller's transaction: the
+ * registration commits or rolls back with the caller's work. The backend's javadoc says which is which.
+ *
+ * <p><b>Thread safety.</b> Implementations are immutable and safe for concurrent use once built. A joined
+ * guard is bound to one transaction and is as thread-safe as that transaction's connection (i.e. not).
+ *
+ * @param <F> what the host registers: {@link FileKey} for the library-owned table, or the host's own row type
+ */
+public interface DuplicateGuard<F> {
+
+    /**
+     * Registers one file.
+     *
+     * <p>The input is validated before any database work; a bad field raises {@link IllegalArgumentException}
+     * naming the field and the value.
+     *
+     * @return {@link Registration.New} if this call stored the file, {@link Registration.Duplicate} (with the id
+     *     of the row stored earlier) if it was already registered; never {@code null}
+     * @throws LockTimeoutException if waiting for another registration of the same key (or the same lock stripe)
+     *     took longer than the configured lock timeout
+     * @throws SerializationConflictException if the database reported a serialization failure that the guard
+     *     could not resolve by itself (joined mode: roll back and retry the whole transaction)
+     * @throws DuplicateGuardException for any other database failure
+     */
+    Registration<F> register(F file);
+
+    /**
+     * Registers many files, in fewer round trips than one call per file.
+     *
+     * <p>The result has one entry per input, in input order. Duplicates inside the input are handled: the first
+     * occurrence of a key is registered, later occurrences report the same id as a {@link Registration.Duplicate}.
+     * Every input is validated before any database work. In own-transaction mode each chunk of the input (see
+     * {@link GuardOptions#batchChunkSize()}) commits in its own transaction; if a later chunk fails, the earlier
+     * chunks stay committed. In joined mode everything runs in the caller's transaction.
+     *
+     * @throws IllegalArgumentException if any input is invalid (nothing is written then)
+     */
+    List<Registration<F>> registerAll(Collection<? extends F> files);
+
+    /**
+     * Removes the registration of a file, for a host whose processing failed after the file was registered in a
+     * transaction of the guard's own.
+     *
+     * @return whether a row was removed
+     */
+    boolean release(F file);
+
+    /** The strategy this guard runs. */
+    Strategy strategy();
+}

@@ -1,0 +1,79 @@
+package dev.dedupguard;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The backend-independent settings of a guard. Immutable; validated on construction. Build one with
+ * {@link #builder()} or through a backend's builder, which extends {@link AbstractGuardBuilder}.
+ *
+ * @param strategy how sameness is enforced
+ * @param lockTimeout longest wait for a lock or for another transaction's uncommitted insert of the same key,
+ *     after which the call fails with {@link LockTimeoutException}; at least 1 ms, at most 1 hour
+ * @param isolation isolation level of the guard's own transactions; {@code null} keeps the connection's level.
+ *     Ignored in joined mode (the caller's transaction decides)
+ * @param maxAttempts how many times one own-transaction call may run when the database answers with a
+ *     serialization failure, before {@link SerializationConflictException}; 1 to 100
+ * @param namePolicy which file names count as the same
+ * @param hashAlgorithm the digest content hashes must be
+ * @param lockStripes number of stripe rows for {@link Strategy#SELECT_FOR_UPDATE}: different keys that hash to the
+ *     same stripe wait for each other; 1 to 1,048,576. Must match the rows present in the stripe table
+ * @param batchChunkSize how many files {@link DuplicateGuard#registerAll} sends per statement and per own
+ *     transaction; 1 to 10,000
+ */
+public record GuardOptions(
+        Strategy strategy,
+        Duration lockTimeout,
+        Isolation isolation,
+        int maxAttempts,
+        NamePolicy namePolicy,
+        HashAlgorithm hashAlgorithm,
+        int lockStripes,
+        int batchChunkSize) {
+
+    public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_ATTEMPTS = 5;
+    public static final int DEFAULT_LOCK_STRIPES = 1024;
+    public static final int DEFAULT_BATCH_CHUNK_SIZE = 500;
+
+    public GuardOptions {
+        Objects.requireNonNull(strategy, "strategy must not be null");
+        Objects.requireNonNull(namePolicy, "namePolicy must not be null");
+        Objects.requireNonNull(hashAlgorithm, "hashAlgorithm must not be null");
+        if (lockTimeout == null || lockTimeout.compareTo(Duration.ofMillis(1)) < 0
+                || lockTimeout.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("lockTimeout must be between 1 ms and 1 hour, was " + lockTimeout);
+        }
+        requireRange("maxAttempts", maxAttempts, 1, 100);
+        requireRange("lockStripes", lockStripes, 1, 1 << 20);
+        requireRange("batchChunkSize", batchChunkSize, 1, 10_000);
+    }
+
+    private static void requireRange(String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + " must be between " + min + " and " + max + ", was " + value);
+        }
+    }
+
+    /** The isolation level of own transactions, if one is set. */
+    public Optional<Isolation> isolationLevel() {
+        return Optional.ofNullable(isolation);
+    }
+
+    /** Defaults: {@link Strategy#UNIQUE_CONSTRAINT}, 5 s lock timeout, connection's isolation, 5 attempts, exact names, SHA-256, 1024 stripes, chunks of 500. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder of {@link GuardOptions} with the defaults listed at {@link GuardOptions#builder()}. */
+    public static final class Builder extends AbstractGuardBuilder<Builder> {
+        private Builder() {
+        }
+
+        /** The options set so far. */
+        public GuardOptions build() {
+            return options();
+        }
+    }
+}

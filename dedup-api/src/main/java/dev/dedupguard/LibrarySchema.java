@@ -1,0 +1,111 @@
+package dev.dedupguard;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The DDL of the library-owned tables, for migration tools and for backends that create them on request.
+ *
+ * <p>{@code dedup_file(id, scope, content_hash, file_name, name_key, registered_at)} holds one row per registered
+ * file, unique on {@code (scope, content_hash, name_key)}; {@code name_key} is the SHA-256 of the policy-normalised
+ * name, fixed width so that names of up to 4096 bytes stay indexable on every database. {@code dedup_lock_stripe}
+ * holds the stripe rows that {@link Strategy#SELECT_FOR_UPDATE} locks. The same text is on the classpath as
+ * {@code dev/dedupguard/schema/postgresql.sql} and {@code h2.sql}, with the default names and 1024 stripes.
+ */
+public final class LibrarySchema {
+    /** Default name of the file table. */
+    public static final String DEFAULT_FILE_TABLE = "dedup_file";
+    /** Default name of the stripe table. */
+    public static final String DEFAULT_STRIPE_TABLE = "dedup_lock_stripe";
+
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
+
+    /** The databases the shipped DDL is written for. */
+    public enum Database {
+        POSTGRESQL("postgresql.sql"),
+        H2("h2.sql");
+
+        private final String resource;
+
+        Database(String resource) {
+            this.resource = resource;
+        }
+    }
+
+    /** One CREATE or INSERT statement, and whether it belongs to the stripe table (else to the file table). */
+    public record Statement(String sql, boolean stripeTable) {
+    }
+
+    private LibrarySchema() {
+    }
+
+    /**
+     * The statements that create the two tables if absent and fill the missing stripe rows 0..{@code lockStripes}-1,
+     * in order, without trailing semicolons.
+     *
+     * @throws IllegalArgumentException if a name is not an unquoted identifier or {@code lockStripes} is not positive
+     */
+    public static List<Statement> ddl(Database database, String fileTable, String stripeTable, int lockStripes) {
+        Objects.requireNonNull(database, "database must not be null");
+        requireIdentifier("fileTable", fileTable);
+        requireIdentifier("stripeTable", stripeTable);
+        if (lockStripes < 1) {
+            throw new IllegalArgumentException("lockStripes must be at least 1, was " + lockStripes);
+        }
+        String unqualified = fileTable.substring(fileTable.lastIndexOf('.') + 1);
+        String sql = read(database.resource)
+                .replace("uq_" + DEFAULT_FILE_TABLE + "_key", "uq_" + unqualified + "_key")
+                .replaceAll("\\b" + DEFAULT_FILE_TABLE + "\\b", Matcher.quoteReplacement(fileTable))
+                .replaceAll("\\b" + DEFAULT_STRIPE_TABLE + "\\b", Matcher.quoteReplacement(stripeTable))
+                .replace("(0, 1023)", "(0, " + (lockStripes - 1) + ")");
+        Pattern stripeName = Pattern.compile("\\b" + Pattern.quote(stripeTable) + "\\b");
+        List<Statement> statements = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : sql.split("\n")) {
+            if (line.startsWith("--")) {
+                continue;
+            }
+            current.append(line).append('\n');
+            if (line.stripTrailing().endsWith(";")) {
+                String text = current.toString().strip();
+                text = text.substring(0, text.length() - 1);
+                statements.add(new Statement(text, stripeName.matcher(text).find()));
+                current.setLength(0);
+            }
+        }
+        return statements;
+    }
+
+    /**
+     * Checks that {@code value} is an unquoted SQL identifier, optionally schema-qualified.
+     *
+     * @return {@code value}
+     * @throws IllegalArgumentException naming {@code field} otherwise
+     */
+    public static String requireIdentifier(String field, String value) {
+        if (value == null || !IDENTIFIER.matcher(value).matches()) {
+            throw new IllegalArgumentException(field + " must be an unquoted SQL identifier, optionally "
+                    + "schema-qualified (letters, digits, underscore; e.g. dedup_file or audit.dedup_file), was "
+                    + (value == null ? "null" : "\"" + value + "\""));
+        }
+        return value;
+    }
+
+    private static String read(String resource) {
+        try (InputStream in = LibrarySchema.class.getResourceAsStream("schema/" + resource)) {
+            if (in == null) {
+                throw new IllegalStateException("dev/dedupguard/schema/" + resource + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read dev/dedupguard/schema/" + resource, e);
+        }
+    }
+}

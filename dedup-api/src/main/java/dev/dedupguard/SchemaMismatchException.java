@@ -1,0 +1,17 @@
+package dev.dedupguard;
+
+/**
+ * Thrown when a guard is built: the database schema does not fit the chosen strategy or mapping, for example
+ * {@link Strategy#UNIQUE_CONSTRAINT} on a table without a unique constraint on the key columns, a missing or
+ * unfilled stripe table for {@link Strategy#SELECT_FOR_UPDATE}, or a mapped column that does not exist. The
+ * message says what is missing and how to fix it.
+ */
+public class SchemaMismatchException extends DuplicateGuardException {
+    public SchemaMismatchException(String message) {
+        super(message);
+    }
+
+    public SchemaMismatchException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,15 @@
+package dev.dedupguard;
+
+/**
+ * The database reported a serialization failure (SQLSTATE class 40: a REPEATABLE READ or SERIALIZABLE snapshot
+ * that cannot see a concurrent registration, or a deadlock) that the guard did not resolve by itself.
+ *
+ * <p>In own-transaction mode the guard retries up to {@link GuardOptions#maxAttempts()} times before throwing this.
+ * In joined mode it never retries, because only the caller can restart its transaction: <b>roll back and retry the
+ * whole transaction</b>. Nothing was stored by the failed call. It never means "duplicate".
+ */
+public class SerializationConflictException extends DuplicateGuardException {
+    public SerializationConflictException(String message, FileKey key, Throwable cause) {
+        super(message, key, cause);
+    }
+}
