@@ -1,0 +1,178 @@
+package dev.dedupguard.internal;
+
+import dev.dedupguard.DuplicateGuard;
+import dev.dedupguard.DuplicateGuardException;
+import dev.dedupguard.FileKey;
+import dev.dedupguard.GuardOptions;
+import dev.dedupguard.LockTimeoutException;
+import dev.dedupguard.Registration;
+import dev.dedupguard.SerializationConflictException;
+import dev.dedupguard.Strategy;
+import dev.dedupguard.spi.StorageBackend;
+import dev.dedupguard.spi.StorageBackend.StorageWork;
+import dev.dedupguard.spi.StorageBackend.TransactionSpec;
+import dev.dedupguard.spi.StorageException;
+import dev.dedupguard.spi.StorageSession.Row;
+import dev.dedupguard.spi.StoredKey;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one {@link Strategy} on one {@link StorageBackend}: validates input before any database work, runs the
+ * algorithm in the backend's transaction, retries serialization failures in own-transaction mode, and turns
+ * storage failures into the public exceptions.
+ */
+public final class GuardEngine<F> implements DuplicateGuard<F> {
+    private static final long MAX_BACKOFF_MILLIS = 50;
+
+    private final StorageBackend<F> backend;
+    private final GuardOptions options;
+    private final Algorithm algorithm;
+    private final KeyPreparer keys;
+    private final TransactionSpec transaction;
+
+    public GuardEngine(StorageBackend<F> backend, GuardOptions options) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.options = Objects.requireNonNull(options, "options");
+        this.algorithm = Algorithm.of(options.strategy(), options.lockStripes());
+        this.keys = new KeyPreparer(options, backend.maxFileNameBytes());
+        this.transaction = new TransactionSpec(options.isolation(), options.lockTimeout());
+    }
+
+    @Override
+    public Registration<F> register(F file) {
+        StoredKey key = prepare(file);
+        Algorithm.Outcome outcome = execute(key.file(), s -> algorithm.register(s, file, key));
+        return outcome.inserted()
+                ? new Registration.New<>(file, key.file(), outcome.id())
+                : new Registration.Duplicate<>(file, key.file(), outcome.id());
+    }
+
+    @Override
+    public List<Registration<F>> registerAll(Collection<? extends F> files) {
+        Objects.requireNonNull(files, "files must not be null");
+        List<F> inputs = new ArrayList<>(files);
+        List<StoredKey> inputKeys = new ArrayList<>(inputs.size());
+        Map<StoredKey, F> firstOccurrence = new HashMap<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            F file = inputs.get(i);
+            StoredKey key;
+            try {
+                key = prepare(file);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("files[" + i + "]: " + e.getMessage(), e);
+            }
+            inputKeys.add(key);
+            firstOccurrence.putIfAbsent(key, file);
+        }
+        List<Row<F>> distinct = new ArrayList<>(firstOccurrence.size());
+        firstOccurrence.forEach((key, file) -> distinct.add(new Row<>(file, key)));
+        distinct.sort((a, b) -> a.key().compareTo(b.key()));
+
+        Map<StoredKey, Algorithm.Outcome> outcomes = new HashMap<>();
+        int chunk = options.batchChunkSize();
+        for (int from = 0; from < distinct.size(); from += chunk) {
+            List<Row<F>> rows = distinct.subList(from, Math.min(distinct.size(), from + chunk));
+            outcomes.putAll(execute(rows.get(0).key().file(), s -> algorithm.registerAll(s, rows)));
+        }
+
+        List<Registration<F>> results = new ArrayList<>(inputs.size());
+        Map<StoredKey, Boolean> reported = new HashMap<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            StoredKey key = inputKeys.get(i);
+            Algorithm.Outcome outcome = outcomes.get(key);
+            boolean firstTime = reported.putIfAbsent(key, Boolean.TRUE) == null;
+            F file = inputs.get(i);
+            results.add(outcome.inserted() && firstTime
+                    ? new Registration.New<>(file, key.file(), outcome.id())
+                    : new Registration.Duplicate<>(file, key.file(), outcome.id()));
+        }
+        return Collections.unmodifiableList(results);
+    }
+
+    @Override
+    public boolean release(F file) {
+        StoredKey key = prepare(file);
+        return execute(key.file(), s -> s.delete(key));
+    }
+
+    @Override
+    public Strategy strategy() {
+        return options.strategy();
+    }
+
+    /** The settings this guard runs with. */
+    public GuardOptions options() {
+        return options;
+    }
+
+    private StoredKey prepare(F file) {
+        if (file == null) {
+            throw new IllegalArgumentException("file must not be null");
+        }
+        return keys.prepare(backend.keyOf(file));
+    }
+
+    private <T> T execute(FileKey key, StorageWork<F, T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return backend.inTransaction(transaction, work);
+            } catch (StorageException e) {
+                if (!isRetryable(e)) {
+                    throw toPublic(key, e);
+                }
+                if (backend.joinsCallerTransaction()) {
+                    throw new SerializationConflictException("the database reported a serialization conflict while "
+                            + "registering " + key + " in the caller's transaction: roll back and retry the transaction"
+                            + " (" + e.getMessage() + ")", key, e);
+                }
+                if (attempt >= options.maxAttempts()) {
+                    throw new SerializationConflictException("registering " + key + " met a serialization conflict "
+                            + attempt + " times in a row; last: " + e.getMessage()
+                            + ". If this persists, another unique constraint on the table may reject the row", key, e);
+                }
+                backoff(attempt);
+            }
+        }
+    }
+
+    private boolean isRetryable(StorageException e) {
+        return e.kind() == StorageException.Kind.SERIALIZATION_FAILURE
+                || e.kind() == StorageException.Kind.UNIQUE_VIOLATION
+                        && options.strategy() == Strategy.SELECT_FOR_UPDATE;
+    }
+
+    private DuplicateGuardException toPublic(FileKey key, StorageException e) {
+        switch (e.kind()) {
+            case LOCK_TIMEOUT:
+                return new LockTimeoutException(key, options.lockTimeout(), e);
+            case UNIQUE_VIOLATION:
+                if (options.strategy() == Strategy.NO_LOCK) {
+                    return new DuplicateGuardException("NO_LOCK lost the check-then-insert race for " + key
+                            + ": a concurrent registration inserted it first and the unique constraint rejected "
+                            + "this one. Use SELECT_FOR_UPDATE or UNIQUE_CONSTRAINT", key, e);
+                }
+                return new DuplicateGuardException("registering " + key + " violated a unique constraint that is "
+                        + "not the key's: " + e.getMessage(), key, e);
+            default:
+                return new DuplicateGuardException("registering " + key + " failed: " + e.getMessage(), key, e);
+        }
+    }
+
+    private static void backoff(int attempt) {
+        long bound = Math.min(MAX_BACKOFF_MILLIS, 1L << Math.min(attempt + 1, 6));
+        try {
+            TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(1, bound + 1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DuplicateGuardException("interrupted while waiting to retry", e);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Implementation of the guard. Not API: may change in any release; do not use from outside the library. */
+package dev.dedupguard.internal;

@@ -1,0 +1,34 @@
+package dev.dedupguard.spi;
+
+import java.util.Objects;
+
+/**
+ * A database failure inside a backend, classified so that the engine can react without reading message text.
+ * Never reaches the host: the engine turns it into a {@link dev.dedupguard.DuplicateGuardException} subtype.
+ */
+public class StorageException extends RuntimeException {
+
+    /** What kind of failure the database reported. */
+    public enum Kind {
+        /** SQLSTATE class 40 (serialization failure, deadlock) or an equivalent: retrying the transaction may succeed. */
+        SERIALIZATION_FAILURE,
+        /** A lock wait exceeded the lock timeout (PostgreSQL 55P03, H2 50200/HYT00, MySQL 1205). */
+        LOCK_TIMEOUT,
+        /** A unique constraint rejected a row (SQLSTATE 23505, MySQL 1062). */
+        UNIQUE_VIOLATION,
+        /** Anything else. */
+        OTHER
+    }
+
+    private final Kind kind;
+
+    public StorageException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = Objects.requireNonNull(kind, "kind");
+    }
+
+    /** The classification. */
+    public Kind kind() {
+        return kind;
+    }
+}
