@@ -1,0 +1,218 @@
+package dev.dedupguard.jooq;
+
+import dev.dedupguard.AbstractGuardBuilder;
+import dev.dedupguard.DuplicateGuard;
+import dev.dedupguard.FileKey;
+import dev.dedupguard.GuardOptions;
+import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.Registration;
+import dev.dedupguard.Strategy;
+import dev.dedupguard.spi.GuardFactory;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import javax.sql.DataSource;
+import org.jooq.Configuration;
+import org.jooq.ConnectionProvider;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.jooq.impl.DataSourceConnectionProvider;
+
+/**
+ * A {@link DuplicateGuard} on jOOQ, for PostgreSQL and H2.
+ *
+ * <p><b>Quick start</b> (library-owned table):
+ * <pre>{@code
+ * JooqDuplicateGuard<FileKey> guard = JooqDuplicateGuard.forLibraryTable(dataSource, SQLDialect.POSTGRES)
+ *         .strategy(Strategy.UNIQUE_CONSTRAINT)
+ *         .createSchemaIfMissing(true)
+ *         .build();
+ * Registration<FileKey> r = guard.register(FileKey.of("case-42", ContentHash.sha256(path), "Security.evtx"));
+ * }</pre>
+ *
+ * <p><b>Connections and transactions.</b> {@link #register}, {@link #registerAll} and {@link #release} each take a
+ * connection from the {@link DataSource} (or the {@link DSLContext}'s {@link ConnectionProvider}) given to the
+ * builder, run in a transaction of their own, commit before returning, and return the connection with its
+ * auto-commit and isolation as they were. {@link #joining(DSLContext)} returns a guard that instead runs on the
+ * connection of the caller's transaction, inside a savepoint, and commits nothing: the registration becomes
+ * permanent when the caller commits and disappears when it rolls back.
+ *
+ * <p><b>Lock timeout.</b> PostgreSQL: {@code SET LOCAL lock_timeout} for the guard's statements (restored to the
+ * caller's value afterwards in joined mode). H2: {@code SET LOCK_TIMEOUT}, which is per session in H2, so in joined
+ * mode the caller's session keeps the guard's timeout.
+ *
+ * <p>Immutable and thread-safe once built.
+ *
+ * @param <F> {@link FileKey} for the library-owned table, or the record type of the host's table
+ */
+public final class JooqDuplicateGuard<F> implements DuplicateGuard<F> {
+    private final JooqStorage<F> storage;
+    private final GuardOptions options;
+    private final DuplicateGuard<F> own;
+
+    private JooqDuplicateGuard(JooqStorage<F> storage, GuardOptions options) {
+        this.storage = storage;
+        this.options = options;
+        this.own = GuardFactory.create(storage, options);
+    }
+
+    /** A builder for the library-owned table ({@code dedup_file} unless renamed) on {@code dataSource}. */
+    public static Builder<FileKey> forLibraryTable(DataSource dataSource, SQLDialect dialect) {
+        Objects.requireNonNull(dataSource, "dataSource must not be null");
+        return new Builder<>(new DataSourceConnectionProvider(dataSource), dialect, null);
+    }
+
+    /**
+     * A builder for the library-owned table, taking connections from {@code dsl}'s connection provider. Each call
+     * of the built guard acquires a connection and runs its own transaction on it; to run inside a transaction of
+     * yours instead, use {@link #joining(DSLContext)}.
+     */
+    public static Builder<FileKey> forLibraryTable(DSLContext dsl) {
+        Objects.requireNonNull(dsl, "dsl must not be null");
+        return new Builder<>(dsl.configuration().connectionProvider(), dsl.dialect(), null);
+    }
+
+    /** A builder for the host's own table, mapped by {@code table}, on {@code dataSource}. */
+    public static <R extends Record> Builder<R> forHostTable(DataSource dataSource, SQLDialect dialect,
+            HostTable<R> table) {
+        Objects.requireNonNull(dataSource, "dataSource must not be null");
+        return new Builder<>(new DataSourceConnectionProvider(dataSource), dialect,
+                Objects.requireNonNull(table, "table must not be null"));
+    }
+
+    /** A builder for the host's own table, taking connections from {@code dsl}'s connection provider. */
+    public static <R extends Record> Builder<R> forHostTable(DSLContext dsl, HostTable<R> table) {
+        Objects.requireNonNull(dsl, "dsl must not be null");
+        return new Builder<>(dsl.configuration().connectionProvider(), dsl.dialect(),
+                Objects.requireNonNull(table, "table must not be null"));
+    }
+
+    /** Registers in a transaction of the guard's own, committed before returning. */
+    @Override
+    public Registration<F> register(F file) {
+        return own.register(file);
+    }
+
+    /** Registers in transactions of the guard's own, one per chunk, each committed before the next starts. */
+    @Override
+    public List<Registration<F>> registerAll(Collection<? extends F> files) {
+        return own.registerAll(files);
+    }
+
+    /** Deletes in a transaction of the guard's own. */
+    @Override
+    public boolean release(F file) {
+        return own.release(file);
+    }
+
+    @Override
+    public Strategy strategy() {
+        return options.strategy();
+    }
+
+    /** The settings this guard runs with. */
+    public GuardOptions options() {
+        return options;
+    }
+
+    /**
+     * A guard with the same table and settings that runs in the caller's transaction: {@code transactional} must be
+     * bound to a connection with auto-commit off, such as the {@link Configuration} that
+     * {@code dsl.transaction(cfg -> ...)} passes in ({@code cfg.dsl()}), or {@code DSL.using(connection)} on a
+     * connection inside a transaction. Never commits; runs inside a savepoint, so that a duplicate, a lock timeout
+     * or a database error leaves the caller's transaction and its other work intact. Serialization failures are not
+     * retried (only the caller can restart its transaction): they raise
+     * {@link dev.dedupguard.SerializationConflictException}. The returned guard is bound to that transaction: use it
+     * from one thread, and not after the transaction ends.
+     */
+    public DuplicateGuard<F> joining(DSLContext transactional) {
+        Objects.requireNonNull(transactional, "transactional must not be null");
+        return GuardFactory.create(storage.joining(transactional), options);
+    }
+
+    /** {@link #joining(DSLContext)} for a transaction's {@link Configuration}. */
+    public DuplicateGuard<F> joining(Configuration transactional) {
+        Objects.requireNonNull(transactional, "transactional must not be null");
+        return joining(transactional.dsl());
+    }
+
+    /** The storage this guard runs on; for tests that decorate it. */
+    JooqStorage<F> storage() {
+        return storage;
+    }
+
+    /**
+     * Builds a {@link JooqDuplicateGuard}. {@link #build()} checks the schema against the strategy and fails with
+     * {@link dev.dedupguard.SchemaMismatchException} if it does not fit.
+     *
+     * @param <F> the registered type
+     */
+    public static final class Builder<F> extends AbstractGuardBuilder<Builder<F>> {
+        private final ConnectionProvider connections;
+        private final SQLDialect dialect;
+        private final HostTable<?> hostTable;
+        private String tableName = "dedup_file";
+        private String stripeTableName = "dedup_lock_stripe";
+        private boolean createSchemaIfMissing;
+
+        private Builder(ConnectionProvider connections, SQLDialect dialect, HostTable<?> hostTable) {
+            Objects.requireNonNull(dialect, "dialect must not be null");
+            if (dialect.family() != SQLDialect.POSTGRES && dialect.family() != SQLDialect.H2) {
+                throw new IllegalArgumentException("dialect must be POSTGRES or H2, was " + dialect);
+            }
+            this.connections = connections;
+            this.dialect = dialect;
+            this.hostTable = hostTable;
+        }
+
+        /** Name of the library-owned table; default {@code dedup_file}. Not for host tables. */
+        public Builder<F> tableName(String tableName) {
+            if (hostTable != null) {
+                throw new IllegalStateException("tableName is for the library-owned table; a host table's name comes "
+                        + "from its HostTable mapping");
+            }
+            this.tableName = LibrarySchema.requireIdentifier("tableName", tableName);
+            return this;
+        }
+
+        /** Name of the stripe table for {@link Strategy#SELECT_FOR_UPDATE}; default {@code dedup_lock_stripe}. */
+        public Builder<F> stripeTableName(String stripeTableName) {
+            this.stripeTableName = LibrarySchema.requireIdentifier("stripeTableName", stripeTableName);
+            return this;
+        }
+
+        /**
+         * Whether {@link #build()} creates the library-owned table and the stripe table (and fills missing stripe
+         * rows) if absent; default {@code false}. Host tables are never created.
+         */
+        public Builder<F> createSchemaIfMissing(boolean createSchemaIfMissing) {
+            this.createSchemaIfMissing = createSchemaIfMissing;
+            return this;
+        }
+
+        /**
+         * Validates the settings and the schema, and builds the guard.
+         *
+         * @throws dev.dedupguard.SchemaMismatchException if the schema does not fit the strategy
+         */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public JooqDuplicateGuard<F> build() {
+            GuardOptions options = options();
+            TableModel<F> model = hostTable == null
+                    ? (TableModel<F>) new TableModel.Library(tableName)
+                    : (TableModel<F>) new TableModel.Host(hostTable);
+            DSLContext ctx = DSL.using(connections, dialect, JooqStorage.renderSettings());
+            if (createSchemaIfMissing) {
+                boolean fileTable = hostTable == null;
+                boolean stripes = fileTable || options.strategy() == Strategy.SELECT_FOR_UPDATE;
+                ctx.transaction(tx -> SchemaSupport.createLibrarySchema(tx.dsl(), tableName, stripeTableName,
+                        options.lockStripes(), fileTable, stripes));
+            }
+            int maxNameBytes = SchemaSupport.validate(ctx, model, options, stripeTableName);
+            return new JooqDuplicateGuard<>(new JooqStorage<>(connections, dialect, model, stripeTableName,
+                    maxNameBytes), options);
+        }
+    }
+}
