@@ -1,0 +1,91 @@
+package dev.dedupguard.jooq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dedupguard.FileKey;
+import dev.dedupguard.Registration;
+import dev.dedupguard.Strategy;
+import dev.dedupguard.testing.CountingDataSource;
+import dev.dedupguard.testing.Keys;
+import dev.dedupguard.testing.TestDatabase;
+import dev.dedupguard.testing.TestTable;
+import java.util.List;
+import org.jooq.SQLDialect;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** SQL round trips per operation on PostgreSQL, counted at the JDBC boundary. */
+class JooqRoundTripTest {
+    private final CountingDataSource counting = new CountingDataSource(TestDatabase.POSTGRESQL.dataSource());
+
+    @BeforeEach
+    void clean() {
+        TestTable.createAll(TestDatabase.POSTGRESQL);
+        TestTable.clearAll(TestDatabase.POSTGRESQL);
+    }
+
+    private JooqDuplicateGuard<FileKey> guard(Strategy strategy, int chunk) {
+        return JooqDuplicateGuard.forLibraryTable(counting, SQLDialect.POSTGRES).strategy(strategy)
+                .batchChunkSize(chunk).build();
+    }
+
+    @Test
+    void uniqueConstraintBatchSendsOneInsertPerChunk() {
+        JooqDuplicateGuard<FileKey> guard = guard(Strategy.UNIQUE_CONSTRAINT, 500);
+        List<FileKey> keys = Keys.keys(5, 1000);
+
+        counting.reset();
+        List<Registration<FileKey>> first = guard.registerAll(keys);
+        assertThat(first).allMatch(Registration::isNew);
+        assertThat(counting.count("insert")).isEqualTo(2);
+        assertThat(counting.count("select")).as("only the lock timeout per chunk transaction").isEqualTo(2);
+        assertThat(counting.count("COMMIT")).isEqualTo(2);
+
+        counting.reset();
+        List<Registration<FileKey>> again = guard.registerAll(keys);
+        assertThat(again).noneMatch(Registration::isNew);
+        assertThat(counting.count("insert")).isEqualTo(2);
+        assertThat(counting.count("select")).as("lock timeout + one lookup of the conflicts per chunk").isEqualTo(4);
+    }
+
+    /**
+     * Round trips of one registration of a new file and of a duplicate, in own-transaction mode (lock timeout
+     * setting, the strategy's statements, commit). These numbers are in the README's compatibility section.
+     */
+    @ParameterizedTest
+    @EnumSource(Strategy.class)
+    void roundTripsPerSingleRegistration(Strategy strategy) {
+        JooqDuplicateGuard<FileKey> guard = guard(strategy, 500);
+        FileKey key = Keys.key(5, 1);
+
+        counting.reset();
+        guard.register(key);
+        List<String> fresh = counting.roundTrips();
+        counting.reset();
+        guard.register(key);
+        List<String> duplicate = counting.roundTrips();
+
+        int expectedNew;
+        int expectedDuplicate;
+        switch (strategy) {
+            case NO_LOCK -> {
+                expectedNew = 4;        // set lock timeout, find, insert, commit
+                expectedDuplicate = 3;  // set lock timeout, find, commit
+            }
+            case SELECT_FOR_UPDATE -> {
+                expectedNew = 6;        // set lock timeout, lock stripe, find, insert, touch stripe, commit
+                expectedDuplicate = 4;  // set lock timeout, lock stripe, find, commit
+            }
+            default -> {
+                expectedNew = 3;        // set lock timeout, insert on conflict do nothing, commit
+                expectedDuplicate = 4;  // set lock timeout, insert (no row), find, commit
+            }
+        }
+        System.out.printf("%s: new file %d round trips %s%n%s: duplicate %d round trips %s%n", strategy, fresh.size(),
+                fresh, strategy, duplicate.size(), duplicate);
+        assertThat(fresh).hasSize(expectedNew);
+        assertThat(duplicate).hasSize(expectedDuplicate);
+    }
+}
