@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -81,6 +83,21 @@ public final class LibrarySchema {
             }
         }
         return statements;
+    }
+
+    /**
+     * Runs the statements of {@link #ddl} on {@code connection} (in its current transaction, if any): the file table's
+     * if {@code fileTable} is true, the stripe table's if {@code stripeTable} is true. Idempotent.
+     */
+    public static void create(Connection connection, Database database, String fileTableName, String stripeTableName,
+            int lockStripes, boolean fileTable, boolean stripeTable) throws SQLException {
+        for (Statement s : ddl(database, fileTableName, stripeTableName, lockStripes)) {
+            if (s.stripeTable() ? stripeTable : fileTable) {
+                try (java.sql.Statement jdbc = connection.createStatement()) {
+                    jdbc.execute(s.sql());
+                }
+            }
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.spi.GuardFactory;
+import dev.dedupguard.spi.SchemaValidator;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -204,13 +205,16 @@ public final class JooqDuplicateGuard<F> implements DuplicateGuard<F> {
                     ? (TableModel<F>) new TableModel.Library(tableName)
                     : (TableModel<F>) new TableModel.Host(hostTable);
             DSLContext ctx = DSL.using(connections, dialect, JooqStorage.renderSettings());
+            boolean postgres = dialect.family() == SQLDialect.POSTGRES;
             if (createSchemaIfMissing) {
                 boolean fileTable = hostTable == null;
                 boolean stripes = fileTable || options.strategy() == Strategy.SELECT_FOR_UPDATE;
-                ctx.transaction(tx -> SchemaSupport.createLibrarySchema(tx.dsl(), tableName, stripeTableName,
-                        options.lockStripes(), fileTable, stripes));
+                ctx.transaction(tx -> tx.dsl().connection(c -> LibrarySchema.create(c,
+                        postgres ? LibrarySchema.Database.POSTGRESQL : LibrarySchema.Database.H2, tableName,
+                        stripeTableName, options.lockStripes(), fileTable, stripes)));
             }
-            int maxNameBytes = SchemaSupport.validate(ctx, model, options, stripeTableName);
+            int maxNameBytes = ctx.connectionResult(c -> SchemaValidator.validate(c, model.schema(), options,
+                    stripeTableName, postgres));
             return new JooqDuplicateGuard<>(new JooqStorage<>(connections, dialect, model, stripeTableName,
                     maxNameBytes), options);
         }

@@ -4,10 +4,12 @@ import static org.jooq.impl.DSL.name;
 
 import dev.dedupguard.FileKey;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.spi.TableSchema;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jooq.Condition;
 import org.jooq.Field;
+import org.jooq.Name;
 import org.jooq.Record;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
@@ -59,6 +61,14 @@ abstract class TableModel<F> {
         return ((Field<Object>) scope).eq(scopeValue(key))
                 .and(contentHash.eq(key.file().contentHash()))
                 .and(nameMatch().eq(nameMatchValue(key)));
+    }
+
+    /** The same columns as SQL identifiers, for the shared schema checks. */
+    TableSchema schema() {
+        Name qualified = table.getQualifiedName();
+        String schema = qualified.qualified() ? qualified.first() : null;
+        return new TableSchema(schema, table.getName(), id.getName(), scope.getName(), contentHash.getName(),
+                fileName.getName(), nameKey == null ? null : nameKey.getName());
     }
 
     /** The key columns in constraint order: scope, content hash, name (or name key). */

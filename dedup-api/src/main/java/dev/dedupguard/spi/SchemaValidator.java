@@ -1,0 +1,165 @@
+package dev.dedupguard.spi;
+
+import dev.dedupguard.FileKey;
+import dev.dedupguard.GuardOptions;
+import dev.dedupguard.NamePolicy;
+import dev.dedupguard.SchemaMismatchException;
+import dev.dedupguard.Strategy;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The checks every backend runs when a guard is built, in plain JDBC: the table and its key columns exist, the strategy
+ * has what it needs, and the name policy can be honoured. Failures are {@link SchemaMismatchException}s whose message
+ * says how to fix the schema.
+ */
+public final class SchemaValidator {
+    /**
+     * Longest raw file name, in UTF-8 bytes, that a unique index over the raw name holds on PostgreSQL: a btree entry
+     * is limited to about 2,700 bytes, and scope and hash share it.
+     */
+    public static final int POSTGRES_RAW_NAME_INDEX_LIMIT = 2000;
+
+    private SchemaValidator() {
+    }
+
+    /**
+     * Validates {@code table} for {@code options} on connection {@code c} and returns the longest file name, in UTF-8
+     * bytes, that the table can store and index.
+     *
+     * @param postgres whether the database is PostgreSQL (whose index entry size limits raw names)
+     * @param stripeTable the stripe table, checked for {@link Strategy#SELECT_FOR_UPDATE}
+     */
+    public static int validate(Connection c, TableSchema table, GuardOptions options, String stripeTable,
+            boolean postgres) {
+        String name = table.qualifiedTable();
+        try {
+            query(c, "select " + String.join(", ", table.columns()) + " from " + name + " where 1 = 0");
+        } catch (SQLException e) {
+            throw new SchemaMismatchException("table " + name + " with columns " + table.columns()
+                    + " cannot be read: create it first (the library's DDL is in dev/dedupguard/schema/*.sql, or use "
+                    + "createSchemaIfMissing(true) for the library-owned table). Database said: " + e.getMessage(), e);
+        }
+        if (table.nameKey() == null && options.namePolicy() != NamePolicy.EXACT) {
+            throw new SchemaMismatchException("name policy " + options.namePolicy() + " needs a name-key column on "
+                    + name + " (the mapping's nameKey): without one, sameness is judged on the raw name, which only "
+                    + "EXACT allows");
+        }
+        if (options.strategy() == Strategy.UNIQUE_CONSTRAINT && !hasUniqueIndexOn(c, table)) {
+            Set<String> key = lowerCase(table.keyColumns());
+            throw new SchemaMismatchException("strategy UNIQUE_CONSTRAINT needs a unique constraint on exactly " + key
+                    + " of table " + name + ", and there is none. Add one (e.g. ALTER TABLE " + name
+                    + " ADD CONSTRAINT uq_" + table.table() + "_key UNIQUE (" + String.join(", ", key)
+                    + ")) or use SELECT_FOR_UPDATE");
+        }
+        if (options.strategy() == Strategy.SELECT_FOR_UPDATE) {
+            requireStripes(c, stripeTable, options.lockStripes());
+        }
+        int limit = table.nameKey() == null && postgres ? POSTGRES_RAW_NAME_INDEX_LIMIT : FileKey.MAX_FILE_NAME_BYTES;
+        Integer size = varcharSize(c, table, table.fileName());
+        return size == null ? limit : Math.min(limit, size);
+    }
+
+    private static void requireStripes(Connection c, String stripeTable, int stripes) {
+        long present;
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select count(*) from " + stripeTable + " where stripe >= 0 and stripe < "
+                     + stripes)) {
+            rs.next();
+            present = rs.getLong(1);
+        } catch (SQLException e) {
+            throw new SchemaMismatchException("strategy SELECT_FOR_UPDATE needs the stripe table " + stripeTable
+                    + "(stripe integer primary key, registrations bigint not null default 0) with rows 0.." + (stripes - 1)
+                    + "; it cannot be read. Create it (dev/dedupguard/schema/*.sql) or use createSchemaIfMissing(true). "
+                    + "Database said: " + e.getMessage(), e);
+        }
+        if (present != stripes) {
+            throw new SchemaMismatchException("strategy SELECT_FOR_UPDATE with lockStripes=" + stripes
+                    + " needs rows 0.." + (stripes - 1) + " in " + stripeTable + ", found " + present
+                    + ". Insert the missing rows (dev/dedupguard/schema/*.sql) or set lockStripes to match the table");
+        }
+    }
+
+    private static boolean hasUniqueIndexOn(Connection c, TableSchema table) {
+        Set<String> key = lowerCase(table.keyColumns());
+        try {
+            for (String candidate : caseVariants(table.table())) {
+                Map<String, Set<String>> indexes = new HashMap<>();
+                try (ResultSet rs = c.getMetaData().getIndexInfo(null, schemaOf(c, table), candidate, true, true)) {
+                    while (rs.next()) {
+                        String index = rs.getString("INDEX_NAME");
+                        String column = rs.getString("COLUMN_NAME");
+                        if (index != null && column != null) {
+                            indexes.computeIfAbsent(index, i -> new LinkedHashSet<>())
+                                    .add(column.toLowerCase(Locale.ROOT));
+                        }
+                    }
+                }
+                if (indexes.values().stream().anyMatch(key::equals)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (SQLException e) {
+            throw new SchemaMismatchException("cannot read the indexes of " + table.qualifiedTable() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** The declared length of a character column shorter than the library's limit, else {@code null}. */
+    private static Integer varcharSize(Connection c, TableSchema table, String column) {
+        try {
+            DatabaseMetaData meta = c.getMetaData();
+            for (String t : caseVariants(table.table())) {
+                for (String col : caseVariants(column)) {
+                    try (ResultSet rs = meta.getColumns(null, schemaOf(c, table), t, col)) {
+                        if (rs.next()) {
+                            int type = rs.getInt("DATA_TYPE");
+                            int size = rs.getInt("COLUMN_SIZE");
+                            boolean bounded = (type == Types.VARCHAR || type == Types.CHAR || type == Types.NVARCHAR)
+                                    && size > 0 && size < FileKey.MAX_FILE_NAME_BYTES;
+                            return bounded ? size : null;
+                        }
+                    }
+                }
+            }
+            return null;
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    private static String schemaOf(Connection c, TableSchema table) throws SQLException {
+        return table.schema() != null ? table.schema() : c.getSchema();
+    }
+
+    private static void query(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+        }
+    }
+
+    private static Set<String> lowerCase(List<String> names) {
+        Set<String> out = new LinkedHashSet<>();
+        names.forEach(n -> out.add(n.toLowerCase(Locale.ROOT)));
+        return out;
+    }
+
+    private static Set<String> caseVariants(String name) {
+        Set<String> variants = new LinkedHashSet<>();
+        variants.add(name);
+        variants.add(name.toLowerCase(Locale.ROOT));
+        variants.add(name.toUpperCase(Locale.ROOT));
+        return variants;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.dedupguard.spi;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The columns a guard reads and writes in one table, as SQL identifiers, for schema checks and plain-JDBC statements.
+ *
+ * @param schema the table's schema, or {@code null} for the connection's search path
+ * @param table the table name, unqualified
+ * @param id the generated integer primary key column
+ * @param scope the scope column
+ * @param contentHash the content hash column
+ * @param fileName the raw file name column
+ * @param nameKey the column holding the SHA-256 of the normalised name, or {@code null} if sameness is judged on the
+ *     raw name
+ */
+public record TableSchema(String schema, String table, String id, String scope, String contentHash, String fileName,
+        String nameKey) {
+
+    public TableSchema {
+        Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(scope, "scope");
+        Objects.requireNonNull(contentHash, "contentHash");
+        Objects.requireNonNull(fileName, "fileName");
+    }
+
+    /** The table name as it goes into SQL, schema-qualified if a schema is set. */
+    public String qualifiedTable() {
+        return schema == null ? table : schema + "." + table;
+    }
+
+    /** The column that, with scope and content hash, makes the unique key. */
+    public String nameMatch() {
+        return nameKey != null ? nameKey : fileName;
+    }
+
+    /** The key columns in constraint order. */
+    public List<String> keyColumns() {
+        return List.of(scope, contentHash, nameMatch());
+    }
+
+    /** Every column the guard reads. */
+    public List<String> columns() {
+        List<String> columns = new ArrayList<>(List.of(id, scope, contentHash, fileName));
+        if (nameKey != null) {
+            columns.add(nameKey);
+        }
+        return columns;
+    }
+}
