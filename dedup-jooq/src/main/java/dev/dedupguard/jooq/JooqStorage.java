@@ -1,40 +1,32 @@
 package dev.dedupguard.jooq;
 
-import static org.jooq.impl.DSL.name;
 
 import dev.dedupguard.FileKey;
+import dev.dedupguard.spi.JdbcKeyStatements;
+import dev.dedupguard.spi.JdbcTransactions;
 import dev.dedupguard.spi.SqlErrors;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
 import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Savepoint;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.stream.Collectors;
 import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.InsertValuesStepN;
 import org.jooq.Record;
-import org.jooq.Record4;
-import org.jooq.Row3;
 import org.jooq.SQLDialect;
-import org.jooq.Table;
 import org.jooq.conf.RenderQuotedNames;
 import org.jooq.conf.Settings;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 
 /**
  * The jOOQ implementation of the storage SPI, for PostgreSQL and H2. Own mode takes connections from a
@@ -46,9 +38,8 @@ final class JooqStorage<F> implements StorageBackend<F> {
     private final SQLDialect dialect;
     private final Settings settings;
     private final TableModel<F> model;
-    private final Table<Record> stripeTable;
-    private final Field<Integer> stripe;
-    private final Field<Long> registrations;
+    private final String stripeTable;
+    private final JdbcKeyStatements statements;
     private final int maxFileNameBytes;
 
     JooqStorage(ConnectionProvider connections, SQLDialect dialect, TableModel<F> model, String stripeTableName,
@@ -63,9 +54,8 @@ final class JooqStorage<F> implements StorageBackend<F> {
         this.dialect = dialect;
         this.settings = renderSettings();
         this.model = model;
-        this.stripeTable = DSL.table(name(stripeTableName.split("\\.")));
-        this.stripe = DSL.field(name("stripe"), SQLDataType.INTEGER);
-        this.registrations = DSL.field(name("registrations"), SQLDataType.BIGINT);
+        this.stripeTable = stripeTableName;
+        this.statements = new JdbcKeyStatements(model.schema(), stripeTableName, model::scopeValue);
         this.maxFileNameBytes = maxFileNameBytes;
     }
 
@@ -76,11 +66,7 @@ final class JooqStorage<F> implements StorageBackend<F> {
 
     /** The same storage, bound to the caller's transaction of {@code transactional}. */
     JooqStorage<F> joining(DSLContext transactional) {
-        return new JooqStorage<>(null, transactional, dialect, model, stripeTable.getName(), maxFileNameBytes);
-    }
-
-    String stripeTableName() {
-        return stripeTable.getName();
+        return new JooqStorage<>(null, transactional, dialect, model, stripeTable, maxFileNameBytes);
     }
 
     @Override
@@ -111,111 +97,20 @@ final class JooqStorage<F> implements StorageBackend<F> {
             throw SqlErrors.translate("obtaining a connection", e);
         }
         try {
-            boolean autoCommit = c.getAutoCommit();
-            int restoreIsolation = -1;
-            if (spec.isolation() != null) {
-                int current = c.getTransactionIsolation();
-                if (current != spec.isolation().jdbcLevel()) {
-                    c.setTransactionIsolation(spec.isolation().jdbcLevel());
-                    restoreIsolation = current;
-                }
-            }
-            if (autoCommit) {
-                c.setAutoCommit(false);
-            }
-            try {
-                DSLContext ctx = DSL.using(c, dialect, settings);
-                setLockTimeout(ctx, spec.lockTimeout());
-                T result = work.run(new Session(ctx));
-                c.commit();
-                return result;
-            } catch (RuntimeException e) {
-                rollbackQuietly(c, e);
-                throw SqlErrors.translate("registration", e);
-            } catch (Error e) {
-                rollbackQuietly(c, e);
-                throw e;
-            } catch (SQLException e) {
-                rollbackQuietly(c, e);
-                throw SqlErrors.translate("commit", e);
-            } finally {
-                if (autoCommit) {
-                    c.setAutoCommit(true);
-                }
-                if (restoreIsolation != -1) {
-                    c.setTransactionIsolation(restoreIsolation);
-                }
-            }
-        } catch (SQLException e) {
-            throw SqlErrors.translate("preparing the connection", e);
+            return JdbcTransactions.inOwnTransaction(c, isPostgres(), spec,
+                    conn -> work.run(new Session(DSL.using(conn, dialect, settings))));
         } finally {
             connections.release(c);
         }
     }
 
     private <T> T inCallerTransaction(TransactionSpec spec, StorageWork<F, T> work) {
-        return joined.connectionResult(c -> {
-            if (c.getAutoCommit()) {
-                throw new IllegalStateException("joining(...) needs a DSLContext bound to a connection inside a "
-                        + "transaction (autocommit off), e.g. the one dsl.transaction(cfg -> ...) passes in; this "
-                        + "connection is in autocommit mode, so there is no transaction to join");
-            }
-            Savepoint savepoint = c.setSavepoint();
-            try {
-                DSLContext ctx = DSL.using(c, dialect, settings);
-                String previousTimeout = swapLockTimeout(ctx, spec.lockTimeout());
-                T result = work.run(new Session(ctx));
-                if (previousTimeout != null) {
-                    ctx.select(DSL.field("set_config('lock_timeout', {0}, true)", String.class, previousTimeout))
-                            .fetch();
-                }
-                c.releaseSavepoint(savepoint);
-                return result;
-            } catch (RuntimeException | SQLException e) {
-                try {
-                    c.rollback(savepoint);
-                } catch (SQLException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
-                throw SqlErrors.translate("registration in the caller's transaction", e);
-            }
-        });
+        return joined.connectionResult(c -> JdbcTransactions.inSavepoint(c, isPostgres(), spec,
+                conn -> work.run(new Session(DSL.using(conn, dialect, settings)))));
     }
 
     private boolean isPostgres() {
         return dialect.family() == SQLDialect.POSTGRES;
-    }
-
-    private void setLockTimeout(DSLContext ctx, Duration timeout) {
-        if (isPostgres()) {
-            ctx.select(DSL.field("set_config('lock_timeout', {0}, true)", String.class, timeout.toMillis() + "ms"))
-                    .fetch();
-        } else {
-            ctx.execute("SET LOCK_TIMEOUT " + timeout.toMillis());
-        }
-    }
-
-    /**
-     * Sets the lock timeout for the guard's statements in the caller's transaction and returns the previous value
-     * to restore (PostgreSQL), or {@code null} where the setting belongs to the session and cannot be read back
-     * (H2: the session keeps the guard's timeout).
-     */
-    private String swapLockTimeout(DSLContext ctx, Duration timeout) {
-        if (isPostgres()) {
-            return ctx.select(DSL.field("current_setting('lock_timeout')", String.class),
-                            DSL.field("set_config('lock_timeout', {0}, true)", String.class, timeout.toMillis() + "ms"))
-                    .fetchOne(0, String.class);
-        }
-        setLockTimeout(ctx, timeout);
-        return null;
-    }
-
-    private static void rollbackQuietly(Connection c, Throwable failure) {
-        try {
-            c.rollback();
-        } catch (SQLException | RuntimeException e) {
-            failure.addSuppressed(e);
-        }
     }
 
     /** The primitives, on one transaction's connection. */
@@ -228,81 +123,22 @@ final class JooqStorage<F> implements StorageBackend<F> {
 
         @Override
         public OptionalLong find(StoredKey key) {
-            Number id = ctx.select(model.id).from(model.table).where(model.matches(key))
-                    .orderBy(model.id).limit(1).fetchOne(model.id);
-            return id == null ? OptionalLong.empty() : OptionalLong.of(id.longValue());
+            return ctx.connectionResult(c -> statements.find(c, key));
         }
 
         @Override
         public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
-            if (keys.isEmpty()) {
-                return Map.of();
-            }
-            Map<List<String>, StoredKey> byColumns = new HashMap<>();
-            List<Row3<Object, String, String>> rows = new ArrayList<>(keys.size());
-            for (StoredKey key : keys) {
-                byColumns.put(columnsOf(model.scopeValue(key), key.file().contentHash(), model.nameMatchValue(key)), key);
-                rows.add(DSL.row(model.scopeValue(key), key.file().contentHash(), model.nameMatchValue(key)));
-            }
-            @SuppressWarnings("unchecked")
-            Field<Object> scope = (Field<Object>) model.scope;
-            Map<StoredKey, Long> found = new HashMap<>();
-            for (Record4<? extends Number, Object, String, String> r : ctx
-                    .select(model.id, scope, model.contentHash, model.nameMatch())
-                    .from(model.table)
-                    .where(DSL.row(scope, model.contentHash, model.nameMatch()).in(rows))
-                    .orderBy(model.id)
-                    .fetch()) {
-                StoredKey key = byColumns.get(columnsOf(r.value2(), r.value3(), r.value4()));
-                if (key != null) {
-                    found.putIfAbsent(key, r.value1().longValue());
-                }
-            }
-            return found;
+            return ctx.connectionResult(c -> statements.findAll(c, keys));
         }
 
         @Override
         public void lockStripes(int[] stripes) {
-            if (joined != null && !isPostgres()) {
-                rejectH2RepeatableRead();
-            }
-            List<Integer> list = Arrays.stream(stripes).boxed().collect(Collectors.toList());
-            int locked = ctx.select(stripe).from(stripeTable)
-                    .where(stripes.length == 1 ? stripe.eq(stripes[0]) : stripe.in(list))
-                    .orderBy(stripe).forUpdate().fetch().size();
-            requireAllStripes(locked, stripes);
+            ctx.connection(c -> statements.lockStripes(c, stripes, joined != null && !isPostgres()));
         }
 
         @Override
         public void touchStripes(int[] stripes) {
-            List<Integer> list = Arrays.stream(stripes).boxed().collect(Collectors.toList());
-            int touched = ctx.update(stripeTable).set(registrations, registrations.plus(1L))
-                    .where(stripes.length == 1 ? stripe.eq(stripes[0]) : stripe.in(list)).execute();
-            requireAllStripes(touched, stripes);
-        }
-
-        /**
-         * H2 takes a REPEATABLE READ snapshot per table when the transaction first reads it, and neither a stripe lock
-         * nor {@code FOR UPDATE} on the file table reveals rows committed after that: a caller's transaction that read
-         * the table earlier would check a stale snapshot and insert a duplicate. Refuse rather than risk it.
-         */
-        private void rejectH2RepeatableRead() {
-            int isolation = ctx.connectionResult(Connection::getTransactionIsolation);
-            if (isolation == Connection.TRANSACTION_REPEATABLE_READ) {
-                throw new StorageException(StorageException.Kind.OTHER, "SELECT_FOR_UPDATE cannot join an H2 "
-                        + "transaction at REPEATABLE READ: H2 snapshots each table when the transaction first reads "
-                        + "it, so rows committed since are invisible even after the stripe lock and a duplicate could "
-                        + "be stored. Run the transaction at READ COMMITTED or SERIALIZABLE, or use UNIQUE_CONSTRAINT",
-                        null);
-            }
-        }
-
-        private void requireAllStripes(int rows, int[] stripes) {
-            if (rows != stripes.length) {
-                throw new StorageException(StorageException.Kind.OTHER, "the stripe table " + stripeTable.getName()
-                        + " lacks rows for some of the stripes " + Arrays.toString(stripes)
-                        + ": it must hold one row per stripe 0..lockStripes-1", null);
-            }
+            ctx.connection(c -> statements.touchStripes(c, stripes));
         }
 
         @Override
@@ -368,12 +204,11 @@ final class JooqStorage<F> implements StorageBackend<F> {
 
         @Override
         public boolean delete(StoredKey key) {
-            return ctx.deleteFrom(model.table).where(model.matches(key)).execute() > 0;
+            return ctx.connectionResult(c -> statements.delete(c, key));
         }
     }
 
-    /** Column values as compared in SQL: scope in its string form, a fixed-width hash without padding. */
     private static List<String> columnsOf(Object scope, String contentHash, String nameMatch) {
-        return List.of(String.valueOf(scope), contentHash.strip(), nameMatch);
+        return JdbcKeyStatements.columnsOf(scope, contentHash, nameMatch);
     }
 }
