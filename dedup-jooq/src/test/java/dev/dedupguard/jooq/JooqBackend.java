@@ -23,6 +23,8 @@ import org.jooq.impl.SQLDataType;
 
 /** Runs the contract suite on the jOOQ backend; host tables are plain jOOQ tables, as a host without codegen has. */
 final class JooqBackend implements GuardBackend<Object> {
+    static final JooqBackend INSTANCE = new JooqBackend();
+
     static final Field<Long> ID = DSL.field(name("id"), SQLDataType.BIGINT);
     static final Field<Long> CASE_ID = DSL.field(name("case_id"), SQLDataType.BIGINT);
     static final Field<String> FILE_HASH = DSL.field(name("file_hash"), SQLDataType.CHAR(64));

@@ -20,6 +20,7 @@ import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -38,10 +39,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * The behaviour every backend x database x table x strategy must show. A backend's test class extends this, names
@@ -60,15 +63,35 @@ public abstract class GuardContract<F> {
     protected static final Duration BLOCKED = Duration.ofMillis(400);
 
     private final List<AutoCloseable> cleanup = new ArrayList<>();
+    private final TestTable table;
+    private final Strategy strategy;
     private ExecutorService pool;
+
+    protected GuardContract(TestTable table, Strategy strategy) {
+        this.table = table;
+        this.strategy = strategy;
+    }
+
+    /**
+     * Every table x strategy the table supports: the argument source for a subclass annotated with
+     * {@code @ParameterizedClass @MethodSource("dev.dedupguard.testing.GuardContract#matrix")}.
+     */
+    public static Stream<Arguments> matrix() {
+        return Arrays.stream(TestTable.values()).flatMap(t -> Arrays.stream(Strategy.values())
+                .filter(t::supports).map(s -> Arguments.of(t, s)));
+    }
 
     protected abstract GuardBackend<F> backend();
 
     protected abstract TestDatabase database();
 
-    protected abstract TestTable table();
+    protected final TestTable table() {
+        return table;
+    }
 
-    protected abstract Strategy strategy();
+    protected final Strategy strategy() {
+        return strategy;
+    }
 
     @BeforeEach
     void prepareTables() {

@@ -1,0 +1,212 @@
+package dev.dedupguard.jpa;
+
+import dev.dedupguard.AbstractGuardBuilder;
+import dev.dedupguard.DuplicateGuard;
+import dev.dedupguard.FileKey;
+import dev.dedupguard.GuardOptions;
+import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.Registration;
+import dev.dedupguard.SchemaMismatchException;
+import dev.dedupguard.Strategy;
+import dev.dedupguard.spi.GuardFactory;
+import dev.dedupguard.spi.SchemaValidator;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import org.hibernate.dialect.Dialect;
+import org.hibernate.dialect.H2Dialect;
+import org.hibernate.dialect.PostgreSQLDialect;
+import org.hibernate.engine.jdbc.connections.spi.ConnectionProvider;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
+
+/**
+ * A {@link DuplicateGuard} on Jakarta Persistence 3.2 with Hibernate ORM 7.4, for PostgreSQL and H2: for the library
+ * entity {@link DedupFile}, or for the host's own entity mapped by an {@link EntityMapping}.
+ *
+ * <p><b>Quick start</b> (host entity, inside the host's transaction):
+ * <pre>{@code
+ * JpaDuplicateGuard<CaseFile> guard = JpaDuplicateGuard.forHostEntity(emf,
+ *         EntityMapping.of(CaseFile.class).scope("caseId").contentHash("fileHash").fileName("originalFilename"))
+ *     .build();
+ * // in a @Transactional service, or between em.getTransaction().begin() and commit():
+ * Registration<CaseFile> r = guard.joining(entityManager).register(new CaseFile(caseId, hash, name, uploader));
+ * }</pre>
+ *
+ * <p><b>Connections and transactions.</b> {@link #register}, {@link #registerAll} and {@link #release} take a
+ * connection from the persistence unit's connection provider, run a transaction of their own and commit before
+ * returning. {@link #joining(EntityManager)} returns a guard that runs in the transaction of that
+ * {@code EntityManager}: it flushes the manager's pending changes, works on its connection inside a savepoint and
+ * commits nothing. A duplicate, a lock timeout or a database error inside the guard leaves the manager, its
+ * transaction and its other changes usable: the guard's SQL never runs through the manager, so Hibernate never sees a
+ * failed statement.
+ *
+ * <p><b>The registered entity.</b> A new file's entity is inserted with all its mapped columns, by a Hibernate
+ * {@code StatelessSession} on the same connection; its id attribute is set (and its version seeded, if it has one),
+ * its content hash attribute is set to the normalised lower-case hash, but it is <em>not</em> managed by the caller's
+ * {@code EntityManager}: to change it afterwards, load it with {@code em.find(type, registration.id())}. A
+ * duplicate's entity is left untouched and not stored.
+ *
+ * <p><b>Lock timeout.</b> Applied with {@code SET LOCAL lock_timeout} (PostgreSQL, restored in joined mode) or
+ * {@code SET LOCK_TIMEOUT} (H2, per session); Hibernate's {@code jakarta.persistence.lock.timeout} hint is not used,
+ * since its PostgreSQL dialect ignores a finite value.
+ *
+ * <p>Immutable and thread-safe once built.
+ *
+ * @param <F> {@link FileKey} for the library entity, or the host's entity type
+ */
+public final class JpaDuplicateGuard<F> implements DuplicateGuard<F> {
+    private final JpaStorage<F> storage;
+    private final GuardOptions options;
+    private final String stripeTable;
+    private final DuplicateGuard<F> own;
+
+    private JpaDuplicateGuard(JpaStorage<F> storage, GuardOptions options, String stripeTable) {
+        this.storage = storage;
+        this.options = options;
+        this.stripeTable = stripeTable;
+        this.own = GuardFactory.create(storage, options);
+    }
+
+    /** A builder for the library entity {@link DedupFile}, which must be part of {@code emf}'s persistence unit. */
+    public static Builder<FileKey> forLibraryEntity(EntityManagerFactory emf) {
+        return new Builder<>(emf, null);
+    }
+
+    /** A builder for the host's own entity. */
+    public static <E> Builder<E> forHostEntity(EntityManagerFactory emf, EntityMapping<E> mapping) {
+        return new Builder<>(emf, Objects.requireNonNull(mapping, "mapping must not be null"));
+    }
+
+    /** Registers in a transaction of the guard's own, committed before returning. */
+    @Override
+    public Registration<F> register(F file) {
+        return own.register(file);
+    }
+
+    /** Registers in transactions of the guard's own, one per chunk. */
+    @Override
+    public List<Registration<F>> registerAll(Collection<? extends F> files) {
+        return own.registerAll(files);
+    }
+
+    /** Deletes in a transaction of the guard's own, and evicts the row from the second-level cache. */
+    @Override
+    public boolean release(F file) {
+        return own.release(file);
+    }
+
+    @Override
+    public Strategy strategy() {
+        return options.strategy();
+    }
+
+    public GuardOptions options() {
+        return options;
+    }
+
+    /**
+     * A guard with the same entity and settings that runs in the active transaction of {@code entityManager}
+     * (resource-local, or the one a Spring {@code @Transactional} method runs in). Never commits; serialization failures
+     * are not retried but raised as {@link dev.dedupguard.SerializationConflictException}. Bound to that manager: use it
+     * from the manager's thread, and not after its transaction ends.
+     */
+    public DuplicateGuard<F> joining(EntityManager entityManager) {
+        Objects.requireNonNull(entityManager, "entityManager must not be null");
+        return GuardFactory.create(storage.joining(entityManager, stripeTable), options);
+    }
+
+    /** The storage this guard runs on; for tests that decorate it. */
+    JpaStorage<F> storage() {
+        return storage;
+    }
+
+    /**
+     * Builds a {@link JpaDuplicateGuard}; {@link #build()} checks the mapping and the schema against the strategy.
+     *
+     * @param <F> the registered type
+     */
+    public static final class Builder<F> extends AbstractGuardBuilder<Builder<F>> {
+        private final EntityManagerFactory emf;
+        private final EntityMapping<?> mapping;
+        private String stripeTableName = LibrarySchema.DEFAULT_STRIPE_TABLE;
+        private boolean createSchemaIfMissing;
+
+        private Builder(EntityManagerFactory emf, EntityMapping<?> mapping) {
+            this.emf = Objects.requireNonNull(emf, "emf must not be null");
+            this.mapping = mapping;
+        }
+
+        /** Name of the stripe table for {@link Strategy#SELECT_FOR_UPDATE}; default {@code dedup_lock_stripe}. */
+        public Builder<F> stripeTableName(String stripeTableName) {
+            this.stripeTableName = LibrarySchema.requireIdentifier("stripeTableName", stripeTableName);
+            return this;
+        }
+
+        /**
+         * Whether {@link #build()} creates the library table {@code dedup_file} (library entity only) and the stripe
+         * table with its rows if absent; default {@code false}. Host tables are never created.
+         */
+        public Builder<F> createSchemaIfMissing(boolean createSchemaIfMissing) {
+            this.createSchemaIfMissing = createSchemaIfMissing;
+            return this;
+        }
+
+        /**
+         * Validates the settings, the mapping and the schema, and builds the guard.
+         *
+         * @throws SchemaMismatchException if the mapping or the schema does not fit the strategy
+         */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public JpaDuplicateGuard<F> build() {
+            GuardOptions options = options();
+            SessionFactoryImplementor factory = emf.unwrap(SessionFactoryImplementor.class);
+            Dialect dialect = factory.getJdbcServices().getDialect();
+            if (!(dialect instanceof PostgreSQLDialect) && !(dialect instanceof H2Dialect)) {
+                throw new IllegalArgumentException("the persistence unit's database must be PostgreSQL or H2, its dialect "
+                        + "is " + dialect.getClass().getName());
+            }
+            boolean postgres = dialect instanceof PostgreSQLDialect;
+            EntityModel<F> model = mapping == null
+                    ? (EntityModel<F>) new EntityModel.Library(factory)
+                    : (EntityModel<F>) new EntityModel.Host(factory, mapping);
+            ConnectionProvider connections = factory.getServiceRegistry().requireService(ConnectionProvider.class);
+            int maxNameBytes;
+            try {
+                Connection c = connections.getConnection();
+                try {
+                    if (createSchemaIfMissing) {
+                        createSchema(c, postgres, model, options);
+                    }
+                    maxNameBytes = SchemaValidator.validate(c, model.schema, options, stripeTableName, postgres);
+                } finally {
+                    connections.closeConnection(c);
+                }
+            } catch (SQLException e) {
+                throw new SchemaMismatchException("cannot check the schema: " + e.getMessage(), e);
+            }
+            return new JpaDuplicateGuard<>(new JpaStorage<>(factory, connections, null, model, postgres,
+                    stripeTableName, maxNameBytes), options, stripeTableName);
+        }
+
+        private void createSchema(Connection c, boolean postgres, EntityModel<?> model, GuardOptions options)
+                throws SQLException {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                LibrarySchema.create(c, postgres ? LibrarySchema.Database.POSTGRESQL : LibrarySchema.Database.H2,
+                        model.schema.qualifiedTable(), stripeTableName, options.lockStripes(), mapping == null,
+                        mapping == null || options.strategy() == Strategy.SELECT_FOR_UPDATE);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        }
+    }
+}
