@@ -112,7 +112,11 @@ public final class JpaDuplicateGuard<F> implements DuplicateGuard<F> {
      * A guard with the same entity and settings that runs in the active transaction of {@code entityManager}
      * (resource-local, or the one a Spring {@code @Transactional} method runs in). Never commits; serialization failures
      * are not retried but raised as {@link dev.dedupguard.SerializationConflictException}. Bound to that manager: use it
-     * from the manager's thread, and not after its transaction ends.
+     * from the manager's thread, and not after its transaction ends. With Spring's shared {@code EntityManager} proxy
+     * (what {@code @PersistenceContext} injects) the proxy resolves the current transaction's manager on every call,
+     * so one joined guard over it can be kept in a field and used from every {@code @Transactional} method and thread.
+     *
+     * @throws IllegalStateException (from the returned guard's calls) if the manager has no active transaction
      */
     public DuplicateGuard<F> joining(EntityManager entityManager) {
         Objects.requireNonNull(entityManager, "entityManager must not be null");
