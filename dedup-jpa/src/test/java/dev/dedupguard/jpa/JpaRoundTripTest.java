@@ -27,6 +27,10 @@ class JpaRoundTripTest {
         TestTable.createAll(TestDatabase.POSTGRESQL);
         emf = new PersistenceConfiguration("dedup-roundtrips").managedClass(CaseFile.class)
                 .managedClass(LegacyCaseFile.class).property("hibernate.connection.datasource", COUNTING)
+                // no second-level cache: Hibernate would otherwise pick up JCache from the classpath and, on close,
+                // close the JVM-wide default CacheManager that the other tests' factory uses
+                .property("hibernate.cache.use_second_level_cache", "false")
+                .property("hibernate.cache.region.factory_class", "org.hibernate.cache.internal.NoCachingRegionFactory")
                 .createEntityManagerFactory();
     }
 
