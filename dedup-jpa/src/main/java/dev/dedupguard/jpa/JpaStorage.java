@@ -162,11 +162,17 @@ final class JpaStorage<F> implements StorageBackend<F> {
         }
 
         /**
-         * PostgreSQL aborts the transaction on a unique violation, so the insert runs inside a savepoint that is rolled
-         * back on one; on H2 a failed statement leaves the transaction usable. The violation is recognised by SQLSTATE.
+         * Hibernate's insert has no conflict clause, so a re-upload of a committed file is answered by a lookup first:
+         * no failing insert, and no warning that Hibernate would log for one. A new key, or one whose first insert is
+         * still uncommitted elsewhere, is inserted: PostgreSQL aborts the transaction on a unique violation, so the
+         * insert runs inside a savepoint that is rolled back on one; on H2 a failed statement leaves the transaction
+         * usable. The violation is recognised by SQLSTATE.
          */
         @Override
         public OptionalLong insertIfAbsent(F file, StoredKey key) {
+            if (find(key).isPresent()) {
+                return OptionalLong.empty();
+            }
             Savepoint savepoint = postgres ? jdbc("setting a savepoint", c::setSavepoint) : null;
             try {
                 long id = insert(file, key);

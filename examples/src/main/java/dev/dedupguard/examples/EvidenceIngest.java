@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.jooq.DSLContext;
 import org.jooq.Record;
-import org.jooq.impl.DSL;
 
 /**
  * Ingests a folder of evidence files into a case, the seed note's scenario: hashes each file (streaming), registers it
@@ -74,7 +73,7 @@ public final class EvidenceIngest {
         String table = o.strategy == Strategy.UNIQUE_CONSTRAINT ? CaseFiles.CONSTRAINED : CaseFiles.UNCONSTRAINED;
 
         try (ExampleDatabase db = ExampleDatabase.open(o.db, Math.max(4, o.uploaders + 2))) {
-            DSLContext ctx = DSL.using(db.dataSource(), db.dialect());
+            DSLContext ctx = db.dsl();
             CaseFiles.createIfMissing(ctx);
             DuplicateGuard<Record> guard = JooqDuplicateGuard
                     .forHostTable(db.dataSource(), db.dialect(), CaseFiles.mapping(table))

@@ -9,7 +9,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import javax.sql.DataSource;
+import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
+import org.jooq.conf.RenderQuotedNames;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
 
 /**
  * The database an example runs on: an embedded PostgreSQL whose data directory is kept in a local folder (so that a
@@ -67,6 +71,14 @@ final class ExampleDatabase implements AutoCloseable {
 
     DataSource dataSource() {
         return dataSource;
+    }
+
+    /**
+     * A jOOQ context on this database that renders names unquoted, so that the same table objects work on PostgreSQL
+     * (which folds unquoted names to lower case) and on H2 in its default mode (upper case).
+     */
+    DSLContext dsl() {
+        return DSL.using(dataSource, dialect, new Settings().withRenderQuotedNames(RenderQuotedNames.NEVER));
     }
 
     SQLDialect dialect() {
