@@ -1,6 +1,12 @@
 package dev.dedupguard.spi;
 
 import dev.dedupguard.FileKey;
+import dev.dedupguard.NamePolicy;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Comparator;
 import java.util.Objects;
 
@@ -25,6 +31,31 @@ public record StoredKey(FileKey file, String nameKey, String nameDigest, long lo
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(nameKey, "nameKey");
         Objects.requireNonNull(nameDigest, "nameDigest");
+    }
+
+    /**
+     * The stored forms of {@code key} under {@code policy}: the derivation every guard uses, public so that tools (the
+     * benchmarks, a migration that back-fills name keys) compute exactly what the guard would.
+     */
+    public static StoredKey of(FileKey key, NamePolicy policy) {
+        String nameKey = policy.keyOf(key.fileName());
+        MessageDigest sha256 = sha256();
+        String nameDigest = HexFormat.of().formatHex(sha256.digest(nameKey.getBytes(StandardCharsets.UTF_8)));
+        sha256.update(key.scope().getBytes(StandardCharsets.UTF_8));
+        sha256.update((byte) 0);
+        sha256.update(key.contentHash().getBytes(StandardCharsets.US_ASCII));
+        sha256.update((byte) 0);
+        sha256.update(nameDigest.getBytes(StandardCharsets.US_ASCII));
+        long lockHash = ByteBuffer.wrap(sha256.digest()).getLong();
+        return new StoredKey(key, nameKey, nameDigest, lockHash);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256 digest", e);
+        }
     }
 
     /** The stripe this key locks among {@code stripes} stripes. */

@@ -1,0 +1,61 @@
+package dev.dedupguard.benchmarks;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.MappedSuperclass;
+import jakarta.persistence.Table;
+import jakarta.persistence.UniqueConstraint;
+
+/** The host entity the JPA subjects register: the seed's key columns, with or without the unique constraint. */
+@MappedSuperclass
+public abstract class BenchFile {
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    private Long id;
+
+    @Column(name = "case_id", nullable = false)
+    private Long caseId;
+
+    @Column(name = "file_hash", nullable = false, length = 64)
+    private String fileHash;
+
+    @Column(name = "original_filename", nullable = false, length = 2000)
+    private String originalFilename;
+
+    protected BenchFile() {
+    }
+
+    protected BenchFile(long caseId, String fileHash, String originalFilename) {
+        this.caseId = caseId;
+        this.fileHash = fileHash;
+        this.originalFilename = originalFilename;
+    }
+
+    /** {@code bench_file}, unique on the key. */
+    @Entity
+    @Table(name = "bench_file", uniqueConstraints = @UniqueConstraint(name = "uq_bench_file",
+            columnNames = {"case_id", "file_hash", "original_filename"}))
+    public static class Unique extends BenchFile {
+        protected Unique() {
+        }
+
+        public Unique(long caseId, String fileHash, String originalFilename) {
+            super(caseId, fileHash, originalFilename);
+        }
+    }
+
+    /** {@code bench_file_nouniq}, without a unique constraint. */
+    @Entity
+    @Table(name = "bench_file_nouniq")
+    public static class NoUnique extends BenchFile {
+        protected NoUnique() {
+        }
+
+        public NoUnique(long caseId, String fileHash, String originalFilename) {
+            super(caseId, fileHash, originalFilename);
+        }
+    }
+}

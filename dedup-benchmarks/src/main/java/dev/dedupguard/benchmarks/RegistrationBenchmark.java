@@ -1,0 +1,99 @@
+package dev.dedupguard.benchmarks;
+
+import dev.dedupguard.FileKey;
+import dev.dedupguard.Strategy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * W1 (distinct files) and W3 (10% re-uploads) under JMH, one {@link State} over backend x strategy x database; the
+ * baseline is {@code backend=baseline}. Threads with {@code -t}, e.g.
+ * {@code java -jar dedup-benchmarks/target/benchmarks.jar RegistrationBenchmark -t 4 -f 1 -wi 2 -i 3}. The
+ * {@code database} parameter also takes a {@code jdbc:postgresql:} URL of your own ({@code -p database=...}).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class RegistrationBenchmark {
+
+    /** The subject under test, shared by all benchmark threads. */
+    @State(Scope.Benchmark)
+    public static class Target {
+        @Param({"baseline", "jooq", "jpa"})
+        public String backend;
+
+        @Param({"UNIQUE_CONSTRAINT", "SELECT_FOR_UPDATE", "NO_LOCK"})
+        public String strategy;
+
+        @Param({"postgres", "h2"})
+        public String database;
+
+        BenchDatabase db;
+        Subject subject;
+        final AtomicInteger threads = new AtomicInteger();
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            db = BenchDatabase.open(database);
+            db.clear();
+            boolean baseline = backend.equals(Subject.BASELINE);
+            subject = Subject.create(backend, baseline ? null : Strategy.valueOf(strategy), db, db.dataSource(),
+                    baseline ? null : db.emf());
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            db.clear();
+        }
+    }
+
+    /** Each benchmark thread's own keys. */
+    @State(Scope.Thread)
+    public static class Keys {
+        long scope;
+        int thread;
+        int next;
+        final List<FileKey> stored = new ArrayList<>();
+
+        @Setup(Level.Trial)
+        public void setUp(Target target) {
+            scope = Workloads.freshScope();
+            thread = target.threads.incrementAndGet();
+        }
+
+        FileKey fresh() {
+            return Workloads.key(scope, thread, next++);
+        }
+    }
+
+    /** W1: every registration is a new file. */
+    @Benchmark
+    public boolean distinctFiles(Target target, Keys keys) {
+        return target.subject.register(keys.fresh()).isNew();
+    }
+
+    /** W3: one registration in ten repeats a file this thread stored before. */
+    @Benchmark
+    public boolean reuploads(Target target, Keys keys) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        boolean repeat = !keys.stored.isEmpty() && random.nextInt(10) == 0;
+        FileKey key = repeat ? keys.stored.get(random.nextInt(keys.stored.size())) : keys.fresh();
+        boolean isNew = target.subject.register(key).isNew();
+        if (isNew) {
+            keys.stored.add(key);
+        }
+        return isNew;
+    }
+}

@@ -1,0 +1,328 @@
+package dev.dedupguard.benchmarks;
+
+import static dev.dedupguard.benchmarks.ContentionReport.find;
+import static dev.dedupguard.benchmarks.ContentionReport.fmt;
+import static dev.dedupguard.benchmarks.ContentionReport.ratio;
+
+import dev.dedupguard.Strategy;
+import java.lang.reflect.RecordComponent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Renders one run's results as Markdown, JSON and an SVG chart. */
+final class ReportWriter {
+    private ReportWriter() {
+    }
+
+    private static String label(String backend, Strategy s) {
+        return backend + " " + s;
+    }
+
+    static String markdown(ContentionReport.Results r, String args) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmarks: registering the same file under contention\n\n");
+        md.append("Produced by `mvn -B -ntp -q -pl dedup-benchmarks -am package -DskipTests exec:java")
+                .append(args.isBlank() ? "" : " -Dexec.args=\"" + args + "\"").append("`. Every figure below was ")
+                .append("measured in this run; each ratio is against the raw JDBC baseline (one `INSERT ... ON CONFLICT ")
+                .append("DO NOTHING RETURNING id` and a commit per file) measured in the same run, on the same pool and ")
+                .append("database. Timings on a 2-core machine are noisy: read ratios, not absolute numbers, and rerun ")
+                .append("on your own database with `--database jdbc:postgresql://...`.\n\n");
+
+        md.append("## Environment\n\n| | |\n| --- | --- |\n");
+        r.environment().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+
+        md.append("\n## The design note's comparison table, measured\n\n");
+        md.append("The note claimed: no lock never blocks and races; `SELECT FOR UPDATE` blocks the same file briefly "
+                + "(\"10-50 ms\"); a unique constraint \"fails instantly\" with no performance impact. Measured:\n\n");
+        md.append("| strategy | backend | blocks a different file? (W4) | blocks the same file? (W4) | duplicates admitted "
+                + "(W2) | throughput vs baseline, 1 / 16 threads (W1) | SQL round trips, new / duplicate | what a "
+                + "loser gets (W2) |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        int maxThreads = r.profile().threads().get(r.profile().threads().size() - 1);
+        for (Strategy s : ContentionReport.STRATEGIES) {
+            for (String backend : ContentionReport.BACKENDS) {
+                String subject = label(backend, s);
+                Workloads.Held sameStripe = find(r.held(), h -> h.subject().equals(subject)
+                        && h.scenario().equals("other file, same lock stripe"));
+                Workloads.Held otherStripe = find(r.held(), h -> h.subject().equals(subject)
+                        && h.scenario().startsWith("other file, same case"));
+                Workloads.Held same = find(r.held(), h -> h.subject().equals(subject) && h.scenario().equals("same file"));
+                List<Workloads.HotFile> hot = r.hot().stream().filter(h -> h.subject().equals(subject)).toList();
+                long dupRows = hot.stream().mapToLong(Workloads.HotFile::duplicateRows).sum();
+                long keys = hot.stream().mapToLong(Workloads.HotFile::keys).sum();
+                Map<String, Long> losers = new TreeMap<>();
+                hot.forEach(h -> h.loserOutcomes().forEach((k, v) -> losers.merge(k, v, Long::sum)));
+                ContentionReport.RoundTrips rt = find(r.roundTrips(), x -> x.subject().equals(subject));
+                md.append("| ").append(s).append(" | ").append(backend).append(" | ")
+                        .append(blocks(otherStripe) ? "**yes** (" + ms(otherStripe.waitedMillis()) + ")"
+                                : blocks(sameStripe) ? "only a file on the same lock stripe (1 in "
+                                + BenchDatabase.STRIPES + "): " + ms(sameStripe.waitedMillis()) : "no")
+                        .append(" | ").append(blocks(same) ? "yes, until the holder commits: "
+                                + ms(same.waitedMillis()) + ", then: " + same.outcome() : "no: " + same.outcome())
+                        .append(" | ").append(dupRows == 0 ? "0 of " + keys + " keys" : "**" + dupRows
+                                + " extra rows for " + keys + " keys**")
+                        .append(" | ").append(fmt(ratio(r.distinct(), subject, 1))).append("x / ")
+                        .append(fmt(ratio(r.distinct(), subject, maxThreads))).append("x")
+                        .append(" | ").append(rt.newFile()).append(" / ").append(rt.duplicate())
+                        .append(" | ").append(losers).append(" |\n");
+            }
+        }
+        ContentionReport.RoundTrips base = find(r.roundTrips(), x -> x.subject().startsWith("baseline"));
+        md.append("\nThe baseline needs ").append(base.newFile()).append(" round trips for a new file and ")
+                .append(base.duplicate()).append(" for a duplicate. Blocking is counted when the second registration ")
+                .append("waited at least 90% of the ").append(r.profile().hold().toMillis())
+                .append(" ms the first kept its transaction open.\n");
+
+        md.append("\n## Targets\n\n| target | measured in this run | verdict |\n| --- | --- | --- |\n");
+        for (Target t : targets(r)) {
+            md.append("| ").append(t.what).append(" | ").append(t.measured).append(" | ")
+                    .append(t.met ? "met" : "**missed**: " + t.why).append(" |\n");
+        }
+
+        throughputTable(md, "W1: distinct files (every registration a new key)", r.distinct(), r.profile());
+        throughputTable(md, "W3: re-uploads (10% of registrations repeat a stored key)", r.reuploads(), r.profile());
+
+        md.append("\n## W2: hot file (every racer registers the same new key at the same instant)\n\n")
+                .append("| subject | racers | keys | keys with exactly one winner | duplicate rows | exceptions to callers"
+                        + " | loser outcomes | loser latency p50 / p99 |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        for (Workloads.HotFile h : r.hot()) {
+            md.append("| ").append(h.subject()).append(" | ").append(h.racers()).append(" | ").append(h.keys())
+                    .append(" | ").append(h.keysWithOneWinner()).append(" | ").append(h.duplicateRows()).append(" | ")
+                    .append(h.exceptions()).append(" | ").append(h.loserOutcomes()).append(" | ")
+                    .append(ms(h.loserP50Millis())).append(" / ").append(ms(h.loserP99Millis())).append(" |\n");
+        }
+
+        md.append("\n## W4: held transaction (the first registrant keeps its transaction open for ")
+                .append(r.profile().hold().toMillis()).append(" ms)\n\n")
+                .append("| subject | second registration | waited | and got |\n| --- | --- | --- | --- |\n");
+        for (Workloads.Held h : r.held()) {
+            md.append("| ").append(h.subject()).append(" | ").append(h.scenario()).append(" | ")
+                    .append(h.waitedMillis() == 0 ? "no" : ms(h.waitedMillis())).append(" | ").append(h.outcome())
+                    .append(" |\n");
+        }
+
+        md.append("\n## W5: batch (`registerAll` of ").append(r.profile().batchFiles()).append(" new files vs as many "
+                + "single registrations, one thread)\n\n| subject | registerAll | singles | speedup |\n"
+                + "| --- | --- | --- | --- |\n");
+        for (Workloads.Batch b : r.batches()) {
+            md.append("| ").append(b.subject()).append(" | ").append(ms(b.batchMillis())).append(" | ")
+                    .append(ms(b.singlesMillis())).append(" | ").append(fmt(b.speedup())).append("x |\n");
+        }
+
+        md.append("\n## SQL round trips per registration (own transaction, counted at the JDBC boundary)\n\n")
+                .append("| subject | new file | duplicate |\n| --- | --- | --- |\n");
+        r.roundTrips().forEach(x -> md.append("| ").append(x.subject()).append(" | ").append(x.newFile())
+                .append(" | ").append(x.duplicate()).append(" |\n"));
+
+        md.append("\n## Reproduce\n\n```bash\n# this report (quick profile, embedded PostgreSQL; --database h2 or a JDBC URL)\n"
+                + "mvn -B -ntp -q -pl dedup-benchmarks -am package -DskipTests exec:java\n"
+                + "# JMH: W1/W3 per backend x strategy x database, with -t threads\n"
+                + "java -jar dedup-benchmarks/target/benchmarks.jar RegistrationBenchmark -t 4 -f 1 -wi 2 -i 3\n```\n\n"
+                + "Charts: `benchmarks.svg` (W1 throughput as a ratio to the baseline); raw figures: `benchmarks.json`.\n");
+        return md.toString();
+    }
+
+    private static boolean blocks(Workloads.Held h) {
+        return h.waitedMillis() > 0;
+    }
+
+    private static String ms(double millis) {
+        return String.format(Locale.ROOT, millis < 10 ? "%.1f ms" : "%.0f ms", millis);
+    }
+
+    private static void throughputTable(StringBuilder md, String title, List<Workloads.Throughput> cells,
+            ContentionReport.Profile p) {
+        md.append("\n## ").append(title).append("\n\nRegistrations per second, and the ratio to the baseline at the "
+                + "same thread count.\n\n| subject |");
+        p.threads().forEach(t -> md.append(" ").append(t).append(t == 1 ? " thread |" : " threads |"));
+        md.append("\n| --- |");
+        p.threads().forEach(t -> md.append(" --- |"));
+        md.append("\n");
+        List<String> subjects = cells.stream().map(Workloads.Throughput::subject).distinct().toList();
+        for (String s : subjects) {
+            md.append("| ").append(s.startsWith("baseline") ? "baseline" : s).append(" |");
+            for (int t : p.threads()) {
+                Workloads.Throughput c = find(cells, x -> x.subject().equals(s) && x.threads() == t);
+                md.append(String.format(Locale.ROOT, " %.0f/s", c.perSecond()));
+                if (!s.startsWith("baseline")) {
+                    md.append(" (").append(fmt(ratio(cells, s, t))).append("x)");
+                }
+                if (c.errors() > 0) {
+                    md.append(", ").append(c.errors()).append(" errors");
+                }
+                md.append(" |");
+            }
+            md.append("\n");
+        }
+    }
+
+    /** One of the targets, checked against this run. */
+    record Target(String what, String measured, boolean met, String why) {
+    }
+
+    static List<Target> targets(ContentionReport.Results r) {
+        List<Target> targets = new ArrayList<>();
+        targets.add(minRatio(r, r.distinct(), "W1", "jooq", Strategy.UNIQUE_CONSTRAINT, 0.95));
+        targets.add(minRatio(r, r.reuploads(), "W3", "jooq", Strategy.UNIQUE_CONSTRAINT, 0.95));
+        targets.add(minRatio(r, r.distinct(), "W1", "jooq", Strategy.SELECT_FOR_UPDATE, 0.75));
+        targets.add(minRatio(r, r.distinct(), "W1", "jpa", Strategy.UNIQUE_CONSTRAINT, 0.80));
+        for (String backend : ContentionReport.BACKENDS) {
+            Workloads.Batch b = find(r.batches(), x -> x.subject().equals(label(backend, Strategy.UNIQUE_CONSTRAINT)));
+            targets.add(new Target("W5 " + backend + " UNIQUE_CONSTRAINT: registerAll >= 10x singles",
+                    fmt(b.speedup()) + "x", b.speedup() >= 10, backend.equals("jpa")
+                    ? "the JPA backend inserts row by row through Hibernate (one statement per file, in one "
+                    + "transaction per chunk); only the jOOQ backend sends one multi-row statement per chunk"
+                    : "one multi-row insert per chunk was not enough on this machine"));
+        }
+        for (Strategy s : List.of(Strategy.SELECT_FOR_UPDATE, Strategy.UNIQUE_CONSTRAINT)) {
+            for (String backend : ContentionReport.BACKENDS) {
+                String subject = label(backend, s);
+                long dups = r.hot().stream().filter(h -> h.subject().equals(subject))
+                        .mapToLong(Workloads.HotFile::duplicateRows).sum();
+                long exceptions = r.hot().stream().filter(h -> h.subject().equals(subject))
+                        .mapToLong(Workloads.HotFile::exceptions).sum();
+                long heldBad = r.held().stream().filter(h -> h.subject().equals(subject))
+                        .filter(h -> !h.outcome().startsWith("duplicate of the holder") && !h.outcome()
+                                .startsWith("stored its own")).count();
+                targets.add(new Target("W2/W4 " + subject + ": zero duplicates, zero exceptions",
+                        dups + " duplicate rows, " + exceptions + " exceptions, " + heldBad + " bad W4 outcomes",
+                        dups == 0 && exceptions == 0 && heldBad == 0, "see the W2 and W4 tables"));
+            }
+        }
+        return targets;
+    }
+
+    private static Target minRatio(ContentionReport.Results r, List<Workloads.Throughput> cells, String workload,
+            String backend, Strategy s, double target) {
+        String subject = label(backend, s);
+        double min = Double.MAX_VALUE;
+        int at = 0;
+        StringBuilder all = new StringBuilder();
+        for (int t : r.profile().threads()) {
+            double ratio = ratio(cells, subject, t);
+            all.append(all.length() == 0 ? "" : ", ").append(t).append(": ").append(fmt(ratio)).append("x");
+            if (ratio < min) {
+                min = ratio;
+                at = t;
+            }
+        }
+        ContentionReport.RoundTrips rt = find(r.roundTrips(), x -> x.subject().equals(subject));
+        ContentionReport.RoundTrips base = find(r.roundTrips(), x -> x.subject().startsWith("baseline"));
+        return new Target(workload + " " + subject + " >= " + fmt(target) + "x the baseline at every thread count",
+                "lowest " + fmt(min) + "x at " + at + " threads (" + all + ")", min >= target,
+                "a new file takes " + rt.newFile() + " round trips against the baseline's " + base.newFile()
+                        + "; at these latencies throughput follows round trips");
+    }
+
+    static String json(ContentionReport.Results r) {
+        StringBuilder sb = new StringBuilder();
+        value(sb, r, 0);
+        return sb.append('\n').toString();
+    }
+
+    private static void value(StringBuilder sb, Object v, int indent) {
+        String pad = "  ".repeat(indent + 1);
+        if (v == null) {
+            sb.append("null");
+        } else if (v instanceof String || v instanceof Enum<?>) {
+            sb.append('"').append(v.toString().replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        } else if (v instanceof Number || v instanceof Boolean) {
+            sb.append(v instanceof Double d ? String.format(Locale.ROOT, "%.3f", d) : v.toString());
+        } else if (v instanceof Duration d) {
+            sb.append(d.toMillis());
+        } else if (v instanceof Map<?, ?> m) {
+            sb.append("{");
+            int i = 0;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                sb.append(i++ == 0 ? "\n" : ",\n").append(pad).append('"').append(e.getKey()).append("\": ");
+                value(sb, e.getValue(), indent + 1);
+            }
+            sb.append("\n").append("  ".repeat(indent)).append("}");
+        } else if (v instanceof Collection<?> c) {
+            sb.append("[");
+            int i = 0;
+            for (Object o : c) {
+                sb.append(i++ == 0 ? "\n" : ",\n").append(pad);
+                value(sb, o, indent + 1);
+            }
+            sb.append("\n").append("  ".repeat(indent)).append("]");
+        } else if (v instanceof Record rec) {
+            Map<String, Object> fields = new java.util.LinkedHashMap<>();
+            for (RecordComponent rc : rec.getClass().getRecordComponents()) {
+                try {
+                    fields.put(rc.getName(), rc.getAccessor().invoke(rec));
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            if (rec instanceof Workloads.Throughput t) {
+                fields.put("perSecond", t.perSecond());
+            }
+            value(sb, fields, indent);
+        } else {
+            value(sb, v.toString(), indent);
+        }
+    }
+
+    /** W1 throughput of each guard as a ratio to the baseline, grouped by thread count. */
+    static String svg(ContentionReport.Results r) {
+        List<Integer> threads = r.profile().threads();
+        List<String> subjects = new ArrayList<>();
+        for (String backend : ContentionReport.BACKENDS) {
+            for (Strategy s : ContentionReport.STRATEGIES) {
+                subjects.add(label(backend, s));
+            }
+        }
+        String[] colors = {"#c7c7c7", "#6baed6", "#2171b5", "#fdae6b", "#e6550d", "#a63603"};
+        int width = 960;
+        int height = 420;
+        int left = 60;
+        int top = 40;
+        int plotH = 300;
+        int groupW = (width - left - 220) / threads.size();
+        int barW = (groupW - 16) / subjects.size();
+        double max = 1.2;
+        for (String s : subjects) {
+            for (int t : threads) {
+                max = Math.max(max, ratio(r.distinct(), s, t) * 1.1);
+            }
+        }
+        StringBuilder svg = new StringBuilder();
+        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                + "font-family=\"sans-serif\" font-size=\"12\">\n", width, height));
+        svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"22\" font-size=\"15\">W1 distinct files: throughput "
+                + "as a ratio to the raw JDBC baseline (%s)</text>\n", left, r.environment().get("database")));
+        for (double tick = 0; tick <= max; tick += 0.25) {
+            double y = top + plotH - tick / max * plotH;
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
+                            + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.2f</text>\n", left, left + groupW
+                            * threads.size(), y, y, tick == 1.0 ? "black" : "#eeeeee", left - 6, y + 4, tick));
+        }
+        for (int g = 0; g < threads.size(); g++) {
+            int gx = left + g * groupW + 8;
+            for (int i = 0; i < subjects.size(); i++) {
+                double ratio = ratio(r.distinct(), subjects.get(i), threads.get(g));
+                double h = ratio / max * plotH;
+                svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" "
+                                + "fill=\"%s\"><title>%s, %d threads: %.2fx</title></rect>\n", gx + i * barW,
+                        top + plotH - h, barW - 2, h, colors[i], subjects.get(i), threads.get(g), ratio));
+            }
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%d thread%s</text>\n",
+                    gx + groupW / 2 - 8, top + plotH + 18, threads.get(g), threads.get(g) == 1 ? "" : "s"));
+        }
+        for (int i = 0; i < subjects.size(); i++) {
+            int y = top + 20 + i * 22;
+            svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>"
+                    + "<text x=\"%d\" y=\"%d\">%s</text>\n", width - 200, y, colors[i], width - 180, y + 12,
+                    subjects.get(i)));
+        }
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">1.00 = the baseline in the same run</text>\n",
+                width - 200, top + 20 + subjects.size() * 22 + 16));
+        return svg.append("</svg>\n").toString();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.dedupguard.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/** Runs every benchmark once with tiny settings, so that the benchmark module cannot rot between real runs. */
+class BenchmarksSmokeTest {
+
+    @Test
+    void contentionReportRunsEveryWorkloadAndWritesItsThreeFiles(@TempDir Path out) throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        ContentionReport.Results r = ContentionReport.run("h2", ContentionReport.Profile.of("smoke"),
+                new PrintStream(log, true, StandardCharsets.UTF_8));
+        ContentionReport.write(r, out, "--profile smoke --database h2");
+
+        assertThat(r.distinct()).hasSize(2 * 7);
+        assertThat(r.hot()).hasSize(6);
+        assertThat(r.held()).hasSize(6 * 3);
+        assertThat(r.batches()).hasSize(4);
+        assertThat(r.roundTrips()).hasSize(7);
+        for (Workloads.HotFile h : r.hot()) {
+            if (!h.subject().contains("NO_LOCK")) {
+                assertThat(h.duplicateRows()).as(h.subject()).isZero();
+                assertThat(h.exceptions()).as(h.subject()).isZero();
+                assertThat(h.keysWithOneWinner()).as(h.subject()).isEqualTo(h.keys());
+            }
+        }
+        assertThat(r.held()).filteredOn(h -> h.scenario().equals("same file") && !h.subject().contains("NO_LOCK"))
+                .allSatisfy(h -> {
+                    assertThat(h.waitedMillis()).as(h.subject()).isPositive();
+                    assertThat(h.outcome()).isEqualTo("duplicate of the holder's row");
+                });
+        assertThat(r.held()).filteredOn(h -> h.scenario().equals("same file") && h.subject().contains("NO_LOCK"))
+                .allSatisfy(h -> assertThat(h.outcome()).isEqualTo("STORED A SECOND ROW"));
+        String md = Files.readString(out.resolve("benchmarks.md"));
+        assertThat(md).contains("## The design note's comparison table, measured", "## Targets", "## W1", "## W2",
+                "## W3", "## W4", "## W5", "## SQL round trips", "## Environment");
+        assertThat(Files.readString(out.resolve("benchmarks.json"))).contains("\"distinct\"", "\"perSecond\"");
+        assertThat(Files.readString(out.resolve("benchmarks.svg"))).startsWith("<svg").contains("jooq UNIQUE_CONSTRAINT");
+        assertThat(log.toString(StandardCharsets.UTF_8)).contains("W1 distinct", "W5 batch");
+    }
+
+    @Test
+    void jmhBenchmarkRunsForEveryBackendOnce() throws Exception {
+        Options options = new OptionsBuilder()
+                .include(RegistrationBenchmark.class.getSimpleName())
+                .param("database", "h2")
+                .param("strategy", "UNIQUE_CONSTRAINT")
+                .forks(0)
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(200))
+                .threads(2)
+                .build();
+        var results = new Runner(options).run();
+        assertThat(results).hasSize(3 * 2);
+        for (RunResult r : results) {
+            assertThat(r.getPrimaryResult().getScore()).as(r.getParams().toString()).isPositive();
+        }
+    }
+}
