@@ -94,8 +94,10 @@ public final class JdbcKeyStatements {
      *     snapshot per table when the transaction first reads it, and neither a stripe lock nor {@code FOR UPDATE} on
      *     the file table reveals rows committed after that, so a caller's transaction that read the table earlier
      *     would check a stale snapshot and insert a duplicate. At REPEATABLE READ this refuses rather than risk it.
+     * @param lockTimeout a PostgreSQL {@code lock_timeout} value to set in the same statement, before it waits (see
+     *     {@link JdbcTransactions#lockTimeoutSetting}), or {@code null} if the timeout is already in force
      */
-    public void lockStripes(Connection c, int[] stripes, boolean joinedH2) throws SQLException {
+    public void lockStripes(Connection c, int[] stripes, boolean joinedH2, String lockTimeout) throws SQLException {
         if (joinedH2 && c.getTransactionIsolation() == Connection.TRANSACTION_REPEATABLE_READ) {
             throw new StorageException(StorageException.Kind.OTHER, "SELECT_FOR_UPDATE cannot join an H2 "
                     + "transaction at REPEATABLE READ: H2 snapshots each table when the transaction first reads it, so "
@@ -103,9 +105,19 @@ public final class JdbcKeyStatements {
                     + "Run the transaction at READ COMMITTED or SERIALIZABLE, or use UNIQUE_CONSTRAINT", null);
         }
         int locked = 0;
-        try (PreparedStatement ps = c.prepareStatement("select stripe from " + stripeTable + " where stripe in ("
-                + placeholders(stripes.length) + ") order by stripe for update")) {
-            bindStripes(ps, stripes);
+        String sql = lockTimeout == null
+                ? "select stripe from " + stripeTable + " where stripe in (" + placeholders(stripes.length)
+                        + ") order by stripe for update"
+                : "select s.stripe from " + stripeTable + " s cross join (select set_config('lock_timeout', ?, true)) "
+                        + "cfg where s.stripe in (" + placeholders(stripes.length) + ") order by s.stripe for update of s";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int first = 1;
+            if (lockTimeout != null) {
+                ps.setString(first++, lockTimeout);
+            }
+            for (int i = 0; i < stripes.length; i++) {
+                ps.setInt(first + i, stripes[i]);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     locked++;

@@ -31,6 +31,16 @@ public final class JdbcTransactions {
      * caller acquires and releases {@code c}.
      */
     public static <T> T inOwnTransaction(Connection c, boolean postgres, TransactionSpec spec, SqlWork<T> work) {
+        return inOwnTransaction(c, postgres, spec, true, work);
+    }
+
+    /**
+     * {@link #inOwnTransaction(Connection, boolean, TransactionSpec, SqlWork)}, but with {@code applyLockTimeout} false
+     * the lock timeout is left to {@code work}, which must apply it before its first statement that can wait for a
+     * lock: a PostgreSQL backend saves a round trip by embedding {@link #lockTimeoutSetting} in that statement.
+     */
+    public static <T> T inOwnTransaction(Connection c, boolean postgres, TransactionSpec spec, boolean applyLockTimeout,
+            SqlWork<T> work) {
         try {
             boolean autoCommit = c.getAutoCommit();
             int restoreIsolation = -1;
@@ -45,7 +55,9 @@ public final class JdbcTransactions {
                 c.setAutoCommit(false);
             }
             try {
-                setLockTimeout(c, postgres, spec.lockTimeout());
+                if (applyLockTimeout) {
+                    setLockTimeout(c, postgres, spec.lockTimeout());
+                }
                 T result = work.run(c);
                 c.commit();
                 return result;
@@ -104,10 +116,15 @@ public final class JdbcTransactions {
         }
     }
 
+    /** The value of PostgreSQL's {@code lock_timeout} setting for {@code timeout}, e.g. {@code 5000ms}. */
+    public static String lockTimeoutSetting(Duration timeout) {
+        return timeout.toMillis() + "ms";
+    }
+
     /** Sets the lock timeout for the rest of the current transaction (PostgreSQL) or the session (H2). */
     public static void setLockTimeout(Connection c, boolean postgres, Duration timeout) throws SQLException {
         if (postgres) {
-            setting(c, timeout.toMillis() + "ms");
+            setting(c, lockTimeoutSetting(timeout));
         } else {
             try (Statement s = c.createStatement()) {
                 s.execute("SET LOCK_TIMEOUT " + timeout.toMillis());
@@ -123,7 +140,7 @@ public final class JdbcTransactions {
         }
         try (PreparedStatement ps = c.prepareStatement(
                 "select current_setting('lock_timeout'), set_config('lock_timeout', ?, true)")) {
-            ps.setString(1, timeout.toMillis() + "ms");
+            ps.setString(1, lockTimeoutSetting(timeout));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getString(1);

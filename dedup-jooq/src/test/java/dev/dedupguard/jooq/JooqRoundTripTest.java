@@ -51,8 +51,8 @@ class JooqRoundTripTest {
     }
 
     /**
-     * Round trips of one registration of a new file and of a duplicate, in own-transaction mode (lock timeout
-     * setting, the strategy's statements, commit). These numbers are in the README's compatibility section.
+     * Round trips of one registration of a new file and of a duplicate, in own-transaction mode: the lock timeout is
+     * set inside the first statement that can wait. These numbers are in the README's compatibility section.
      */
     @ParameterizedTest
     @EnumSource(Strategy.class)
@@ -71,16 +71,16 @@ class JooqRoundTripTest {
         int expectedDuplicate;
         switch (strategy) {
             case NO_LOCK -> {
-                expectedNew = 4;        // set lock timeout, find, insert, commit
-                expectedDuplicate = 3;  // set lock timeout, find, commit
+                expectedNew = 3;        // find, insert (setting the lock timeout in the same statement), commit
+                expectedDuplicate = 2;  // find, commit: nothing waits, so no lock timeout is needed
             }
             case SELECT_FOR_UPDATE -> {
-                expectedNew = 6;        // set lock timeout, lock stripe, find, insert, touch stripe, commit
-                expectedDuplicate = 4;  // set lock timeout, lock stripe, find, commit
+                expectedNew = 5;        // lock stripe (+ lock timeout), find, insert, touch stripe, commit
+                expectedDuplicate = 3;  // lock stripe (+ lock timeout), find, commit
             }
             default -> {
-                expectedNew = 3;        // set lock timeout, insert on conflict do nothing, commit
-                expectedDuplicate = 4;  // set lock timeout, insert (no row), find, commit
+                expectedNew = 2;        // insert on conflict do nothing (+ lock timeout), commit: as the baseline
+                expectedDuplicate = 3;  // insert (no row), find, commit
             }
         }
         System.out.printf("%s: new file %d round trips %s%n%s: duplicate %d round trips %s%n", strategy, fresh.size(),

@@ -139,7 +139,7 @@ final class JpaStorage<F> implements StorageBackend<F> {
         @Override
         public void lockStripes(int[] stripes) {
             jdbc("locking stripes", () -> {
-                statements.lockStripes(c, stripes, joined != null && !postgres);
+                statements.lockStripes(c, stripes, joined != null && !postgres, null);
                 return null;
             });
         }
