@@ -24,6 +24,7 @@ import org.jooq.InsertOnDuplicateStep;
 import org.jooq.InsertValuesStepN;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
+import org.jooq.Table;
 import org.jooq.conf.RenderQuotedNames;
 import org.jooq.conf.Settings;
 import org.jooq.exception.DataAccessException;
@@ -219,7 +220,50 @@ final class JooqStorage<F> implements StorageBackend<F> {
                 valueMaps.add(values);
             }
             List<Field<?>> columnList = new ArrayList<>(columns.values());
-            InsertValuesStepN<Record> insert = ctx.insertInto(DSL.table(model.table.getQualifiedName()), columnList);
+            InsertValuesStepN<Record> into = ctx.insertInto(DSL.table(model.table.getQualifiedName()), columnList);
+            boolean uniform = valueMaps.stream().allMatch(m -> m.size() == columnList.size());
+            InsertOnDuplicateStep<Record> insert = uniform
+                    ? into.select(DSL.select(DSL.asterisk()).from(unnest(columnList, valueMaps)))
+                    : valuesRows(into, columnList, valueMaps);
+            Map<List<String>, StoredKey> byColumns = new HashMap<>();
+            rows.forEach(r -> byColumns.put(columnsOf(model.scopeValue(r.key()), r.key().file().contentHash(),
+                    model.nameMatchValue(r.key())), r.key()));
+            Map<StoredKey, Long> inserted = new HashMap<>();
+            for (Record r : insert.onConflict(model.keyColumns()).doNothing()
+                    .returningResult(model.id, model.scope, model.contentHash, model.nameMatch()).fetch()) {
+                StoredKey key = byColumns.get(columnsOf(r.get(1), r.get(2, String.class), r.get(3, String.class)));
+                inserted.put(key, r.get(0, Number.class).longValue());
+            }
+            return inserted;
+        }
+
+        /**
+         * The rows as {@code unnest(?, ?, ...)}: one array parameter per column, so that the statement is the same size
+         * whatever the number of rows (rendering a 500-row VALUES list costs the client more than the insert costs the
+         * server).
+         */
+        private Table<Record> unnest(List<Field<?>> columns, List<Map<Field<?>, Object>> valueMaps) {
+            List<Field<?>> arrays = new ArrayList<>(columns.size());
+            StringBuilder template = new StringBuilder("unnest(");
+            for (int c = 0; c < columns.size(); c++) {
+                Field<?> column = columns.get(c);
+                Object array = java.lang.reflect.Array.newInstance(column.getType(), valueMaps.size());
+                for (int r = 0; r < valueMaps.size(); r++) {
+                    for (Map.Entry<Field<?>, Object> e : valueMaps.get(r).entrySet()) {
+                        if (e.getKey().getName().equals(column.getName())) {
+                            java.lang.reflect.Array.set(array, r, column.getDataType().convert(e.getValue()));
+                        }
+                    }
+                }
+                arrays.add(DSL.val(array, column.getDataType().getArrayDataType()));
+                template.append(c == 0 ? "" : ", ").append('{').append(c).append('}');
+            }
+            return DSL.table(template.append(')').toString(), arrays.toArray(new Field<?>[0]));
+        }
+
+        /** The rows as a multi-row VALUES list, with DEFAULT where a row does not set a column. */
+        private InsertOnDuplicateStep<Record> valuesRows(InsertValuesStepN<Record> insert, List<Field<?>> columnList,
+                List<Map<Field<?>, Object>> valueMaps) {
             for (Map<Field<?>, Object> values : valueMaps) {
                 Map<String, Object> byName = new HashMap<>();
                 values.forEach((f, v) -> byName.put(f.getName(), v));
@@ -231,16 +275,7 @@ final class JooqStorage<F> implements StorageBackend<F> {
                 }
                 insert = insert.values(rowValues);
             }
-            Map<List<String>, StoredKey> byColumns = new HashMap<>();
-            rows.forEach(r -> byColumns.put(columnsOf(model.scopeValue(r.key()), r.key().file().contentHash(),
-                    model.nameMatchValue(r.key())), r.key()));
-            Map<StoredKey, Long> inserted = new HashMap<>();
-            for (Record r : insert.onConflict(model.keyColumns()).doNothing()
-                    .returningResult(model.id, model.scope, model.contentHash, model.nameMatch()).fetch()) {
-                StoredKey key = byColumns.get(columnsOf(r.get(1), r.get(2, String.class), r.get(3, String.class)));
-                inserted.put(key, r.get(0, Number.class).longValue());
-            }
-            return inserted;
+            return insert;
         }
 
         @Override

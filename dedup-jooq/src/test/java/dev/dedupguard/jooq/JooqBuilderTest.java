@@ -144,6 +144,27 @@ class JooqBuilderTest {
                 id)).isEqualTo("analyst-7/1234/received");
     }
 
+    @ParameterizedTest
+    @EnumSource(TestDatabase.class)
+    void batchOfHostRowsThatSetDifferentColumnsKeepsEachRowsValuesAndDefaults(TestDatabase db) {
+        var guard = JooqDuplicateGuard.forHostTable(db.dataSource(), JooqBackend.dialect(db),
+                JooqBackend.mapping(TestTable.HOST)).build();
+        org.jooq.Record full = (org.jooq.Record) new JooqBackend().file(TestTable.HOST, Keys.key(4, 1));
+        org.jooq.Record keyOnly = DSL.using(SQLDialect.DEFAULT).newRecord(JooqBackend.CASE_ID, JooqBackend.FILE_HASH,
+                JooqBackend.ORIGINAL_FILENAME);
+        keyOnly.set(JooqBackend.CASE_ID, 4L);
+        keyOnly.set(JooqBackend.FILE_HASH, Keys.key(4, 2).contentHash());
+        keyOnly.set(JooqBackend.ORIGINAL_FILENAME, Keys.key(4, 2).fileName());
+
+        var results = guard.registerAll(java.util.List.of(full, keyOnly));
+
+        assertThat(results).allMatch(dev.dedupguard.Registration::isNew);
+        assertThat(db.queryString("select uploaded_by || '/' || status from case_file where id = ?",
+                results.get(0).id())).isEqualTo("analyst-7/received");
+        assertThat(db.queryString("select coalesce(uploaded_by, 'none') || '/' || status from case_file where id = ?",
+                results.get(1).id())).isEqualTo("none/received");
+    }
+
     @Test
     void hostRecordWithAMissingKeyValueNamesTheColumn() {
         var guard = JooqDuplicateGuard.forHostTable(TestDatabase.H2.dataSource(), SQLDialect.H2,
