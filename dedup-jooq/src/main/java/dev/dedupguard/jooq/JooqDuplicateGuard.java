@@ -7,10 +7,9 @@ import dev.dedupguard.GuardOptions;
 import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
+import dev.dedupguard.spi.ForwardingDuplicateGuard;
 import dev.dedupguard.spi.GuardFactory;
 import dev.dedupguard.spi.SchemaValidator;
-import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.jooq.Configuration;
@@ -48,15 +47,12 @@ import org.jooq.impl.DataSourceConnectionProvider;
  *
  * @param <F> {@link FileKey} for the library-owned table, or the record type of the host's table
  */
-public final class JooqDuplicateGuard<F> implements DuplicateGuard<F> {
+public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
     private final JooqStorage<F> storage;
-    private final GuardOptions options;
-    private final DuplicateGuard<F> own;
 
     private JooqDuplicateGuard(JooqStorage<F> storage, GuardOptions options) {
+        super(storage, options);
         this.storage = storage;
-        this.options = options;
-        this.own = GuardFactory.create(storage, options);
     }
 
     /** A builder for the library-owned table ({@code dedup_file} unless renamed) on {@code dataSource}. */
@@ -90,34 +86,6 @@ public final class JooqDuplicateGuard<F> implements DuplicateGuard<F> {
                 Objects.requireNonNull(table, "table must not be null"));
     }
 
-    /** Registers in a transaction of the guard's own, committed before returning. */
-    @Override
-    public Registration<F> register(F file) {
-        return own.register(file);
-    }
-
-    /** Registers in transactions of the guard's own, one per chunk, each committed before the next starts. */
-    @Override
-    public List<Registration<F>> registerAll(Collection<? extends F> files) {
-        return own.registerAll(files);
-    }
-
-    /** Deletes in a transaction of the guard's own. */
-    @Override
-    public boolean release(F file) {
-        return own.release(file);
-    }
-
-    @Override
-    public Strategy strategy() {
-        return options.strategy();
-    }
-
-    /** The settings this guard runs with. */
-    public GuardOptions options() {
-        return options;
-    }
-
     /**
      * A guard with the same table and settings that runs in the caller's transaction: {@code transactional} must be
      * bound to a connection with auto-commit off, such as the {@link Configuration} that
@@ -130,7 +98,7 @@ public final class JooqDuplicateGuard<F> implements DuplicateGuard<F> {
      */
     public DuplicateGuard<F> joining(DSLContext transactional) {
         Objects.requireNonNull(transactional, "transactional must not be null");
-        return GuardFactory.create(storage.joining(transactional), options);
+        return GuardFactory.create(storage.joining(transactional), options());
     }
 
     /** {@link #joining(DSLContext)} for a transaction's {@link Configuration}. */

@@ -8,14 +8,13 @@ import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.Registration;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.Strategy;
+import dev.dedupguard.spi.ForwardingDuplicateGuard;
 import dev.dedupguard.spi.GuardFactory;
 import dev.dedupguard.spi.SchemaValidator;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Collection;
-import java.util.List;
 import java.util.Objects;
 import org.hibernate.dialect.Dialect;
 import org.hibernate.dialect.H2Dialect;
@@ -58,17 +57,14 @@ import org.hibernate.engine.spi.SessionFactoryImplementor;
  *
  * @param <F> {@link FileKey} for the library entity, or the host's entity type
  */
-public final class JpaDuplicateGuard<F> implements DuplicateGuard<F> {
+public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
     private final JpaStorage<F> storage;
-    private final GuardOptions options;
     private final String stripeTable;
-    private final DuplicateGuard<F> own;
 
     private JpaDuplicateGuard(JpaStorage<F> storage, GuardOptions options, String stripeTable) {
+        super(storage, options);
         this.storage = storage;
-        this.options = options;
         this.stripeTable = stripeTable;
-        this.own = GuardFactory.create(storage, options);
     }
 
     /** A builder for the library entity {@link DedupFile}, which must be part of {@code emf}'s persistence unit. */
@@ -79,33 +75,6 @@ public final class JpaDuplicateGuard<F> implements DuplicateGuard<F> {
     /** A builder for the host's own entity. */
     public static <E> Builder<E> forHostEntity(EntityManagerFactory emf, EntityMapping<E> mapping) {
         return new Builder<>(emf, Objects.requireNonNull(mapping, "mapping must not be null"));
-    }
-
-    /** Registers in a transaction of the guard's own, committed before returning. */
-    @Override
-    public Registration<F> register(F file) {
-        return own.register(file);
-    }
-
-    /** Registers in transactions of the guard's own, one per chunk. */
-    @Override
-    public List<Registration<F>> registerAll(Collection<? extends F> files) {
-        return own.registerAll(files);
-    }
-
-    /** Deletes in a transaction of the guard's own, and evicts the row from the second-level cache. */
-    @Override
-    public boolean release(F file) {
-        return own.release(file);
-    }
-
-    @Override
-    public Strategy strategy() {
-        return options.strategy();
-    }
-
-    public GuardOptions options() {
-        return options;
     }
 
     /**
@@ -120,7 +89,7 @@ public final class JpaDuplicateGuard<F> implements DuplicateGuard<F> {
      */
     public DuplicateGuard<F> joining(EntityManager entityManager) {
         Objects.requireNonNull(entityManager, "entityManager must not be null");
-        return GuardFactory.create(storage.joining(entityManager, stripeTable), options);
+        return GuardFactory.create(storage.joining(entityManager, stripeTable), options());
     }
 
     /** The storage this guard runs on; for tests that decorate it. */

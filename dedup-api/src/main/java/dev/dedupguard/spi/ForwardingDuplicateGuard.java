@@ -1,0 +1,50 @@
+package dev.dedupguard.spi;
+
+import dev.dedupguard.DuplicateGuard;
+import dev.dedupguard.GuardOptions;
+import dev.dedupguard.Registration;
+import dev.dedupguard.Strategy;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Base class of a backend's public guard type: runs the guard's calls on the engine over {@code storage} (own
+ * transactions), so that the backend class adds only its builder and its way of joining a caller's transaction.
+ * Immutable and thread-safe if the storage is.
+ *
+ * @param <F> the registered type
+ */
+public abstract class ForwardingDuplicateGuard<F> implements DuplicateGuard<F> {
+    private final DuplicateGuard<F> own;
+    private final GuardOptions options;
+
+    protected ForwardingDuplicateGuard(StorageBackend<F> storage, GuardOptions options) {
+        this.own = GuardFactory.create(storage, options);
+        this.options = options;
+    }
+
+    @Override
+    public Registration<F> register(F file) {
+        return own.register(file);
+    }
+
+    @Override
+    public List<Registration<F>> registerAll(Collection<? extends F> files) {
+        return own.registerAll(files);
+    }
+
+    @Override
+    public boolean release(F file) {
+        return own.release(file);
+    }
+
+    @Override
+    public Strategy strategy() {
+        return options.strategy();
+    }
+
+    /** The settings this guard runs with. */
+    public GuardOptions options() {
+        return options;
+    }
+}
