@@ -11,17 +11,14 @@ import dev.dedupguard.GuardOptions;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.spi.GuardFactory;
-import dev.dedupguard.spi.StorageBackend;
-import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.testing.DecoratedStorage;
 import dev.dedupguard.testing.Keys;
 import dev.dedupguard.testing.TestDatabase;
 import dev.dedupguard.testing.TestTable;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -68,7 +65,33 @@ class FaultInjectionTest {
         JooqDuplicateGuard<Object> plain = JooqBackend.INSTANCE.build(db, table, options);
         CountDownLatch paused = new CountDownLatch(1);
         CountDownLatch resume = new CountDownLatch(1);
-        DuplicateGuard<Object> guard = GuardFactory.create(new Pausing(plain.storage(), pause, paused, resume), options);
+        Runnable stop = () -> {
+            paused.countDown();
+            try {
+                resume.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        DuplicateGuard<Object> guard = GuardFactory.create(new DecoratedStorage<>(plain.storage(),
+                session -> new DecoratedStorage.Forwarding<>(session) {
+                    @Override
+                    public void lockStripes(int[] stripes) {
+                        session.lockStripes(stripes);
+                        if (pause == Pause.AFTER_STRIPE_LOCK) {
+                            stop.run();
+                        }
+                    }
+
+                    @Override
+                    public OptionalLong insertIfAbsent(Object file, StoredKey key) {
+                        OptionalLong id = session.insertIfAbsent(file, key);
+                        if (pause == Pause.AFTER_INSERT) {
+                            stop.run();
+                        }
+                        return id;
+                    }
+                }), options);
         FileKey key = Keys.key(7, 1);
 
         Future<Object> victim = pool.submit(() -> {
@@ -139,92 +162,6 @@ class FaultInjectionTest {
                 assertThat((Throwable) outcome).hasMessageContaining("obtaining a connection");
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
             }
-        }
-    }
-
-    /** Stops a registration at {@code pause} until the test has terminated its backend. */
-    private static final class Pausing implements StorageBackend<Object> {
-        private final StorageBackend<Object> delegate;
-        private final Pause pause;
-        private final CountDownLatch paused;
-        private final CountDownLatch resume;
-
-        Pausing(StorageBackend<Object> delegate, Pause pause, CountDownLatch paused, CountDownLatch resume) {
-            this.delegate = delegate;
-            this.pause = pause;
-            this.paused = paused;
-            this.resume = resume;
-        }
-
-        private void stop() {
-            paused.countDown();
-            try {
-                resume.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        @Override
-        public FileKey keyOf(Object file) {
-            return delegate.keyOf(file);
-        }
-
-        @Override
-        public int maxFileNameBytes() {
-            return delegate.maxFileNameBytes();
-        }
-
-        @Override
-        public boolean joinsCallerTransaction() {
-            return false;
-        }
-
-        @Override
-        public <T> T inTransaction(TransactionSpec spec, StorageWork<Object, T> work) {
-            return delegate.inTransaction(spec, s -> work.run(new StorageSession<>() {
-                @Override
-                public OptionalLong find(StoredKey key) {
-                    return s.find(key);
-                }
-
-                @Override
-                public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
-                    return s.findAll(keys);
-                }
-
-                @Override
-                public void lockStripes(int[] stripes) {
-                    s.lockStripes(stripes);
-                    if (pause == Pause.AFTER_STRIPE_LOCK) {
-                        stop();
-                    }
-                }
-
-                @Override
-                public void touchStripes(int[] stripes) {
-                    s.touchStripes(stripes);
-                }
-
-                @Override
-                public long insert(Object file, StoredKey key) {
-                    return s.insert(file, key);
-                }
-
-                @Override
-                public OptionalLong insertIfAbsent(Object file, StoredKey key) {
-                    OptionalLong id = s.insertIfAbsent(file, key);
-                    if (pause == Pause.AFTER_INSERT) {
-                        stop();
-                    }
-                    return id;
-                }
-
-                @Override
-                public boolean delete(StoredKey key) {
-                    return s.delete(key);
-                }
-            }));
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.dedupguard.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.DuplicateGuardException;
@@ -16,12 +15,10 @@ import dev.dedupguard.SerializationConflictException;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.spi.GuardFactory;
 import dev.dedupguard.spi.StorageBackend;
-import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -379,7 +376,17 @@ public abstract class GuardContract<F> {
     void forcedCheckThenInsertInterleaving() throws Exception {
         GuardOptions options = options().lockTimeout(Duration.ofSeconds(10)).build();
         CyclicBarrier bothChecked = new CyclicBarrier(2);
-        StorageBackend<F> storage = new PausingAfterFind<>(backend().storage(database(), table(), options), bothChecked);
+        StorageBackend<F> storage = new DecoratedStorage<>(backend().storage(database(), table(), options),
+                session -> new DecoratedStorage.Forwarding<>(session) {
+                    @Override
+                    public OptionalLong find(StoredKey key) {
+                        OptionalLong found = session.find(key);
+                        if (found.isEmpty()) {
+                            awaitOther(bothChecked);
+                        }
+                        return found;
+                    }
+                });
         DuplicateGuard<F> guard = GuardFactory.create(storage, options);
         FileKey key = Keys.key(42, 9);
 
@@ -410,92 +417,14 @@ public abstract class GuardContract<F> {
         }
     }
 
-    /** Lets every find that returns "absent" wait (up to 2 s) until the other registration has checked too. */
-    private static final class PausingAfterFind<F> implements StorageBackend<F> {
-        private final StorageBackend<F> delegate;
-        private final CyclicBarrier barrier;
-
-        PausingAfterFind(StorageBackend<F> delegate, CyclicBarrier barrier) {
-            this.delegate = delegate;
-            this.barrier = barrier;
-        }
-
-        @Override
-        public FileKey keyOf(F file) {
-            return delegate.keyOf(file);
-        }
-
-        @Override
-        public int maxFileNameBytes() {
-            return delegate.maxFileNameBytes();
-        }
-
-        @Override
-        public boolean joinsCallerTransaction() {
-            return delegate.joinsCallerTransaction();
-        }
-
-        @Override
-        public <T> T inTransaction(TransactionSpec spec, StorageWork<F, T> work) {
-            return delegate.inTransaction(spec, session -> work.run(new Pausing(session)));
-        }
-
-        private final class Pausing implements StorageSession<F> {
-            private final StorageSession<F> s;
-
-            Pausing(StorageSession<F> s) {
-                this.s = s;
-            }
-
-            @Override
-            public OptionalLong find(StoredKey key) {
-                OptionalLong found = s.find(key);
-                if (found.isEmpty()) {
-                    try {
-                        barrier.await(2, TimeUnit.SECONDS);
-                    } catch (TimeoutException | BrokenBarrierException e) {
-                        barrier.reset();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                return found;
-            }
-
-            @Override
-            public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
-                return s.findAll(keys);
-            }
-
-            @Override
-            public void lockStripes(int[] stripes) {
-                s.lockStripes(stripes);
-            }
-
-            @Override
-            public void touchStripes(int[] stripes) {
-                s.touchStripes(stripes);
-            }
-
-            @Override
-            public long insert(F file, StoredKey key) {
-                return s.insert(file, key);
-            }
-
-            @Override
-            public OptionalLong insertIfAbsent(F file, StoredKey key) {
-                return s.insertIfAbsent(file, key);
-            }
-
-            @Override
-            public Map<StoredKey, Long> insertAllIfAbsent(List<Row<F>> rows) {
-                return s.insertAllIfAbsent(rows);
-            }
-
-            @Override
-            public boolean delete(StoredKey key) {
-                return s.delete(key);
-            }
+    /** Lets a find that returned "absent" wait (up to 2 s) until the other registration has checked too. */
+    private static void awaitOther(CyclicBarrier bothChecked) {
+        try {
+            bothChecked.await(2, TimeUnit.SECONDS);
+        } catch (TimeoutException | BrokenBarrierException e) {
+            bothChecked.reset();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
