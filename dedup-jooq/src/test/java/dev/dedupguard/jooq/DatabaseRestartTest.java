@@ -1,0 +1,159 @@
+package dev.dedupguard.jooq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.dedupguard.DuplicateGuard;
+import dev.dedupguard.FileKey;
+import dev.dedupguard.Registration;
+import dev.dedupguard.Strategy;
+import dev.dedupguard.testing.Keys;
+import dev.dedupguard.testing.TestTable;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jooq.Record;
+import org.jooq.SQLDialect;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * PostgreSQL is stopped and started again while 6 threads register overlapping keys. Afterwards every key that was
+ * reported stored is in the table exactly once, no key is in it twice, and a key whose registration failed is either
+ * absent or stored once (a commit whose answer was lost is in doubt, never half-stored); registering it again
+ * gives a consistent answer.
+ */
+class DatabaseRestartTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"UNIQUE_CONSTRAINT, HOST", "SELECT_FOR_UPDATE, HOST_UNCONSTRAINED"})
+    void restartUnderLoadLosesAndDuplicatesNothing(Strategy strategy, TestTable table) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path data = dir.resolve("pg");
+        EmbeddedPostgres pg = start(data, port);
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(pg.getJdbcUrl("postgres", "postgres"));
+        config.setMaximumPoolSize(8);
+        config.setConnectionTimeout(2000);
+        config.setValidationTimeout(1000);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try (HikariDataSource ds = new HikariDataSource(config)) {
+            createTables(ds);
+            DuplicateGuard<Record> guard = JooqDuplicateGuard.forHostTable(ds, SQLDialect.POSTGRES,
+                    JooqBackend.mapping(table)).strategy(strategy).createSchemaIfMissing(true).build();
+            Map<Integer, Long> stored = new ConcurrentHashMap<>();
+            Map<Integer, String> failed = new ConcurrentHashMap<>();
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicLong registrations = new AtomicLong();
+            java.util.concurrent.atomic.AtomicInteger highest = new java.util.concurrent.atomic.AtomicInteger();
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                int offset = t * 3;
+                workers.add(pool.submit(() -> {
+                    for (int n = 0; running.get(); n++) {
+                        int i = offset + n;
+                        highest.accumulateAndGet(i, Math::max);
+                        try {
+                            Registration<Record> r = guard.register((Record) JooqBackend.INSTANCE.file(table,
+                                    Keys.key(9, i)));
+                            registrations.incrementAndGet();
+                            if (r.isNew()) {
+                                Long previous = stored.putIfAbsent(i, r.id());
+                                assertThat(previous).as("key %d reported new twice", i).isNull();
+                            }
+                        } catch (RuntimeException e) {
+                            failed.put(i, e.getClass().getSimpleName());
+                        }
+                    }
+                    return null;
+                }));
+            }
+            Thread.sleep(1500);
+            AtomicLong idBeforeRestart = new AtomicLong(stored.values().stream().mapToLong(Long::longValue).max()
+                    .orElse(0));
+            pg.close();
+            Thread.sleep(1000);
+            pg = start(data, port);
+            Thread.sleep(2500);
+            running.set(false);
+            for (Future<?> f : workers) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+
+            assertThat(failed).as("the restart was felt").isNotEmpty();
+            assertThat(stored).as("registrations before and after the restart").hasSizeGreaterThan(20);
+            long storedAfterRestart = 0;
+            for (int i = 0; i <= highest.get(); i++) {
+                long rows = rows(ds, table, Keys.key(9, i));
+                assertThat(rows).as("rows for key %d", i).isLessThanOrEqualTo(1);
+                if (stored.containsKey(i)) {
+                    assertThat(rows).as("key %d was reported stored", i).isEqualTo(1);
+                    storedAfterRestart += stored.get(i) > idBeforeRestart.get() ? 1 : 0;
+                }
+            }
+            for (Integer i : failed.keySet()) {
+                Registration<Record> again = guard.register((Record) JooqBackend.INSTANCE.file(table, Keys.key(9, i)));
+                assertThat(rows(ds, table, Keys.key(9, i))).as("key %d after a retry", i).isEqualTo(1);
+                assertThat(again.id()).isPositive();
+            }
+            assertThat(storedAfterRestart).as("new keys stored after the restart").isPositive();
+            System.out.printf("restart under load (%s): %d registrations, %d keys stored (%d after the restart), "
+                    + "%d keys met a failure, 0 duplicate rows%n", strategy, registrations.get(), stored.size(),
+                    storedAfterRestart, failed.size());
+        } finally {
+            pool.shutdownNow();
+            pg.close();
+        }
+    }
+
+    private static EmbeddedPostgres start(Path data, int port) throws Exception {
+        return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
+    }
+
+    private static void createTables(HikariDataSource ds) throws Exception {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            for (String table : List.of("case_file", "case_file_legacy")) {
+                s.execute("create table " + table + " (id bigint generated by default as identity primary key,"
+                        + " case_id bigint not null, file_hash char(64) not null, original_filename varchar(4096) "
+                        + "not null, uploaded_by varchar(100), size_bytes bigint, status varchar(20) default "
+                        + "'received' not null" + (table.equals("case_file")
+                        ? ", constraint uq_case_file_duplicate unique (case_id, file_hash, original_filename)" : "")
+                        + ")");
+            }
+        }
+    }
+
+    private static long rows(HikariDataSource ds, TestTable table, FileKey key) throws Exception {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("select count(*) from "
+                + table.table() + " where case_id = ? and file_hash = ? and original_filename = ?")) {
+            ps.setLong(1, Long.parseLong(key.scope()));
+            ps.setString(2, key.contentHash());
+            ps.setString(3, key.fileName());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+}
