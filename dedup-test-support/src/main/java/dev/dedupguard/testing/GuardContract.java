@@ -24,6 +24,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
@@ -667,6 +668,109 @@ public abstract class GuardContract<F> {
         } else {
             long news = all.stream().filter(Registration::isNew).count();
             assertThat(table().totalRows(database())).isGreaterThanOrEqualTo(news);
+        }
+    }
+
+    // ---------------------------------------------------------------- random sequences against a model
+
+    /**
+     * A seeded random sequence of register, registerAll (with repeats) and release on 12 keys, checked after every step
+     * against a model of what must be stored: each answer, each id, and the rows in the table.
+     */
+    @Test
+    void randomSequenceOfOperationsMatchesTheModel() {
+        DuplicateGuard<F> guard = guard(options().batchChunkSize(3).build());
+        List<FileKey> universe = Keys.keys(61, 12);
+        Map<FileKey, Long> model = new HashMap<>();
+        Random random = new Random(Objects.hash(table(), strategy()));
+        for (int step = 0; step < 150; step++) {
+            int op = random.nextInt(10);
+            if (op < 5) {
+                FileKey k = universe.get(random.nextInt(universe.size()));
+                expect(step, k, guard.register(file(k)), model);
+            } else if (op < 8) {
+                List<FileKey> batch = new ArrayList<>();
+                for (int n = 1 + random.nextInt(5); n > 0; n--) {
+                    batch.add(universe.get(random.nextInt(universe.size())));
+                }
+                List<F> files = new ArrayList<>();
+                batch.forEach(k -> files.add(file(k)));
+                List<Registration<F>> results = guard.registerAll(files);
+                for (int i = 0; i < batch.size(); i++) {
+                    expect(step, batch.get(i), results.get(i), model);
+                }
+            } else {
+                FileKey k = universe.get(random.nextInt(universe.size()));
+                assertThat(guard.release(file(k))).as("step %d release %s", step, k)
+                        .isEqualTo(model.remove(k) != null);
+            }
+            if (step % 10 == 9) {
+                for (FileKey k : universe) {
+                    assertThat(rows(k)).as("step %d rows of %s", step, k).isEqualTo(model.containsKey(k) ? 1 : 0);
+                }
+            }
+        }
+    }
+
+    private static <F> void expect(int step, FileKey key, Registration<F> r, Map<FileKey, Long> model) {
+        Long stored = model.get(key);
+        if (stored == null) {
+            assertThat(r.isNew()).as("step %d: %s is not stored, so it is new", step, key).isTrue();
+            assertThat(model.containsValue(r.id())).as("step %d: fresh id", step).isFalse();
+            model.put(key, r.id());
+        } else {
+            assertThat(r.isNew()).as("step %d: %s is stored, so it is a duplicate", step, key).isFalse();
+            assertThat(r.id()).as("step %d: id of %s", step, key).isEqualTo(stored);
+        }
+    }
+
+    /**
+     * 4 threads run random register / registerAll / release sequences on 10 shared keys. The guarded strategies never
+     * store a key twice and never throw; afterwards every key answers consistently with the table.
+     */
+    @Test
+    void concurrentRandomSequencesNeverStoreAKeyTwice() throws Exception {
+        DuplicateGuard<F> guard = guard(options().batchChunkSize(2).build());
+        List<FileKey> universe = Keys.keys(62, 10);
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        AtomicInteger maxRows = new AtomicInteger();
+        List<Future<?>> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            Random random = new Random(Objects.hash(table(), strategy(), t));
+            threads.add(pool.submit(() -> {
+                for (int step = 0; step < 60; step++) {
+                    FileKey k = universe.get(random.nextInt(universe.size()));
+                    try {
+                        int op = random.nextInt(10);
+                        if (op < 5) {
+                            guard.register(file(k));
+                        } else if (op < 8) {
+                            guard.registerAll(List.of(file(k), file(universe.get(random.nextInt(universe.size())))));
+                        } else {
+                            guard.release(file(k));
+                        }
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                    }
+                    maxRows.accumulateAndGet((int) rows(k), Math::max);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : threads) {
+            f.get(100, TimeUnit.SECONDS);
+        }
+        if (guarded()) {
+            assertThat(failures).as("exceptions thrown to callers").isEmpty();
+            assertThat(maxRows.get()).as("most rows ever seen for one key").isLessThanOrEqualTo(1);
+            for (FileKey k : universe) {
+                long rows = rows(k);
+                Registration<F> r = guard.register(file(k));
+                assertThat(r.isNew()).as("%s answers as the table says", k).isEqualTo(rows == 0);
+                assertThat(rows(k)).isEqualTo(1);
+            }
+        } else {
+            assertThat(failures).allSatisfy(f -> assertThat(f).hasMessageContaining("NO_LOCK lost"));
         }
     }
 
