@@ -1,4 +1,4 @@
-package dev.dedupguard.jooq;
+package dev.dedupguard.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,9 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.DuplicateGuardException;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.testing.Keys;
-import dev.dedupguard.testing.TestDatabase;
-import dev.dedupguard.testing.TestTable;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,45 +15,39 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.jooq.Record;
-import org.jooq.SQLDialect;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A pool with fewer connections than callers (killed connections: {@link JooqConnectionKillTest}). */
-class PoolExhaustionTest {
-    private final ExecutorService pool = Executors.newCachedThreadPool();
-    private final TestDatabase db = TestDatabase.POSTGRESQL;
+/**
+ * More callers than connections: 16 threads share a pool of 2 and all their registrations complete (they queue, never
+ * deadlock); with every connection taken, a registration fails with a clear exception within the pool's timeout
+ * instead of hanging. A backend's test class extends this and names its {@link ProcessGuardFactory}.
+ */
+public abstract class PoolExhaustionContract {
 
-    @BeforeEach
-    void clean() {
-        TestTable.createAll(db);
-        TestTable.clearAll(db);
-    }
-
-    @AfterEach
-    void stop() {
-        pool.shutdownNow();
-    }
+    /** Builds the backend's guard on the test's small pool. */
+    protected abstract ProcessGuardFactory factory();
 
     @Test
     void moreCallersThanConnectionsQueueAndAFullPoolFailsClearlyInsteadOfHanging() throws Exception {
+        TestDatabase db = TestDatabase.POSTGRESQL;
+        TestTable.createAll(db);
+        TestTable.clearAll(db);
+        TestTable table = TestTable.HOST_UNCONSTRAINED;
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(db.jdbcUrl());
         config.setMaximumPoolSize(2);
         config.setConnectionTimeout(1000);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
         try (HikariDataSource small = new HikariDataSource(config)) {
-            DuplicateGuard<Record> guard = JooqDuplicateGuard.forHostTable(small, SQLDialect.POSTGRES,
-                    JooqBackend.mapping(TestTable.HOST_UNCONSTRAINED)).strategy(Strategy.SELECT_FOR_UPDATE).build();
+            ProcessGuardFactory factory = factory();
+            DuplicateGuard<Object> guard = factory.guard(small, Strategy.SELECT_FOR_UPDATE, table);
             List<Future<Boolean>> calls = new ArrayList<>();
             for (int t = 0; t < 16; t++) {
                 int thread = t;
                 calls.add(pool.submit(() -> {
                     boolean allNew = true;
                     for (int i = 0; i < 20; i++) {
-                        allNew &= guard.register((Record) JooqBackend.INSTANCE.file(TestTable.HOST_UNCONSTRAINED,
-                                Keys.key(100 + thread, i))).isNew();
+                        allNew &= guard.register(factory.file(table, Keys.key(100 + thread, i))).isNew();
                     }
                     return allNew;
                 }));
@@ -63,14 +55,13 @@ class PoolExhaustionTest {
             for (Future<Boolean> f : calls) {
                 assertThat(f.get(60, TimeUnit.SECONDS)).isTrue();
             }
-            assertThat(TestTable.HOST_UNCONSTRAINED.totalRows(db)).isEqualTo(16 * 20);
+            assertThat(table.totalRows(db)).isEqualTo(16 * 20);
 
-            try (var a = small.getConnection(); var b = small.getConnection()) {
+            try (Connection a = small.getConnection(); Connection b = small.getConnection()) {
                 long t0 = System.nanoTime();
                 Object outcome;
                 try {
-                    outcome = guard.register((Record) JooqBackend.INSTANCE.file(TestTable.HOST_UNCONSTRAINED,
-                            Keys.key(999, 1)));
+                    outcome = guard.register(factory.file(table, Keys.key(999, 1)));
                 } catch (DuplicateGuardException e) {
                     outcome = e;
                 }
@@ -78,6 +69,9 @@ class PoolExhaustionTest {
                 assertThat((Throwable) outcome).hasMessageContaining("obtaining a connection");
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
             }
+            assertThat(table.rowsWith(db, Keys.key(999, 1))).isZero();
+        } finally {
+            pool.shutdownNow();
         }
     }
 }

@@ -1,11 +1,8 @@
-package dev.dedupguard.jooq;
+package dev.dedupguard.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dedupguard.Strategy;
-import dev.dedupguard.testing.Keys;
-import dev.dedupguard.testing.TestDatabase;
-import dev.dedupguard.testing.TestTable;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,16 +13,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Separate JVM processes (not threads) register the same keys against one embedded PostgreSQL at the same instant:
- * across all processes, exactly one "new" answer and exactly one stored row per key.
+ * across all processes, exactly one "new" answer and exactly one stored row per key. A backend's test class extends
+ * this and names its {@link ProcessGuardFactory}. Tagged {@code slow}.
  */
-class ManyProcessesTest {
+@Tag("slow")
+public abstract class ManyProcessesContract {
     private static final int PROCESSES = 4;
     private static final int KEYS = 150;
+
+    /** The factory each child process builds its guard with. */
+    protected abstract Class<? extends ProcessGuardFactory> factory();
 
     @ParameterizedTest(name = "{0} on {1}")
     @CsvSource({"UNIQUE_CONSTRAINT, HOST", "SELECT_FOR_UPDATE, HOST_UNCONSTRAINED"})
@@ -39,7 +42,8 @@ class ManyProcessesTest {
         List<Process> processes = new ArrayList<>();
         for (int p = 0; p < PROCESSES; p++) {
             processes.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    "-Dorg.jooq.no-logo=true", "-Dorg.jooq.no-tips=true", RegisterWorker.class.getName(), db.jdbcUrl(),
+                    "-Dorg.jooq.no-logo=true", "-Dorg.jooq.no-tips=true", RegisterWorker.class.getName(),
+                    factory().getName(), db.jdbcUrl(),
                     strategy.name(), table.name(), Long.toString(scope), Integer.toString(KEYS),
                     Long.toString(startAt)).redirectError(ProcessBuilder.Redirect.INHERIT).start());
         }

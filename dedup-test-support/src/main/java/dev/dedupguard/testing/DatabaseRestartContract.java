@@ -1,4 +1,4 @@
-package dev.dedupguard.jooq;
+package dev.dedupguard.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,8 +8,6 @@ import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.testing.Keys;
-import dev.dedupguard.testing.TestTable;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -27,8 +25,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.jooq.Record;
-import org.jooq.SQLDialect;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -37,11 +34,16 @@ import org.junit.jupiter.params.provider.CsvSource;
  * PostgreSQL is stopped and started again while 6 threads register overlapping keys. Afterwards every key that was
  * reported stored is in the table exactly once, no key is in it twice, and a key whose registration failed is either
  * absent or stored once (a commit whose answer was lost is in doubt, never half-stored); registering it again
- * gives a consistent answer.
+ * gives a consistent answer. A backend's test class extends this and names its {@link ProcessGuardFactory}, which builds
+ * the guard from the restarted server's JDBC URL. Tagged {@code slow}.
  */
-class DatabaseRestartTest {
+@Tag("slow")
+public abstract class DatabaseRestartContract {
     @TempDir
     Path dir;
+
+    /** Builds the backend's guard on the test's pool. */
+    protected abstract ProcessGuardFactory factory();
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"UNIQUE_CONSTRAINT, HOST", "SELECT_FOR_UPDATE, HOST_UNCONSTRAINED"})
@@ -60,8 +62,8 @@ class DatabaseRestartTest {
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try (HikariDataSource ds = new HikariDataSource(config)) {
             createTables(ds);
-            DuplicateGuard<Record> guard = JooqDuplicateGuard.forHostTable(ds, SQLDialect.POSTGRES,
-                    JooqBackend.mapping(table)).strategy(strategy).createSchemaIfMissing(true).build();
+            ProcessGuardFactory factory = factory();
+            DuplicateGuard<Object> guard = factory.guard(ds, strategy, table);
             Map<Integer, Long> stored = new ConcurrentHashMap<>();
             Map<Integer, String> failed = new ConcurrentHashMap<>();
             AtomicBoolean running = new AtomicBoolean(true);
@@ -75,8 +77,7 @@ class DatabaseRestartTest {
                         int i = offset + n;
                         highest.accumulateAndGet(i, Math::max);
                         try {
-                            Registration<Record> r = guard.register((Record) JooqBackend.INSTANCE.file(table,
-                                    Keys.key(9, i)));
+                            Registration<Object> r = guard.register(factory.file(table, Keys.key(9, i)));
                             registrations.incrementAndGet();
                             if (r.isNew()) {
                                 Long previous = stored.putIfAbsent(i, r.id());
@@ -113,7 +114,7 @@ class DatabaseRestartTest {
                 }
             }
             for (Integer i : failed.keySet()) {
-                Registration<Record> again = guard.register((Record) JooqBackend.INSTANCE.file(table, Keys.key(9, i)));
+                Registration<Object> again = guard.register(factory.file(table, Keys.key(9, i)));
                 assertThat(rows(ds, table, Keys.key(9, i))).as("key %d after a retry", i).isEqualTo(1);
                 assertThat(again.id()).isPositive();
             }
@@ -141,6 +142,9 @@ class DatabaseRestartTest {
                         ? ", constraint uq_case_file_duplicate unique (case_id, file_hash, original_filename)" : "")
                         + ")");
             }
+            dev.dedupguard.LibrarySchema.create(c, dev.dedupguard.LibrarySchema.Database.POSTGRESQL,
+                    dev.dedupguard.LibrarySchema.DEFAULT_FILE_TABLE, dev.dedupguard.LibrarySchema.DEFAULT_STRIPE_TABLE,
+                    1024, false, true);
         }
     }
 
