@@ -108,11 +108,6 @@ public final class GuardEngine<F> implements DuplicateGuard<F> {
         return options.strategy();
     }
 
-    /** The settings this guard runs with. */
-    public GuardOptions options() {
-        return options;
-    }
-
     private StoredKey prepare(F file) {
         if (file == null) {
             throw new IllegalArgumentException("file must not be null");

@@ -2,12 +2,10 @@ package dev.dedupguard.benchmarks;
 
 import dev.dedupguard.FileKey;
 import dev.dedupguard.NamePolicy;
-import dev.dedupguard.Strategy;
 import dev.dedupguard.spi.StoredKey;
 import dev.dedupguard.testing.Keys;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -257,7 +255,4 @@ final class Workloads {
         return new Batch(s.label(), files, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
     }
 
-    static boolean isGuarded(Subject s) {
-        return s.strategy() != null && s.strategy() != Strategy.NO_LOCK;
-    }
 }

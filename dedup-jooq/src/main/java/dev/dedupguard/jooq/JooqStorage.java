@@ -226,12 +226,14 @@ final class JooqStorage<F> implements StorageBackend<F> {
                     ? into.select(DSL.select(DSL.asterisk()).from(unnest(columnList, valueMaps)))
                     : valuesRows(into, columnList, valueMaps);
             Map<List<String>, StoredKey> byColumns = new HashMap<>();
-            rows.forEach(r -> byColumns.put(columnsOf(model.scopeValue(r.key()), r.key().file().contentHash(),
+            rows.forEach(r -> byColumns.put(JdbcKeyStatements.columnsOf(model.scopeValue(r.key()),
+                    r.key().file().contentHash(),
                     model.nameMatchValue(r.key())), r.key()));
             Map<StoredKey, Long> inserted = new HashMap<>();
             for (Record r : insert.onConflict(model.keyColumns()).doNothing()
                     .returningResult(model.id, model.scope, model.contentHash, model.nameMatch()).fetch()) {
-                StoredKey key = byColumns.get(columnsOf(r.get(1), r.get(2, String.class), r.get(3, String.class)));
+                StoredKey key = byColumns.get(JdbcKeyStatements.columnsOf(r.get(1), r.get(2, String.class),
+                        r.get(3, String.class)));
                 inserted.put(key, r.get(0, Number.class).longValue());
             }
             return inserted;
@@ -283,9 +285,5 @@ final class JooqStorage<F> implements StorageBackend<F> {
             applyLockTimeout();
             return ctx.connectionResult(c -> statements.delete(c, key));
         }
-    }
-
-    private static List<String> columnsOf(Object scope, String contentHash, String nameMatch) {
-        return JdbcKeyStatements.columnsOf(scope, contentHash, nameMatch);
     }
 }

@@ -7,7 +7,6 @@ import dev.dedupguard.spi.StoredKey;
 import dev.dedupguard.spi.TableSchema;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.jooq.Condition;
 import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Record;
@@ -40,9 +39,6 @@ abstract class TableModel<F> {
     /** The column values of the row that registers {@code file}. */
     abstract Map<Field<?>, Object> insertValues(F file, StoredKey key);
 
-    /** Whether the host's own row is inserted (and its other columns must be kept). */
-    abstract boolean isHostTable();
-
     /** The column that, with scope and content hash, makes the unique key. */
     Field<String> nameMatch() {
         return nameKey != null ? nameKey : fileName;
@@ -54,13 +50,6 @@ abstract class TableModel<F> {
 
     Object scopeValue(StoredKey key) {
         return scope.getDataType().convert(key.file().scope());
-    }
-
-    @SuppressWarnings("unchecked")
-    Condition matches(StoredKey key) {
-        return ((Field<Object>) scope).eq(scopeValue(key))
-                .and(contentHash.eq(key.file().contentHash()))
-                .and(nameMatch().eq(nameMatchValue(key)));
     }
 
     /** The same columns as SQL identifiers, for the shared schema checks. */
@@ -103,10 +92,6 @@ abstract class TableModel<F> {
             return values;
         }
 
-        @Override
-        boolean isHostTable() {
-            return false;
-        }
     }
 
     /** The host's own table, mapped by a {@link HostTable}. */
@@ -156,9 +141,5 @@ abstract class TableModel<F> {
             values.put(field.getName(), value);
         }
 
-        @Override
-        boolean isHostTable() {
-            return true;
-        }
     }
 }
