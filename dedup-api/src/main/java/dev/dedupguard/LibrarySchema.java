@@ -32,7 +32,8 @@ public final class LibrarySchema {
     /** The databases the shipped DDL is written for. */
     public enum Database {
         POSTGRESQL("postgresql.sql"),
-        H2("h2.sql");
+        H2("h2.sql"),
+        MARIADB("mariadb.sql");
 
         private final String resource;
 
