@@ -373,6 +373,75 @@ class MariaDbFactsTest {
     }
 
     @Test
+    void lockingChecksOfAbsentKeysDeadlockAcrossStripesAtRepeatableReadButNotAtReadCommitted() throws Exception {
+        for (int isolation : List.of(Connection.TRANSACTION_REPEATABLE_READ, Connection.TRANSACTION_READ_COMMITTED)) {
+            clear();
+            boolean rr = isolation == Connection.TRANSACTION_REPEATABLE_READ;
+            try (Connection t1 = tx(isolation); Connection t2 = tx(isolation)) {
+                lockStripe(t1, 1);
+                lockStripe(t2, 2);
+                assertThat(findUnindexed(t1, "m1", " LOCK IN SHARE MODE")).isFalse();
+                assertThat(findUnindexed(t2, "m2", " LOCK IN SHARE MODE")).isFalse();
+                Future<SQLException> first = pool.submit(() -> attempt(() -> insertUnindexed(t1, "m1")));
+                if (rr) {
+                    assertBlocked(first);
+                }
+                SQLException second = attempt(() -> insertUnindexed(t2, "m2"));
+                SQLException firstResult = first.get(10, TimeUnit.SECONDS);
+                if (rr) {
+                    assertThat(second == null ^ firstResult == null).as("exactly one of the two fails").isTrue();
+                    SQLException deadlock = second != null ? second : firstResult;
+                    assertThat(deadlock.getErrorCode()).as("different stripes, different keys, one gap: deadlock")
+                            .isEqualTo(1213);
+                } else {
+                    assertThat((Throwable) firstResult).as("no gap locks at READ COMMITTED").isNull();
+                    assertThat((Throwable) second).isNull();
+                }
+                t1.commit();
+                t2.commit();
+            }
+            assertThat(countUnindexed("m1") + countUnindexed("m2")).isEqualTo(rr ? 1 : 2);
+        }
+    }
+
+    @Test
+    void insertIgnoreTurnsANotNullViolationIntoAStoredEmptyStringWhileOdkuFails() throws SQLException {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            int ignored = s.executeUpdate("INSERT IGNORE INTO dedup_file (scope, content_hash, file_name, name_key)"
+                    + " VALUES (NULL, '" + HASH + "', 'f', 'ignored')");
+            assertThat(ignored).as("the row is stored").isEqualTo(1);
+            assertThat(queryString(c, "SELECT concat('[', scope, ']') FROM dedup_file WHERE name_key = 'ignored'"))
+                    .as("NULL became an empty scope, with only a warning").isEqualTo("[]");
+            SQLException e = catchSql(() -> s.executeUpdate("INSERT INTO dedup_file (scope, content_hash, file_name,"
+                    + " name_key) VALUES (NULL, '" + HASH + "', 'f', 'odku') ON DUPLICATE KEY UPDATE"
+                    + " id = LAST_INSERT_ID(id)"));
+            assertThat(e.getErrorCode()).as("ODKU keeps the error").isEqualTo(1048);
+            assertThat(e.getSQLState()).isEqualTo("23000");
+        }
+    }
+
+    @Test
+    void withASecondUniqueKeyOdkuReportsARowWithAnotherKeyAsTheDuplicate() throws SQLException {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS two_keys (id bigint NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                    + " k varchar(10) NOT NULL, other varchar(10) NOT NULL, UNIQUE (k), UNIQUE (other))");
+            s.execute("DELETE FROM two_keys");
+            s.execute("INSERT INTO two_keys (k, other) VALUES ('a', 'x')");
+            long existing = queryLong(c, "SELECT id FROM two_keys WHERE k = 'a'");
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO two_keys (k, other) VALUES ('b', 'x')"
+                    + " ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)", Statement.RETURN_GENERATED_KEYS)) {
+                assertThat(ps.executeUpdate()).as("reported as a duplicate").isZero();
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    keys.next();
+                    assertThat(keys.getLong(1)).as("of the row with key 'a', not 'b'").isEqualTo(existing);
+                }
+            }
+            assertThat(queryLong(c, "SELECT count(*) FROM two_keys WHERE k = 'b'")).as("'b' was never stored")
+                    .isZero();
+        }
+    }
+
+    @Test
     void atRepeatableReadOdkuSeesARowCommittedAfterTheSnapshotButAPlainReadDoesNot() throws Exception {
         try (Connection t1 = tx(Connection.TRANSACTION_REPEATABLE_READ);
                 Connection t2 = tx(Connection.TRANSACTION_REPEATABLE_READ)) {
