@@ -579,6 +579,17 @@ class MariaDbFactsTest {
                 assertThat(first[0]).as(properties).isEqualTo(1);
                 assertThat(again[0]).as(properties).isZero();
                 assertThat(again[1]).as(properties).isEqualTo(first[1]);
+                try (PreparedStatement ps = c.prepareStatement(sql + " RETURNING id")) {
+                    ps.setString(1, SCOPE);
+                    ps.setString(2, HASH);
+                    ps.setString(3, "report.pdf");
+                    ps.setString(4, "k1");
+                    try (ResultSet rs = ps.executeQuery()) {
+                        assertThat(rs.next()).as(properties).isTrue();
+                        assertThat(rs.getLong(1)).as("SET STATEMENT ... ODKU ... RETURNING, %s", properties)
+                                .isEqualTo(first[1]);
+                    }
+                }
             }
         }
     }
