@@ -18,6 +18,11 @@ import org.junit.jupiter.params.provider.Arguments;
  *
  * <p>Scopes are numeric (host tables key on a bigint case id). Each test starts from empty tables.
  *
+ * <p>Surefire reports the tests under the part's class ({@code GuardContract$Races[n]}, n the table x strategy
+ * invocation) in the backend test class's report. One test of one backend runs with a pattern for each:
+ * {@code -Dtest='JooqH2ContractTest#raceAt*,GuardContract$Races#raceAt*'} (the first selects the class, the second
+ * the nested test).
+ *
  * @param <F> the backend's registered type
  */
 public abstract class GuardContract<F> {
