@@ -261,20 +261,20 @@ class GuardEngineTest {
     }
 
     @Test
-    void joinedFailureAfterTheInsertUndoesOnlyTheGuardsWork() {
+    void joinedFailureAfterTheStripeWriteUndoesOnlyTheGuardsWork() {
         InMemoryStorage storage = new InMemoryStorage(false);
         CallerTransaction caller = storage.beginCaller(Duration.ofSeconds(5));
         caller.insert(key(9));
         DuplicateGuard<FileKey> joined = new GuardEngine<>(caller, GuardOptions.builder()
                 .strategy(Strategy.SELECT_FOR_UPDATE).build());
-        storage.fail(Primitive.TOUCH_STRIPES, Kind.OTHER, 1);
+        storage.fail(Primitive.INSERT, Kind.OTHER, 1);
 
         assertThatThrownBy(() -> joined.register(key(1))).isExactlyInstanceOf(DuplicateGuardException.class)
                 .hasMessageContaining("failed");
         assertThat(joined.register(key(2)).isNew()).isTrue();
         caller.commit();
 
-        assertThat(storage.calls(Primitive.INSERT)).as("the failed call had inserted").isEqualTo(2);
+        assertThat(storage.calls(Primitive.TOUCH_STRIPES)).as("the failed call had written its stripe").isEqualTo(2);
         assertThat(storage.rows(key(1))).isZero();
         assertThat(storage.rows(key(2))).isEqualTo(1);
         assertThat(storage.rows(key(9))).isEqualTo(1);
