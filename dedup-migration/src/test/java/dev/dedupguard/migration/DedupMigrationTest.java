@@ -98,22 +98,7 @@ class DedupMigrationTest {
     }
 
     private void assertQuarantineHoldsExactly(Map<Long, Long> removals) {
-        List<List<Object>> q = Pg.query(ds, "select removed_id, kept_id, row_data::text from case_file_quarantine"
-                + " order by removed_id");
-        assertThat(q).hasSize(removals.size());
-        for (List<Object> row : q) {
-            long removed = ((Number) row.get(0)).longValue();
-            assertThat(removals).containsEntry(removed, ((Number) row.get(1)).longValue());
-            assertThat(row.get(2)).as("row content of %d", removed).isEqualTo(seeded.original.get(removed));
-        }
-        Pg.execute(ds, "create table case_file_restored (like case_file)");
-        Pg.execute(ds, "insert into case_file_restored select (jsonb_populate_record(null::case_file, row_data)).*"
-                + " from case_file_quarantine");
-        for (List<Object> row : Pg.query(ds, "select id, to_jsonb(r)::text from case_file_restored r")) {
-            assertThat(row.get(1)).isEqualTo(seeded.original.get(((Number) row.get(0)).longValue()));
-        }
-        assertThat(Pg.queryLong(ds, "select count(*) from case_file_restored")).isEqualTo(removals.size());
-        Pg.execute(ds, "drop table case_file_restored");
+        seeded.assertQuarantineHoldsExactly(ds, removals);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.dedupguard.migration;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -97,5 +99,29 @@ final class SeededTable {
             ids.tailSet(kept, false).forEach(removed -> t.expectedRemovals.put(removed, kept));
         }
         return t;
+    }
+
+    /**
+     * The quarantine holds exactly {@code removals} (removed id -> kept id), each with the row as it was, and every
+     * one of them restores into a copy of the table with the same content.
+     */
+    void assertQuarantineHoldsExactly(DataSource ds, Map<Long, Long> removals) {
+        List<List<Object>> q = Pg.query(ds, "select removed_id, kept_id, row_data::text from " + table
+                + "_quarantine order by removed_id");
+        assertThat(q).hasSize(removals.size());
+        for (List<Object> row : q) {
+            long removed = ((Number) row.get(0)).longValue();
+            assertThat(removals).containsEntry(removed, ((Number) row.get(1)).longValue());
+            assertThat(row.get(2)).as("row content of %d", removed).isEqualTo(original.get(removed));
+        }
+        Pg.execute(ds, "create table " + table + "_restored (like " + table + ")");
+        Pg.execute(ds, "insert into " + table + "_restored select (jsonb_populate_record(null::" + table
+                + ", row_data)).* from " + table + "_quarantine");
+        List<List<Object>> restored = Pg.query(ds, "select id, to_jsonb(r)::text from " + table + "_restored r");
+        assertThat(restored).hasSize(removals.size());
+        for (List<Object> row : restored) {
+            assertThat(row.get(1)).isEqualTo(original.get(((Number) row.get(0)).longValue()));
+        }
+        Pg.execute(ds, "drop table " + table + "_restored");
     }
 }
