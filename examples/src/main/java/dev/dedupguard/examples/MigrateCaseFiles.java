@@ -127,6 +127,11 @@ public final class MigrateCaseFiles {
         out.printf("  before : %d rows, %d duplicate groups, %d rows to remove in %d case%s%n", before.totalRows(),
                 before.duplicateGroups(), before.rowsToRemove(), before.scopes().size(),
                 before.scopes().size() == 1 ? "" : "s");
+        before.scopes().stream().limit(3).forEach(d -> out.printf("           case %s: %d groups, %d rows to remove%n",
+                d.scope(), d.duplicateGroups(), d.rowsToRemove()));
+        if (before.scopes().size() > 3) {
+            out.printf("           ... and %d more cases%n", before.scopes().size() - 3);
+        }
         for (StepResult s : run.steps()) {
             out.printf("  %-17s %-12s %s (%d ms)%n", s.step().name().toLowerCase().replace('_', ' '), s.outcome(),
                     s.detail(), s.millis());
