@@ -64,7 +64,7 @@ public final class DedupMigration {
 
     private final DataSource dataSource;
     private final MigrationTable table;
-    private final PostgresSql sql;
+    private final MigrationSql sql;
     private final boolean dryRun;
     private final int batchSize;
     private final ChildRows childRows;
@@ -77,7 +77,7 @@ public final class DedupMigration {
     private DedupMigration(Builder b) {
         this.dataSource = b.dataSource;
         this.table = b.table;
-        this.sql = new PostgresSql(b.table);
+        this.sql = b.sql;
         this.dryRun = b.dryRun;
         this.batchSize = b.batchSize;
         this.childRows = b.childRows;
@@ -689,6 +689,7 @@ public final class DedupMigration {
     public static final class Builder {
         private final DataSource dataSource;
         private final MigrationTable table;
+        private MigrationSql sql;
         private boolean dryRun;
         private int batchSize = 500;
         private ChildRows childRows = ChildRows.NONE;
@@ -801,18 +802,19 @@ public final class DedupMigration {
          * @throws SchemaMismatchException if the table or a mapped column is missing, or the id is not an integer
          */
         public DedupMigration build() {
-            DedupMigration m = new DedupMigration(this);
             try (Connection c = dataSource.getConnection()) {
                 String product = c.getMetaData().getDatabaseProductName();
                 if (!"PostgreSQL".equals(product)) {
                     throw new IllegalArgumentException("dataSource: DedupMigration supports PostgreSQL only; this "
                             + "data source is " + product + " " + c.getMetaData().getDatabaseProductVersion());
                 }
+                sql = new PostgresSql(table);
+                DedupMigration m = new DedupMigration(this);
                 m.checkColumns(c);
+                return m;
             } catch (SQLException e) {
                 throw new MigrationException("cannot check " + table.qualifiedName() + ": " + firstLine(e), e);
             }
-            return m;
         }
     }
 

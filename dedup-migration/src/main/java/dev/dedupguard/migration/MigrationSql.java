@@ -8,6 +8,12 @@ import java.sql.SQLException;
  */
 interface MigrationSql {
 
+    /** The host table's name as the catalog functions take it (quoted, schema-qualified when given). */
+    String tableRegclass();
+
+    /** The quarantine table's name as the catalog functions take it. */
+    String quarantineRegclass();
+
     /** Parameter: the table's regclass text. Rows: column name, type as {@code format_type} renders it. */
     String columns();
 

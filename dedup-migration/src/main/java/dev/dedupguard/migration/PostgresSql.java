@@ -35,12 +35,13 @@ final class PostgresSql implements MigrationSql {
         return '"' + identifier + '"';
     }
 
-    /** The text {@code to_regclass} takes for the host table. */
-    String tableRegclass() {
+    @Override
+    public String tableRegclass() {
         return table;
     }
 
-    String quarantineRegclass() {
+    @Override
+    public String quarantineRegclass() {
         return quarantine;
     }
 

@@ -259,6 +259,23 @@ class DedupMigrationTest {
     }
 
     @Test
+    void aTableInAnotherSchemaIsMigratedInThatSchemaOnly() throws SQLException {
+        Pg.execute(ds, "create schema evidence");
+        SeededTable other = SeededTable.create(ds, "evidence.case_file", 300, 20);
+
+        MigrationRun run = DedupMigration.forTable(ds, MigrationTable.caseFile("evidence.case_file")).build().run();
+
+        assertThat(run.after().complete()).isTrue();
+        assertThat(run.rowsMoved()).isEqualTo(other.expectedRemovals.size());
+        other.assertQuarantineHoldsExactly(ds, other.expectedRemovals);
+        assertThat(Pg.queryLong(ds, "select count(*) from pg_constraint where conname = 'uq_case_file_duplicate'"
+                + " and conrelid = 'evidence.case_file'::regclass")).isOne();
+        assertThat(Pg.queryLong(ds, "select count(*) from case_file")).isEqualTo(ROWS);
+        assertThat(Pg.query(ds, "select to_regclass('public.case_file_quarantine')").get(0).get(0)).isNull();
+        assertThat(migration().build().status().nextStep()).isEqualTo(Step.RESOLVE);
+    }
+
+    @Test
     void attachBeforeTheIndexIsRefused() {
         assertThatThrownBy(() -> migration().build().attachConstraint()).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("run createUniqueIndex() first");
