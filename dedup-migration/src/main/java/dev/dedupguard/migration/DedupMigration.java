@@ -279,6 +279,7 @@ public final class DedupMigration {
         long moved = 0;
         long batches = 0;
         int failures = 0;
+        int emptyBatches = 0;
         try {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
@@ -303,8 +304,16 @@ public final class DedupMigration {
                 if (n < 0) {
                     break;
                 }
+                if (n == 0 && ++emptyBatches >= 5) {
+                    throw new MigrationException("RESOLVE on " + table.qualifiedName() + ": 5 batches in a row found "
+                            + "duplicates whose rows changed before they could be locked; is another process "
+                            + "rewriting their keys? Run resolve() again when it has stopped", null);
+                }
+                if (n > 0) {
+                    emptyBatches = 0;
+                }
                 moved += n;
-                batches++;
+                batches += n > 0 ? 1 : 0;
                 progress.accept(new Progress(Step.RESOLVE, moved, Math.max(total, moved), "moved " + moved + " of "
                         + Math.max(total, moved) + " rows"));
             }

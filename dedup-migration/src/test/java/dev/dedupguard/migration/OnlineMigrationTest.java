@@ -11,6 +11,8 @@ import dev.dedupguard.jooq.HostTable;
 import dev.dedupguard.jooq.JooqDuplicateGuard;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -44,12 +46,19 @@ class OnlineMigrationTest {
 
     @Test
     void tenThousandRowsInFiveHundredGroupsWithFourWriters() throws Exception {
-        migrateUnderLoad(10_000, 500);
+        migrateUnderLoad(10_000, 500, false);
     }
 
-    private void migrateUnderLoad(int rows, int groups) throws Exception {
-        try (HikariDataSource ds = Pg.freshDatabase(WRITERS + 4)) {
+    @Test
+    void aDuplicateInjectedDuringTheIndexBuildUnderLoadIsResolvedAndTheRunCompletes() throws Exception {
+        migrateUnderLoad(10_000, 500, true);
+    }
+
+    private void migrateUnderLoad(int rows, int groups, boolean inject) throws Exception {
+        try (HikariDataSource ds = Pg.freshDatabase(WRITERS + 6)) {
             SeededTable seeded = SeededTable.create(ds, "case_file", rows, groups);
+            Map<Long, Long> expectedRemovals = new TreeMap<>(seeded.expectedRemovals);
+            Injector injector = new Injector(ds, seeded);
             HostTable<Record> caseFile = HostTable.of(DSL.table(name("case_file"))).id(ID).scope(CASE_ID)
                     .contentHash(FILE_HASH).fileName(ORIGINAL_FILENAME).build();
             AtomicReference<DuplicateGuard<Record>> guard = new AtomicReference<>(JooqDuplicateGuard
@@ -67,7 +76,13 @@ class OnlineMigrationTest {
                 awaitEach(writers, 20);
                 List<Progress> progress = new CopyOnWriteArrayList<>();
                 DedupMigration migration = DedupMigration.forTable(ds, MigrationTable.caseFile("case_file"))
-                        .batchSize(100).progress(progress::add).progressInterval(java.time.Duration.ofMillis(100))
+                        .batchSize(100).progressInterval(java.time.Duration.ofMillis(100))
+                        .progress(p -> {
+                            progress.add(p);
+                            if (inject && p.message().startsWith("building unique index") && !injector.started()) {
+                                injector.insertAndCommitOnceTheBuildWaits();
+                            }
+                        })
                         .build();
                 long[] before = registrations(writers);
                 MigrationRun run = migration.run();
@@ -85,7 +100,18 @@ class OnlineMigrationTest {
                 assertThat(run.before().rowsToRemove()).isEqualTo(SeededTable.expectedRowsToRemove(groups));
                 assertThat(run.steps()).extracting(StepResult::outcome)
                         .containsExactly(Outcome.DONE, Outcome.DONE, Outcome.DONE);
-                assertThat(run.rowsMoved()).isEqualTo(seeded.expectedRemovals.size());
+                if (inject) {
+                    injector.join();
+                    expectedRemovals.put(injector.injectedId, injector.keptId);
+                    seeded.original.put(injector.injectedId, injector.injectedRow);
+                    StepResult build = run.steps().get(1);
+                    assertThat(build.attempts()).isEqualTo(2);
+                    assertThat(build.invalidIndexesDropped()).isEqualTo(1);
+                    assertThat(build.rowsMoved()).isEqualTo(1);
+                    assertThat(progress).extracting(Progress::message)
+                            .anyMatch(m -> m.startsWith("build failed: a duplicate was inserted during the build"));
+                }
+                assertThat(run.rowsMoved()).isEqualTo(expectedRemovals.size());
                 assertThat(run.after().duplicateGroups()).isZero();
                 assertThat(run.after().complete()).isTrue();
                 assertThat(progress).extracting(Progress::step).contains(Step.RESOLVE, Step.CREATE_INDEX);
@@ -116,15 +142,89 @@ class OnlineMigrationTest {
             assertThat(Pg.queryLong(ds, "select count(*) from (select 1 from case_file group by case_id, file_hash,"
                     + " original_filename having count(*) > 1) d")).isZero();
             assertThat(Pg.queryLong(ds, "select count(*) from case_file"))
-                    .isEqualTo(rows - seeded.expectedRemovals.size() + newFiles);
+                    .isEqualTo(rows + (inject ? 1 : 0) - expectedRemovals.size() + newFiles);
             assertThat(Pg.queryLong(ds, "select count(*) from pg_constraint c join pg_index i"
                     + " on i.indexrelid = c.conindid where c.conname = 'uq_case_file_duplicate' and c.contype = 'u'"
                     + " and i.indisvalid and i.indisunique")).isOne();
-            seeded.assertQuarantineHoldsExactly(ds, seeded.expectedRemovals);
+            seeded.assertQuarantineHoldsExactly(ds, expectedRemovals);
 
             MigrationRun again = DedupMigration.forTable(ds, MigrationTable.caseFile("case_file")).build().run();
             assertThat(again.changedAnything()).isFalse();
-            assertThat(again.after().quarantinedRows()).isEqualTo(seeded.expectedRemovals.size());
+            assertThat(again.after().quarantinedRows()).isEqualTo(expectedRemovals.size());
+        }
+    }
+
+    /**
+     * Bypasses the guard: inserts a duplicate of a seeded file in a transaction that the index build must wait for
+     * (it starts before the build), and commits it once the build is under way and waiting, so the build meets it.
+     */
+    private static final class Injector {
+        final HikariDataSource ds;
+        final SeededTable seeded;
+        Thread committer;
+        long injectedId;
+        long keptId;
+        String injectedRow;
+
+        Injector(HikariDataSource ds, SeededTable seeded) {
+            this.ds = ds;
+            this.seeded = seeded;
+        }
+
+        boolean started() {
+            return committer != null;
+        }
+
+        void insertAndCommitOnceTheBuildWaits() {
+            keptId = seeded.expectedRemovals.values().iterator().next();
+            Object[] key = seeded.keyById.get(keptId);
+            try {
+                java.sql.Connection c = ds.getConnection();
+                c.setAutoCommit(false);
+                try (java.sql.PreparedStatement ps = c.prepareStatement("insert into case_file (case_id, file_hash,"
+                        + " original_filename, uploaded_by) values (?, ?, ?, 'bypassing the guard') returning id")) {
+                    ps.setObject(1, key[0]);
+                    ps.setObject(2, key[1]);
+                    ps.setObject(3, key[2]);
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        injectedId = rs.getLong(1);
+                    }
+                }
+                try (java.sql.PreparedStatement ps = c.prepareStatement(
+                        "select to_jsonb(t)::text from case_file t where id = ?")) {
+                    ps.setLong(1, injectedId);
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        injectedRow = rs.getString(1);
+                    }
+                }
+                committer = new Thread(() -> commitWhenTheBuildWaits(c), "injector");
+                committer.start();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private void commitWhenTheBuildWaits(java.sql.Connection c) {
+            try (c) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (Pg.queryLong(ds, "select count(*) from pg_stat_activity where query ilike"
+                        + " 'create unique index concurrently%' and wait_event_type = 'Lock'") == 0) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the index build never waited for the injector");
+                    }
+                    Thread.sleep(10);
+                }
+                c.commit();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        void join() throws InterruptedException {
+            assertThat(committer).as("the injector ran").isNotNull();
+            committer.join(30_000);
         }
     }
 

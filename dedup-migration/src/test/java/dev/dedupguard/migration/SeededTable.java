@@ -32,6 +32,8 @@ final class SeededTable {
     final Map<Long, Long> expectedRemovals = new TreeMap<>();
     /** The key of each seeded row: {case, hash, name}. */
     final List<Object[]> keys = new ArrayList<>();
+    /** The key of each seeded row by id. */
+    final Map<Long, Object[]> keyById = new HashMap<>();
 
     private SeededTable(String table, int rows, int groups) {
         this.table = table;
@@ -92,7 +94,9 @@ final class SeededTable {
             long id = ((Number) r.get(0)).longValue();
             t.original.put(id, (String) r.get(1));
             idsByKey.computeIfAbsent(r.get(2) + "|" + r.get(3) + "|" + r.get(4), k -> new TreeSet<>()).add(id);
-            t.keys.add(new Object[] {r.get(2), r.get(3), r.get(4)});
+            Object[] key = {r.get(2), r.get(3), r.get(4)};
+            t.keys.add(key);
+            t.keyById.put(id, key);
         }
         for (TreeSet<Long> ids : idsByKey.values()) {
             long kept = ids.first();
