@@ -25,7 +25,8 @@ import javax.sql.DataSource;
  * without losing a row. <strong>PostgreSQL only</strong> (MariaDB is planned; H2 is refused by {@link Builder#build()}).
  *
  * <p>While it runs, the host's writers must register through a guard with {@link Strategy#SELECT_FOR_UPDATE}: it keeps
- * new duplicates out without any constraint, and neither its stripe locks nor its inserts conflict with these steps.
+ * new duplicates out without any constraint, and its stripe locks and inserts do not conflict with resolving or with
+ * the concurrent index build (only the final attach makes them wait, for at most the lock timeout).
  * A failed concurrent index build leaves an index that enforces nothing, so the guard is the only protection until
  * {@link #attachConstraint()} has run; after it, writers may switch to {@link Strategy#UNIQUE_CONSTRAINT}.
  *
