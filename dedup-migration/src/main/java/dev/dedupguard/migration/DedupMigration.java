@@ -249,8 +249,8 @@ public final class DedupMigration {
                             + r.rowsToRemove() + " rows of " + r.duplicateGroups() + " duplicate groups into "
                             + table.quarantineTable());
         }
-        try (Connection c = dataSource.getConnection(); StepLock lock = new StepLock(c, Step.RESOLVE)) {
-            long[] moved = resolve(c);
+        try (Connection c = dataSource.getConnection()) {
+            long[] moved = locked(c, Step.RESOLVE, () -> resolve(c));
             return result(Step.RESOLVE, moved[0] == 0 ? Outcome.ALREADY_DONE : Outcome.DONE, moved[0],
                     (int) moved[1], 0, start, moved[0] == 0 ? "no duplicates"
                             : "moved " + moved[0] + " rows into " + table.quarantineTable() + " in " + moved[1]
@@ -414,9 +414,7 @@ public final class DedupMigration {
                                 + "run CREATE UNIQUE INDEX CONCURRENTLY " + table.constraintName() + " on "
                                 + table.qualifiedName() + " (" + expectedColumns() + ")");
             }
-            try (StepLock lock = new StepLock(c, Step.CREATE_INDEX)) {
-                return buildIndex(c, start);
-            }
+            return locked(c, Step.CREATE_INDEX, () -> buildIndex(c, start));
         } catch (SQLException e) {
             throw failed(Step.CREATE_INDEX, e);
         }
@@ -443,13 +441,16 @@ public final class DedupMigration {
                         + table.constraintName() + " concurrently (attempt " + attempts + " of " + indexAttempts
                         + "; waits for older transactions)"));
                 SQLException failure = null;
-                try (BuildProgress poller = new BuildProgress(c)) {
+                BuildProgress poller = new BuildProgress(c);
+                try {
                     execute(c, sql.createIndexConcurrently());
                 } catch (SQLException e) {
                     if (!sql.isUniqueViolation(e)) {
                         throw e;
                     }
                     failure = e;
+                } finally {
+                    poller.stop();
                 }
                 MigrationStatus.IndexState state = indexState(c);
                 if (failure == null && state == MigrationStatus.IndexState.VALID) {
@@ -501,9 +502,7 @@ public final class DedupMigration {
                         + table.constraintName() + " on " + table.qualifiedName() + "; run createUniqueIndex() "
                         + "first");
             }
-            try (StepLock lock = new StepLock(c, Step.ATTACH_CONSTRAINT)) {
-                return attach(c, start);
-            }
+            return locked(c, Step.ATTACH_CONSTRAINT, () -> attach(c, start));
         } catch (SQLException e) {
             throw failed(Step.ATTACH_CONSTRAINT, e);
         }
@@ -597,30 +596,36 @@ public final class DedupMigration {
                 + " " + firstLine(e) + "; the step can be run again, it starts from the state it finds", e);
     }
 
-    /** The session advisory lock that keeps two migrations of one table apart. */
-    private final class StepLock implements AutoCloseable {
-        private final Connection c;
-        private final String key = "dedup-migration:" + table.qualifiedName();
+    /** Work on one connection that may fail with an SQL error. */
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run() throws SQLException;
+    }
 
-        StepLock(Connection c, Step step) throws SQLException {
-            this.c = c;
-            try (PreparedStatement ps = c.prepareStatement(sql.tryLock())) {
-                ps.setString(1, key);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        throw new MigrationException(step + ": another migration of " + table.qualifiedName()
-                                + " is running (advisory lock '" + key + "' is held); wait for it to finish", null);
-                    }
-                }
-            }
-            if (!c.getAutoCommit()) {
-                c.commit();
+    /**
+     * Runs {@code work} holding the session advisory lock on the table's name, which keeps two migrations of one
+     * table apart; fails at once if another session holds it.
+     */
+    private <T> T locked(Connection c, Step step, SqlWork<T> work) throws SQLException {
+        String key = "dedup-migration:" + table.qualifiedName();
+        boolean acquired;
+        try (PreparedStatement ps = c.prepareStatement(sql.tryLock())) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                acquired = rs.getBoolean(1);
             }
         }
-
-        @Override
-        public void close() throws SQLException {
+        if (!c.getAutoCommit()) {
+            c.commit();
+        }
+        if (!acquired) {
+            throw new MigrationException(step + ": another migration of " + table.qualifiedName()
+                    + " is running (advisory lock '" + key + "' is held); wait for it to finish", null);
+        }
+        try {
+            return work.run();
+        } finally {
             try (PreparedStatement ps = c.prepareStatement(sql.unlock())) {
                 ps.setString(1, key);
                 ps.execute();
@@ -632,7 +637,7 @@ public final class DedupMigration {
     }
 
     /** Polls pg_stat_progress_create_index for the build's backend while it runs; silent without a listener. */
-    private final class BuildProgress implements AutoCloseable {
+    private final class BuildProgress {
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Thread thread;
 
@@ -676,8 +681,7 @@ public final class DedupMigration {
             }
         }
 
-        @Override
-        public void close() {
+        void stop() {
             if (thread != null) {
                 running.set(false);
                 thread.interrupt();
