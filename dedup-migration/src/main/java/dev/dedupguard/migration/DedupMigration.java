@@ -234,7 +234,8 @@ public final class DedupMigration {
      *   <li>delete the removed rows and insert them into the quarantine in one statement; commit.</li>
      * </ol>
      * Ends when no duplicate is left. Interrupting it is safe: every committed batch is complete, and the next call
-     * goes on from there. A batch whose locks are not granted within the lock timeout is retried (up to 5 times).
+     * goes on from there. A batch whose locks are not granted within the lock timeout, or that deadlocks with another
+     * transaction, is rolled back and retried (up to 5 times in a row).
      *
      * @return rows moved and batches committed; {@link Outcome#ALREADY_DONE} when there were no duplicates; on a dry
      *     run the rows that would be moved
@@ -292,11 +293,13 @@ public final class DedupMigration {
                     failures = 0;
                 } catch (SQLException e) {
                     c.rollback();
-                    if (!sql.isLockTimeout(e) || ++failures >= 5) {
+                    if (!sql.isLockTimeout(e) && !sql.isDeadlock(e) || ++failures >= 5) {
                         throw e;
                     }
-                    progress.accept(new Progress(Step.RESOLVE, moved, total, "rows locked by another transaction "
-                            + "for over " + lockTimeout.toMillis() + " ms; retrying the batch"));
+                    progress.accept(new Progress(Step.RESOLVE, moved, total, (sql.isDeadlock(e) ? "deadlock with "
+                            + "another transaction" : "rows locked by another transaction for over "
+                            + lockTimeout.toMillis() + " ms") + "; retrying the batch"));
+                    pause(200L * failures);
                     continue;
                 } catch (RuntimeException e) {
                     c.rollback();

@@ -73,4 +73,6 @@ interface MigrationSql {
     boolean isUniqueViolation(SQLException e);
 
     boolean isLockTimeout(SQLException e);
+
+    boolean isDeadlock(SQLException e);
 }

@@ -187,4 +187,9 @@ final class PostgresSql implements MigrationSql {
     public boolean isLockTimeout(SQLException e) {
         return "55P03".equals(e.getSQLState());
     }
+
+    @Override
+    public boolean isDeadlock(SQLException e) {
+        return "40P01".equals(e.getSQLState());
+    }
 }

@@ -276,6 +276,59 @@ class DedupMigrationTest {
     }
 
     @Test
+    void aBatchWhoseRowIsLockedElsewhereIsRetriedUntilTheLockIsGone() throws Exception {
+        long victim = seeded.expectedRemovals.keySet().iterator().next();
+        try (Connection holder = ds.getConnection()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement ps = holder.prepareStatement("select id from case_file where id = ? for update")) {
+                ps.setLong(1, victim);
+                ps.executeQuery().close();
+            }
+            CompletableFuture<StepResult> resolve = CompletableFuture.supplyAsync(
+                    () -> migration().lockTimeout(java.time.Duration.ofMillis(100)).build().resolve());
+            Thread.sleep(600);
+            assertThat(resolve).isNotDone();
+            holder.commit();
+            assertThat(resolve.get(30, TimeUnit.SECONDS).rowsMoved()).isEqualTo(seeded.expectedRemovals.size());
+        }
+        assertThat(events).extracting(Progress::message)
+                .anyMatch(m -> m.equals("rows locked by another transaction for over 100 ms; retrying the batch"));
+        assertQuarantineHoldsExactly(seeded.expectedRemovals);
+    }
+
+    @Test
+    void theAttachRetriesWhileTheTableIsBusyAndWaitsAtMostTheLockTimeoutEachTime() throws Exception {
+        DedupMigration m = migration().lockTimeout(java.time.Duration.ofMillis(100)).build();
+        m.resolve();
+        m.createUniqueIndex();
+        StepResult attach;
+        try (Connection reader = ds.getConnection()) {
+            reader.setAutoCommit(false);
+            try (PreparedStatement ps = reader.prepareStatement("select count(*) from case_file")) {
+                ps.executeQuery().close();
+            }
+            CompletableFuture<StepResult> attaching = CompletableFuture.supplyAsync(m::attachConstraint);
+            Thread.sleep(500);
+            long start = System.nanoTime();
+            try (Connection writer = ds.getConnection(); PreparedStatement ps = writer.prepareStatement(
+                    "insert into case_file (case_id, file_hash, original_filename) values (99, ?, 'during attach')")) {
+                ps.setString(1, Pg.sha256("during attach"));
+                ps.executeUpdate();
+            }
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("a writer's wait (ms)")
+                    .isLessThan(1_000);
+            assertThat(attaching).isNotDone();
+            reader.commit();
+            attach = attaching.get(30, TimeUnit.SECONDS);
+        }
+        assertThat(attach.outcome()).isEqualTo(Outcome.DONE);
+        assertThat(attach.attempts()).isGreaterThan(1);
+        assertThat(events).extracting(Progress::message)
+                .anyMatch(msg -> msg.equals("table lock not granted within 100 ms; retrying"));
+        assertConstraintValid();
+    }
+
+    @Test
     void attachBeforeTheIndexIsRefused() {
         assertThatThrownBy(() -> migration().build().attachConstraint()).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("run createUniqueIndex() first");
