@@ -88,6 +88,20 @@ public abstract class Dialect {
      */
     public abstract @Nullable String swapLockTimeout(Connection c, Duration timeout) throws SQLException;
 
+    /**
+     * The query behind {@link #swapLockTimeout} (one parameter, the new value; returns the previous one in its first
+     * column), for a session that sends it ahead of another statement; {@code null} where the timeout is not swapped
+     * by a query.
+     */
+    public @Nullable String swapLockTimeoutQuery() {
+        return null;
+    }
+
+    /** The query behind {@link #restoreLockTimeout} (one parameter, the value to restore), or {@code null}. */
+    public @Nullable String restoreLockTimeoutQuery() {
+        return null;
+    }
+
     /** Puts back a setting that {@link #swapLockTimeout} returned. */
     public void restoreLockTimeout(Connection c, String previous) throws SQLException {
         throw new UnsupportedOperationException(displayName() + " has no lock timeout to restore");

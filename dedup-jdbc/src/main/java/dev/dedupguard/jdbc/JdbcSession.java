@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -36,12 +37,13 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     private final boolean joined;
     private final boolean pipelines;
     private @Nullable String pendingLockTimeout;
-    /** A statement queued to travel ahead of the next one, its parameters, and the stripes it locks (or null). */
-    private @Nullable String queuedSql;
-    private Object[] queuedParameters = new Object[0];
-    private int @Nullable [] queuedStripes;
+    /** Statements queued to travel ahead of the next one. */
+    private final List<Queued> queued = new ArrayList<>(3);
+    private boolean sentAnything;
 
     /**
+     * @param connection the transaction's connection
+     * @param table the table and its rendered SQL
      * @param joined whether {@code connection} is in the caller's transaction
      * @param pendingLockTimeout a lock timeout value ({@link Dialect#lockTimeoutValue}) not yet in force, which the
      *     first statement that can wait must carry or apply first; {@code null} if the timeout is in force
@@ -89,6 +91,16 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         T read(PreparedStatement statement, boolean hasResultSet) throws SQLException;
     }
 
+    /** Reads the result set of a queued statement. */
+    @FunctionalInterface
+    interface QueuedResult {
+        void read(ResultSet rs) throws SQLException;
+    }
+
+    /** A statement queued to travel ahead of the next one, with its parameters and what reads its result set. */
+    private record Queued(String sql, Object[] parameters, @Nullable QueuedResult result) {
+    }
+
     /**
      * Runs {@code call}, reporting a failure as a {@link StorageException} that says what was attempted.
      *
@@ -134,40 +146,45 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         }
     }
 
-    private void queue(String sql, Object[] parameters, int @Nullable [] stripes) {
-        if (queuedSql != null) {
-            flushQueued();
-        }
-        queuedSql = sql;
-        queuedParameters = parameters;
-        queuedStripes = stripes;
+    /**
+     * Queues a statement to travel ahead of the next one (where the dialect pipelines statements; else the next
+     * statement sends it on its own first).
+     */
+    final void queue(String sql, Object[] parameters, @Nullable QueuedResult result) {
+        queued.add(new Queued(sql, parameters, result));
+    }
+
+    /** Forgets what is queued: the work sent nothing, so the savepoint it would have opened is not needed. */
+    final void dropQueued() {
+        queued.clear();
+    }
+
+    /** Whether the session has sent any statement (so that what was queued first has reached the database). */
+    final boolean sentAnything() {
+        return sentAnything;
     }
 
     /**
-     * Sends what is queued (and the pending lock timeout) on its own, before a statement that cannot carry it: one that
-     * the backend runs through jOOQ or Hibernate.
+     * Sends what is queued (and the pending lock timeout), before a statement that cannot carry it: one that the
+     * backend runs through jOOQ or Hibernate.
      */
     protected final void flushQueued() {
-        if (queuedSql == null) {
-            queueLockTimeout();
+        queueLockTimeout();
+        sendQueued();
+    }
+
+    /** Sends what is queued, in one round trip where the dialect pipelines statements. */
+    final void sendQueued() {
+        while (!queued.isEmpty()) {
+            List<Queued> batch = pipelines ? List.copyOf(queued) : List.of(queued.get(0));
+            queued.subList(0, batch.size()).clear();
+            Queued last = batch.get(batch.size() - 1);
+            List<Queued> ahead = batch.subList(0, batch.size() - 1);
+            send("preparing the registration", ahead, last.sql(), last.parameters(), (ps, hasResultSet) -> {
+                readQueued(ps, hasResultSet, last);
+                return null;
+            });
         }
-        String sql = queuedSql;
-        if (sql == null) {
-            return;
-        }
-        Object[] parameters = queuedParameters;
-        int[] stripes = queuedStripes;
-        queuedSql = null;
-        queuedStripes = null;
-        jdbc(stripes != null ? "locking stripes" : "setting the lock timeout", () -> {
-            try (PreparedStatement ps = connection.prepareStatement(sql)) {
-                bind(ps, 1, parameters);
-                try (ResultSet rs = ps.executeQuery()) {
-                    checkLocked(rs, stripes);
-                }
-            }
-            return null;
-        });
     }
 
     /**
@@ -184,29 +201,34 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
      */
     protected final <T> T execute(String attempted, String sql, boolean canWait, Object[] parameters,
             ResultReader<T> reader) {
-        if (canWait && pendingLockTimeout != null) {
-            if (queuedSql != null) {
-                flushQueued();
-            }
+        if (canWait) {
             queueLockTimeout();
         }
         if (!pipelines) {
-            flushQueued();
+            sendQueued();
         }
-        String prefix = queuedSql;
-        Object[] prefixParameters = queuedParameters;
-        int[] stripes = queuedStripes;
-        queuedSql = null;
-        queuedStripes = null;
+        List<Queued> ahead = List.copyOf(queued);
+        queued.clear();
+        return send(attempted, ahead, sql, parameters, reader);
+    }
+
+    private <T> T send(String attempted, List<Queued> ahead, String sql, Object[] parameters, ResultReader<T> reader) {
+        StringBuilder text = new StringBuilder();
+        for (Queued q : ahead) {
+            text.append(q.sql()).append(";\n");
+        }
+        text.append(sql);
         return jdbc(attempted, () -> {
-            try (PreparedStatement ps = connection.prepareStatement(prefix == null ? sql : prefix + ";\n" + sql)) {
-                int next = prefix == null ? 1 : bind(ps, 1, prefixParameters);
+            try (PreparedStatement ps = connection.prepareStatement(text.toString())) {
+                int next = 1;
+                for (Queued q : ahead) {
+                    next = bind(ps, next, q.parameters());
+                }
                 bind(ps, next, parameters);
+                sentAnything = true;
                 boolean hasResultSet = ps.execute();
-                if (prefix != null) {
-                    try (ResultSet rs = ps.getResultSet()) {
-                        checkLocked(rs, stripes);
-                    }
+                for (Queued q : ahead) {
+                    readQueued(ps, hasResultSet, q);
                     hasResultSet = ps.getMoreResults();
                 }
                 return reader.read(ps, hasResultSet);
@@ -214,14 +236,25 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         });
     }
 
-    private void checkLocked(ResultSet rs, int @Nullable [] stripes) throws SQLException {
-        int rows = 0;
-        while (rs.next()) {
-            rows++;
+    private static void readQueued(PreparedStatement ps, boolean hasResultSet, Queued q) throws SQLException {
+        if (!hasResultSet) {
+            return;
         }
-        if (stripes != null) {
+        try (ResultSet rs = ps.getResultSet()) {
+            if (q.result() != null) {
+                q.result().read(rs);
+            }
+        }
+    }
+
+    private QueuedResult lockedRows(int[] stripes) {
+        return rs -> {
+            int rows = 0;
+            while (rs.next()) {
+                rows++;
+            }
             table.requireAllStripes(rows, stripes);
-        }
+        };
     }
 
     private static int bind(PreparedStatement ps, int first, Object[] parameters) throws SQLException {
@@ -307,9 +340,9 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         for (int i = 0; i < stripes.length; i++) {
             parameters[first + i] = stripes[i];
         }
-        queue(table.lockStripesSql(stripes.length, timeout != null), parameters, stripes.clone());
+        queue(table.lockStripesSql(stripes.length, timeout != null), parameters, lockedRows(stripes.clone()));
         if (!pipelines) {
-            flushQueued();
+            sendQueued();
         }
     }
 
@@ -321,7 +354,7 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
             parameters[i] = stripes[i];
         }
         if (pipelines) {
-            queue(table.touchStripesReturningSql(stripes.length), parameters, stripes.clone());
+            queue(table.touchStripesReturningSql(stripes.length), parameters, lockedRows(stripes.clone()));
             return;
         }
         execute("updating stripes", table.touchStripesSql(stripes.length), false, parameters, (ps, rs) -> {
@@ -341,9 +374,7 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
      * {@link JdbcStorage} calls it before committing.
      */
     final void beforeCommit() {
-        if (queuedSql != null) {
-            flushQueued();
-        }
+        sendQueued();
     }
 
     /** Releases what the session opened; the connection itself belongs to the storage. */

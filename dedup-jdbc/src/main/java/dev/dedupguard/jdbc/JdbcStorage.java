@@ -4,6 +4,7 @@ import dev.dedupguard.FileKey;
 import dev.dedupguard.spi.StorageBackend;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,6 +15,10 @@ import org.jspecify.annotations.Nullable;
  * @param <F> the type the host registers
  */
 public abstract class JdbcStorage<F> implements StorageBackend<F> {
+    private static final String SAVEPOINT = "savepoint dedup_guard";
+    private static final String RELEASE_SAVEPOINT = "release savepoint dedup_guard";
+    private static final String ROLLBACK_TO_SAVEPOINT = "rollback to savepoint dedup_guard";
+
     /** The table and its rendered SQL. */
     protected final JdbcTable table;
     private final int maxFileNameBytes;
@@ -58,7 +63,11 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
     @Override
     public final <T> T inTransaction(TransactionSpec spec, StorageWork<F, T> work) {
         if (joinsCallerTransaction()) {
-            return onCallerConnection(c -> JdbcTransactions.inSavepoint(c, table.dialect(), spec,
+            Dialect dialect = table.dialect();
+            if (dialect.pipelinesStatements() && dialect.swapLockTimeoutQuery() != null) {
+                return onCallerConnection(c -> inPipelinedSavepoint(c, spec, work));
+            }
+            return onCallerConnection(c -> JdbcTransactions.inSavepoint(c, dialect, spec,
                     conn -> run(conn, null, work)));
         }
         Connection c;
@@ -73,6 +82,50 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
                     conn -> run(conn, pending, work));
         } finally {
             release(c);
+        }
+    }
+
+    /**
+     * {@link JdbcTransactions#inSavepoint} in as few round trips as the dialect allows: the savepoint and the lock
+     * timeout swap travel with the work's first statement, the restore and the release with each other. If the work
+     * sent nothing, there is nothing to undo or release.
+     */
+    private <T> T inPipelinedSavepoint(Connection c, TransactionSpec spec, StorageWork<F, T> work) {
+        Dialect dialect = table.dialect();
+        try {
+            JdbcTransactions.requireTransaction(c);
+        } catch (SQLException e) {
+            throw dialect.translate("checking the caller's transaction", e);
+        }
+        String[] previousTimeout = new String[1];
+        try (JdbcSession<F> session = openSession(c, null)) {
+            session.queue(SAVEPOINT, new Object[0], null);
+            session.queue(dialect.swapLockTimeoutQuery(), new Object[] {dialect.lockTimeoutValue(spec.lockTimeout())},
+                    rs -> {
+                        rs.next();
+                        previousTimeout[0] = rs.getString(1);
+                    });
+            T result;
+            try {
+                result = work.run(session);
+                if (session.sentAnything()) {
+                    session.queue(dialect.restoreLockTimeoutQuery(), new Object[] {previousTimeout[0]}, null);
+                    session.queue(RELEASE_SAVEPOINT, new Object[0], null);
+                    session.sendQueued();
+                } else {
+                    session.dropQueued();
+                }
+            } catch (RuntimeException e) {
+                if (session.sentAnything()) {
+                    try (Statement s = c.createStatement()) {
+                        s.execute(ROLLBACK_TO_SAVEPOINT);
+                    } catch (SQLException rollbackFailure) {
+                        e.addSuppressed(rollbackFailure);
+                    }
+                }
+                throw dialect.translate("registration in the caller's transaction", e);
+            }
+            return result;
         }
     }
 

@@ -90,10 +90,7 @@ public final class JdbcTransactions {
     public static <T> T inSavepoint(Connection c, Dialect dialect, TransactionSpec spec, SqlWork<T> work) {
         Savepoint savepoint;
         try {
-            if (c.getAutoCommit()) {
-                throw new IllegalStateException("joining needs a connection inside a transaction (autocommit off); "
-                        + "this connection is in autocommit mode, so there is no transaction to join");
-            }
+            requireTransaction(c);
             savepoint = c.setSavepoint();
         } catch (SQLException e) {
             throw dialect.translate("setting a savepoint in the caller's transaction", e);
@@ -113,6 +110,20 @@ public final class JdbcTransactions {
                 e.addSuppressed(rollbackFailure);
             }
             throw dialect.translate("registration in the caller's transaction", e);
+        }
+    }
+
+    /**
+     * Checks that {@code c} is inside a transaction the guard can join.
+     *
+     * @param c the caller's connection
+     * @throws IllegalStateException if {@code c} is in auto-commit mode: there is no transaction to join
+     * @throws SQLException if the driver cannot tell
+     */
+    static void requireTransaction(Connection c) throws SQLException {
+        if (c.getAutoCommit()) {
+            throw new IllegalStateException("joining needs a connection inside a transaction (autocommit off); "
+                    + "this connection is in autocommit mode, so there is no transaction to join");
         }
     }
 

@@ -56,9 +56,18 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
+    public String swapLockTimeoutQuery() {
+        return "select current_setting('lock_timeout'), set_config('lock_timeout', ?, true)";
+    }
+
+    @Override
+    public String restoreLockTimeoutQuery() {
+        return "select set_config('lock_timeout', ?, true)";
+    }
+
+    @Override
     public String swapLockTimeout(Connection c, Duration timeout) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "select current_setting('lock_timeout'), set_config('lock_timeout', ?, true)")) {
+        try (PreparedStatement ps = c.prepareStatement(swapLockTimeoutQuery())) {
             ps.setString(1, lockTimeoutValue(timeout));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -69,7 +78,7 @@ final class PostgresDialect extends Dialect {
 
     @Override
     public void restoreLockTimeout(Connection c, String previous) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("select set_config('lock_timeout', ?, true)")) {
+        try (PreparedStatement ps = c.prepareStatement(restoreLockTimeoutQuery())) {
             ps.setString(1, previous);
             ps.executeQuery().close();
         }

@@ -9,8 +9,10 @@ import dev.dedupguard.testing.CountingDataSource;
 import dev.dedupguard.testing.Keys;
 import dev.dedupguard.testing.TestDatabase;
 import dev.dedupguard.testing.TestTable;
+import java.sql.Connection;
 import java.util.List;
 import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -87,5 +89,31 @@ class JooqRoundTripTest {
                 fresh, strategy, duplicate.size(), duplicate);
         assertThat(fresh).hasSize(expectedNew);
         assertThat(duplicate).hasSize(expectedDuplicate);
+    }
+
+    /**
+     * Joined mode costs at most one round trip more than own mode for UNIQUE_CONSTRAINT: the savepoint and the lock
+     * timeout swap travel with the insert, the timeout restore and the release together (own mode: insert, commit).
+     */
+    @Test
+    void joinedUniqueConstraintIsWithinOneRoundTripOfOwnMode() throws Exception {
+        JooqDuplicateGuard<FileKey> guard = guard(Strategy.UNIQUE_CONSTRAINT, 500);
+        FileKey key = Keys.key(6, 1);
+        try (Connection c = counting.getConnection()) {
+            c.setAutoCommit(false);
+            var joined = guard.joining(DSL.using(c, SQLDialect.POSTGRES));
+            counting.reset();
+            assertThat(joined.register(key).isNew()).isTrue();
+            List<String> fresh = counting.roundTrips();
+            counting.reset();
+            assertThat(joined.register(key).isNew()).isFalse();
+            List<String> duplicate = counting.roundTrips();
+            c.commit();
+            System.out.printf("joined UNIQUE_CONSTRAINT: new file %d round trips %s%nduplicate %d round trips %s%n",
+                    fresh.size(), fresh, duplicate.size(), duplicate);
+            assertThat(fresh).as("[savepoint; swap timeout; insert], [restore timeout; release]").hasSize(2);
+            assertThat(duplicate).as("[savepoint; swap timeout; insert], find, [restore timeout; release]").hasSize(3);
+        }
+        assertThat(TestTable.LIBRARY.rowsWith(TestDatabase.POSTGRESQL, key)).isEqualTo(1);
     }
 }
