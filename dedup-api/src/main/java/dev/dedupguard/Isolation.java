@@ -4,8 +4,14 @@ import java.sql.Connection;
 
 /** The isolation level of the guard's own transactions. In joined mode the caller's transaction decides. */
 public enum Isolation {
+    /** {@link Connection#TRANSACTION_READ_COMMITTED}: each statement sees what was committed before it began. */
     READ_COMMITTED(Connection.TRANSACTION_READ_COMMITTED),
+    /**
+     * {@link Connection#TRANSACTION_REPEATABLE_READ}: one snapshot for the whole transaction; a registration it
+     * cannot see surfaces as a serialization failure, which the guard retries in own-transaction mode.
+     */
     REPEATABLE_READ(Connection.TRANSACTION_REPEATABLE_READ),
+    /** {@link Connection#TRANSACTION_SERIALIZABLE}: as {@link #REPEATABLE_READ}, plus the database's own checks. */
     SERIALIZABLE(Connection.TRANSACTION_SERIALIZABLE);
 
     private final int jdbcLevel;
@@ -14,7 +20,11 @@ public enum Isolation {
         this.jdbcLevel = jdbcLevel;
     }
 
-    /** The {@link Connection} constant for this level. */
+    /**
+     * The {@link Connection} constant for this level.
+     *
+     * @return the value to pass to {@link Connection#setTransactionIsolation(int)}
+     */
     public int jdbcLevel() {
         return jdbcLevel;
     }
