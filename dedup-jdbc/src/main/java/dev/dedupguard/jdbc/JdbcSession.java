@@ -42,6 +42,10 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     private int @Nullable [] queuedStripes;
 
     /**
+     * A session for one transaction; it does not own the connection and does not close it.
+     *
+     * @param connection the transaction's connection, with auto-commit off
+     * @param table the table and its rendered SQL
      * @param joined whether {@code connection} is in the caller's transaction
      * @param pendingLockTimeout a lock timeout value ({@link Dialect#lockTimeoutValue}) not yet in force, which the
      *     first statement that can wait must carry or apply first; {@code null} if the timeout is in force
