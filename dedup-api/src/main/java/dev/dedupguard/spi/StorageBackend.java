@@ -54,7 +54,7 @@ public interface StorageBackend<F> {
      *
      * @param <T> what {@code work} returns
      * @param spec the isolation and lock timeout to apply
-     * @param work the strategy's steps, given a session bound to the transaction; may be run once per call
+     * @param work the strategy's steps, given a session bound to the transaction; run exactly once per call
      * @return what {@code work} returned
      * @throws StorageException for any database failure, classified by SQLSTATE and vendor code
      */

@@ -36,7 +36,7 @@ public interface StorageSession<F> {
      * passes the stripes sorted and distinct) so that two batches never deadlock.
      *
      * @param stripes stripe numbers, 0 to {@link dev.dedupguard.GuardOptions#lockStripes()} - 1, ascending and
-     *     distinct; not empty
+     *     distinct
      */
     void lockStripes(int[] stripes);
 
