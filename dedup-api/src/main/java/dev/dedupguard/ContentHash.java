@@ -19,17 +19,36 @@ public final class ContentHash {
     private ContentHash() {
     }
 
-    /** SHA-256 of the file's bytes. */
+    /**
+     * SHA-256 of the file's bytes.
+     *
+     * @param file a readable regular file; not {@code null}
+     * @return 64 lower-case hex digits
+     * @throws IOException if the file does not exist or cannot be read
+     */
     public static String sha256(Path file) throws IOException {
         return of(HashAlgorithm.SHA_256, file);
     }
 
-    /** SHA-256 of everything the stream yields; the stream is read to its end but not closed. */
+    /**
+     * SHA-256 of everything the stream yields; the stream is read to its end but not closed.
+     *
+     * @param content the bytes to hash, from the stream's current position; not {@code null}
+     * @return 64 lower-case hex digits
+     * @throws IOException if reading the stream fails
+     */
     public static String sha256(InputStream content) throws IOException {
         return of(HashAlgorithm.SHA_256, content);
     }
 
-    /** The digest of the file's bytes with the given algorithm. */
+    /**
+     * The digest of the file's bytes with the given algorithm.
+     *
+     * @param algorithm the digest to compute; not {@code null}
+     * @param file a readable regular file; not {@code null}
+     * @return {@link HashAlgorithm#hexLength()} lower-case hex digits
+     * @throws IOException if the file does not exist or cannot be read
+     */
     public static String of(HashAlgorithm algorithm, Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         try (InputStream in = Files.newInputStream(file)) {
@@ -37,7 +56,14 @@ public final class ContentHash {
         }
     }
 
-    /** The digest of everything the stream yields; the stream is read to its end but not closed. */
+    /**
+     * The digest of everything the stream yields; the stream is read to its end but not closed.
+     *
+     * @param algorithm the digest to compute; not {@code null}
+     * @param content the bytes to hash, from the stream's current position; not {@code null}
+     * @return {@link HashAlgorithm#hexLength()} lower-case hex digits
+     * @throws IOException if reading the stream fails
+     */
     public static String of(HashAlgorithm algorithm, InputStream content) throws IOException {
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(content, "content");
@@ -49,7 +75,13 @@ public final class ContentHash {
         return HexFormat.of().formatHex(digest.digest());
     }
 
-    /** The digest of a byte array; for small contents and tests. */
+    /**
+     * The digest of a byte array; for small contents and tests.
+     *
+     * @param algorithm the digest to compute; not {@code null}
+     * @param content the bytes to hash, all of them; not {@code null}, may be empty
+     * @return {@link HashAlgorithm#hexLength()} lower-case hex digits
+     */
     public static String of(HashAlgorithm algorithm, byte[] content) {
         Objects.requireNonNull(content, "content");
         return HexFormat.of().formatHex(newDigest(Objects.requireNonNull(algorithm, "algorithm")).digest(content));

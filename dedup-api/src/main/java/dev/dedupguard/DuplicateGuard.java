@@ -28,6 +28,8 @@ public interface DuplicateGuard<F> {
      * <p>The input is validated before any database work; a bad field raises {@link IllegalArgumentException}
      * naming the field and the value.
      *
+     * @param file what to register; its key must be valid for this guard (hash length of the configured
+     *     {@link HashAlgorithm}, a file name the table can hold)
      * @return {@link Registration.New} if this call stored the file, {@link Registration.Duplicate} (with the id
      *     of the row stored earlier) if it was already registered; never {@code null}
      * @throws LockTimeoutException if waiting for another registration of the same key (or the same lock stripe)
@@ -47,7 +49,13 @@ public interface DuplicateGuard<F> {
      * {@link GuardOptions#batchChunkSize()}) commits in its own transaction; if a later chunk fails, the earlier
      * chunks stay committed. In joined mode everything runs in the caller's transaction.
      *
-     * @throws IllegalArgumentException if any input is invalid (nothing is written then)
+     * @param files what to register, in any order, duplicates allowed; may be empty, must not be {@code null}
+     * @return one registration per input, in input order; an unmodifiable list, empty for an empty input
+     * @throws IllegalArgumentException if any input is invalid (nothing is written then); the message names the
+     *     index of the first invalid input
+     * @throws LockTimeoutException if a chunk waited longer than the lock timeout for a lock
+     * @throws SerializationConflictException if a chunk met a serialization failure the guard could not resolve
+     * @throws DuplicateGuardException for any other database failure
      */
     List<Registration<F>> registerAll(Collection<? extends F> files);
 
@@ -55,10 +63,18 @@ public interface DuplicateGuard<F> {
      * Removes the registration of a file, for a host whose processing failed after the file was registered in a
      * transaction of the guard's own.
      *
-     * @return whether a row was removed
+     * @param file the file whose key (after the guard's {@link NamePolicy}) is to be removed; validated like
+     *     {@link #register}
+     * @return whether a row was removed; {@code false} if the key was not registered
+     * @throws LockTimeoutException if waiting for a lock on the row took longer than the lock timeout
+     * @throws DuplicateGuardException for any other database failure
      */
     boolean release(F file);
 
-    /** The strategy this guard runs. */
+    /**
+     * The strategy this guard runs.
+     *
+     * @return the strategy fixed when the guard was built; never {@code null}
+     */
     Strategy strategy();
 }

@@ -34,13 +34,31 @@ public record FileKey(String scope, String contentHash, String fileName) {
     /** Longest file name accepted, in bytes of UTF-8. */
     public static final int MAX_FILE_NAME_BYTES = 4096;
 
+    /**
+     * Validates every field as the class javadoc lists and normalises the content hash to lower case.
+     *
+     * @param scope the scope the file belongs to, e.g. a case id
+     * @param contentHash hex digest of the content, in either case
+     * @param fileName the original file name, kept exactly as given
+     * @throws IllegalArgumentException naming the field and the bad value, if any field breaks its rule
+     */
     public FileKey {
         scope = validateScope(scope);
         contentHash = validateHash(contentHash);
         fileName = validateFileName(fileName);
     }
 
-    /** A key with the given scope, content hash and file name; see the class javadoc for the rules. */
+    /**
+     * A key with the given scope, content hash and file name; see the class javadoc for the rules.
+     *
+     * @param scope the scope the file belongs to, e.g. a case id; not blank, at most {@value #MAX_SCOPE_LENGTH}
+     *     characters
+     * @param contentHash hex digest of the content: an even number of {@value #MIN_HASH_LENGTH} to
+     *     {@value #MAX_HASH_LENGTH} hex digits in either case
+     * @param fileName the original file name, at most {@value #MAX_FILE_NAME_BYTES} bytes in UTF-8; kept as given
+     * @return the validated key, with the hash in lower case
+     * @throws IllegalArgumentException naming the field and the bad value, if any field breaks its rule
+     */
     public static FileKey of(String scope, String contentHash, String fileName) {
         return new FileKey(scope, contentHash, fileName);
     }

@@ -32,11 +32,30 @@ public record GuardOptions(
         int lockStripes,
         int batchChunkSize) {
 
+    /** Default {@link #lockTimeout()}: 5 seconds. */
     public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
+    /** Default {@link #maxAttempts()}: 5. */
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
+    /** Default {@link #lockStripes()}: 1024, the number of rows the shipped DDL puts in the stripe table. */
     public static final int DEFAULT_LOCK_STRIPES = 1024;
+    /** Default {@link #batchChunkSize()}: 500. */
     public static final int DEFAULT_BATCH_CHUNK_SIZE = 500;
 
+    /**
+     * Validates every setting.
+     *
+     * @param strategy how sameness is enforced; not {@code null}
+     * @param lockTimeout longest wait for a lock; 1 ms to 1 hour
+     * @param isolation isolation level of own transactions, or {@code null} for the connection's
+     * @param maxAttempts runs of one own-transaction call on serialization failures; 1 to 100
+     * @param namePolicy which file names count as the same; not {@code null}
+     * @param hashAlgorithm the digest content hashes must be; not {@code null}
+     * @param lockStripes number of stripe rows; 1 to 1,048,576
+     * @param batchChunkSize files per statement and per own transaction in a batch; 1 to 10,000
+     * @throws NullPointerException if {@code strategy}, {@code namePolicy} or {@code hashAlgorithm} is {@code null}
+     * @throws IllegalArgumentException naming the setting and its value, if {@code lockTimeout} is {@code null} or
+     *     a number is outside its range
+     */
     public GuardOptions {
         Objects.requireNonNull(strategy, "strategy must not be null");
         Objects.requireNonNull(namePolicy, "namePolicy must not be null");
@@ -56,7 +75,11 @@ public record GuardOptions(
         }
     }
 
-    /** The isolation level of own transactions, if one is set. */
+    /**
+     * The isolation level of own transactions, if one is set.
+     *
+     * @return the level, or empty if own transactions keep the connection's level
+     */
     public Optional<Isolation> isolationLevel() {
         return Optional.ofNullable(isolation);
     }
@@ -64,6 +87,8 @@ public record GuardOptions(
     /**
      * Defaults: {@link Strategy#UNIQUE_CONSTRAINT}, 5 s lock timeout, connection's isolation, 5 attempts, exact names,
      * SHA-256, 1024 stripes, chunks of 500.
+     *
+     * @return a new builder with those defaults
      */
     public static Builder builder() {
         return new Builder();
@@ -74,7 +99,11 @@ public record GuardOptions(
         private Builder() {
         }
 
-        /** The options set so far. */
+        /**
+         * The options set so far.
+         *
+         * @return a new immutable {@link GuardOptions}; never {@code null}
+         */
         public GuardOptions build() {
             return options();
         }

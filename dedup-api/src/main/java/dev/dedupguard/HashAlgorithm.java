@@ -22,12 +22,20 @@ public enum HashAlgorithm {
         this.hexLength = hexLength;
     }
 
-    /** The name {@link java.security.MessageDigest#getInstance(String)} knows it by. */
+    /**
+     * The name {@link java.security.MessageDigest#getInstance(String)} knows it by.
+     *
+     * @return the standard JCA algorithm name, e.g. {@code "SHA-256"}
+     */
     public String jcaName() {
         return jcaName;
     }
 
-    /** How many hex digits a digest of this algorithm has. */
+    /**
+     * How many hex digits a digest of this algorithm has.
+     *
+     * @return twice the digest's length in bytes: 32, 40, 64 or 128
+     */
     public int hexLength() {
         return hexLength;
     }

@@ -60,6 +60,12 @@ public final class LibrarySchema {
      * The statements that create the two tables if absent and fill the missing stripe rows 0..{@code lockStripes}-1,
      * in order, without trailing semicolons.
      *
+     * @param database the database whose dialect the statements are written in; not {@code null}
+     * @param fileTable name of the file table: an unquoted SQL identifier, optionally schema-qualified
+     * @param stripeTable name of the stripe table: an unquoted SQL identifier, optionally schema-qualified
+     * @param lockStripes how many stripe rows to fill, at least 1; should equal {@link GuardOptions#lockStripes()}
+     * @return the statements, in the order they must run; each says which table it belongs to
+     * @throws NullPointerException if {@code database} is {@code null}
      * @throws IllegalArgumentException if a name is not an unquoted identifier or {@code lockStripes} is not positive
      */
     public static List<Statement> ddl(Database database, String fileTable, String stripeTable, int lockStripes) {
@@ -96,6 +102,17 @@ public final class LibrarySchema {
     /**
      * Runs the statements of {@link #ddl} on {@code connection} (in its current transaction, if any): the file table's
      * if {@code fileTable} is true, the stripe table's if {@code stripeTable} is true. Idempotent.
+     *
+     * @param connection where to run the statements; not committed or closed by this method
+     * @param database the database {@code connection} is connected to
+     * @param fileTableName name of the file table: an unquoted SQL identifier, optionally schema-qualified
+     * @param stripeTableName name of the stripe table: an unquoted SQL identifier, optionally schema-qualified
+     * @param lockStripes how many stripe rows the stripe table must hold, at least 1
+     * @param fileTable whether to create the file table
+     * @param stripeTable whether to create and fill the stripe table
+     * @throws SQLException if a statement fails; the statements run before it are not undone by this method
+     * @throws IllegalArgumentException if a name is not an unquoted identifier or {@code lockStripes} is not
+     *     positive (before any statement runs)
      */
     public static void create(Connection connection, Database database, String fileTableName, String stripeTableName,
             int lockStripes, boolean fileTable, boolean stripeTable) throws SQLException {

@@ -21,7 +21,13 @@ public enum NamePolicy {
      */
     NFC_CASE_INSENSITIVE;
 
-    /** The form of {@code fileName} that takes part in the uniqueness key. */
+    /**
+     * The form of {@code fileName} that takes part in the uniqueness key.
+     *
+     * @param fileName a file name as given by the host; not {@code null}
+     * @return the name under this policy: the same string for {@link #EXACT}; two names are the same name under
+     *     this policy exactly when their forms are equal
+     */
     public String keyOf(String fileName) {
         switch (this) {
             case EXACT:

@@ -7,10 +7,21 @@ package dev.dedupguard;
  * message says what is missing and how to fix it.
  */
 public class SchemaMismatchException extends DuplicateGuardException {
+    /**
+     * An exception found by inspecting the schema.
+     *
+     * @param message what is missing or wrong, and how to fix it
+     */
     public SchemaMismatchException(String message) {
         super(message);
     }
 
+    /**
+     * An exception found by a failed query of the schema.
+     *
+     * @param message what is missing or wrong, and how to fix it
+     * @param cause the database failure that revealed it
+     */
     public SchemaMismatchException(String message, Throwable cause) {
         super(message, cause);
     }

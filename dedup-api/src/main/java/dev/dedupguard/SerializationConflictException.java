@@ -9,6 +9,13 @@ package dev.dedupguard;
  * whole transaction</b>. Nothing was stored by the failed call. It never means "duplicate".
  */
 public class SerializationConflictException extends DuplicateGuardException {
+    /**
+     * An exception about one registration.
+     *
+     * @param message what failed, and whether the caller must roll back and retry
+     * @param key the key being registered
+     * @param cause the database's last serialization failure
+     */
     public SerializationConflictException(String message, FileKey key, Throwable cause) {
         super(message, key, cause);
     }

@@ -47,7 +47,11 @@ public abstract class ForwardingDuplicateGuard<F> implements DuplicateGuard<F> {
         return options.strategy();
     }
 
-    /** The settings this guard runs with. */
+    /**
+     * The settings this guard runs with.
+     *
+     * @return the options given at construction; never {@code null}
+     */
     public GuardOptions options() {
         return options;
     }

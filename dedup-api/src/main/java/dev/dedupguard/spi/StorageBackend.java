@@ -15,12 +15,18 @@ public interface StorageBackend<F> {
     /**
      * The key of a file the host wants to register. Must not touch the database. Invalid field values must raise
      * {@link IllegalArgumentException} naming the field (constructing a {@link FileKey} does that).
+     *
+     * @param file what the host passed to the guard; never {@code null} (the engine rejects {@code null} first)
+     * @return the key as the host gave it, before the guard's name policy; never {@code null}
+     * @throws IllegalArgumentException if a field of {@code file} is not a valid key field
      */
     FileKey keyOf(F file);
 
     /**
      * The longest file name, in UTF-8 bytes, that this backend's table can store and index; at most
      * {@link FileKey#MAX_FILE_NAME_BYTES}. The engine rejects longer names before any database work.
+     *
+     * @return 1 to {@link FileKey#MAX_FILE_NAME_BYTES}; the default is {@link FileKey#MAX_FILE_NAME_BYTES}
      */
     default int maxFileNameBytes() {
         return FileKey.MAX_FILE_NAME_BYTES;
@@ -29,6 +35,9 @@ public interface StorageBackend<F> {
     /**
      * Whether {@link #inTransaction} joins a transaction the caller owns. If so, the engine never retries (only
      * the caller can restart its transaction) and raises {@link dev.dedupguard.SerializationConflictException}.
+     *
+     * @return {@code true} for a backend bound to the caller's transaction, {@code false} for one that runs its own;
+     *     the same answer on every call
      */
     boolean joinsCallerTransaction();
 
@@ -43,6 +52,10 @@ public interface StorageBackend<F> {
      * lock timeout applied; if {@code work} throws, the savepoint is rolled back so that the caller's transaction
      * stays usable with its earlier work intact; nothing is committed.
      *
+     * @param <T> what {@code work} returns
+     * @param spec the isolation and lock timeout to apply
+     * @param work the strategy's steps, given a session bound to the transaction; run exactly once per call
+     * @return what {@code work} returned
      * @throws StorageException for any database failure, classified by SQLSTATE and vendor code
      */
     <T> T inTransaction(TransactionSpec spec, StorageWork<F, T> work);
@@ -51,14 +64,26 @@ public interface StorageBackend<F> {
      * Settings for one transaction.
      *
      * @param isolation isolation level for own transactions, or {@code null} for the connection's
-     * @param lockTimeout longest wait for any lock inside the transaction
+     * @param lockTimeout longest wait for any lock inside the transaction; 1 ms to 1 hour
      */
     record TransactionSpec(Isolation isolation, Duration lockTimeout) {
     }
 
-    /** Work that runs inside {@link StorageBackend#inTransaction}. */
+    /**
+     * Work that runs inside {@link StorageBackend#inTransaction}.
+     *
+     * @param <F> the type the host registers
+     * @param <T> the result of the work
+     */
     @FunctionalInterface
     interface StorageWork<F, T> {
+        /**
+         * Runs the work.
+         *
+         * @param session the primitives, bound to the transaction; valid only until this method returns
+         * @return the result that {@link StorageBackend#inTransaction} passes on
+         * @throws StorageException if a primitive failed; the transaction (or savepoint) is then rolled back
+         */
         T run(StorageSession<F> session);
     }
 }

@@ -20,14 +20,27 @@ public class StorageException extends RuntimeException {
         OTHER
     }
 
+    /** The classification, by SQLSTATE and vendor code. */
     private final Kind kind;
 
+    /**
+     * A classified failure.
+     *
+     * @param kind the classification, by SQLSTATE and vendor code; not {@code null}
+     * @param message what failed, including the database's own message
+     * @param cause the database's exception, usually a {@link java.sql.SQLException}
+     * @throws NullPointerException if {@code kind} is {@code null}
+     */
     public StorageException(Kind kind, String message, Throwable cause) {
         super(message, cause);
         this.kind = Objects.requireNonNull(kind, "kind");
     }
 
-    /** The classification. */
+    /**
+     * The classification.
+     *
+     * @return how the engine should react; never {@code null}
+     */
     public Kind kind() {
         return kind;
     }

@@ -14,16 +14,29 @@ import java.util.OptionalLong;
  */
 public interface StorageSession<F> {
 
-    /** The id of the row with this key that the transaction can see, if any. */
+    /**
+     * The id of the row with this key that the transaction can see, if any.
+     *
+     * @param key the key to look up
+     * @return the row's id, or empty if the transaction sees no row with the key
+     */
     OptionalLong find(StoredKey key);
 
-    /** The ids of the rows with these keys that the transaction can see; absent keys are left out. */
+    /**
+     * The ids of the rows with these keys that the transaction can see; absent keys are left out.
+     *
+     * @param keys distinct keys to look up; may be empty
+     * @return the id of each key found, keyed by that key; empty if none is found
+     */
     Map<StoredKey, Long> findAll(Collection<StoredKey> keys);
 
     /**
      * Locks the given stripe rows ({@code SELECT ... FOR UPDATE}) until the transaction ends, waiting at most the lock
      * timeout ({@link StorageException.Kind#LOCK_TIMEOUT} after that). Must lock in ascending order (the engine
      * passes the stripes sorted and distinct) so that two batches never deadlock.
+     *
+     * @param stripes stripe numbers, 0 to {@link dev.dedupguard.GuardOptions#lockStripes()} - 1, ascending and
+     *     distinct
      */
     void lockStripes(int[] stripes);
 
@@ -33,12 +46,18 @@ public interface StorageSession<F> {
      * this one's commit gets a serialization failure when it locks them (REPEATABLE READ, SERIALIZABLE) instead of
      * a stale snapshot in which this registration is invisible. Only inserters write, so waiters that find a
      * duplicate do not invalidate each other.
+     *
+     * @param stripes stripes this transaction has locked with {@link #lockStripes}, ascending and distinct
      */
     void touchStripes(int[] stripes);
 
     /**
      * Inserts the row unconditionally and returns its id. A unique violation is reported as
      * {@link StorageException.Kind#UNIQUE_VIOLATION}; on PostgreSQL the transaction is then aborted.
+     *
+     * @param file the host's file, for the columns beyond the key
+     * @param key the key columns to store: the file name as given and the name key or digest
+     * @return the id of the inserted row
      */
     long insert(F file, StoredKey key);
 
@@ -46,12 +65,19 @@ public interface StorageSession<F> {
      * Inserts the row unless a row with the same key exists, against the unique constraint on the key, and returns
      * the new id, or empty if a row with the key exists (including one committed by a transaction this call waited
      * for). Must leave the transaction usable in both cases, and must not absorb violations of other constraints.
+     *
+     * @param file the host's file, for the columns beyond the key
+     * @param key the key columns to store
+     * @return the id of the inserted row, or empty if a row with the key already exists
      */
     OptionalLong insertIfAbsent(F file, StoredKey key);
 
     /**
      * {@link #insertIfAbsent} for many rows with distinct keys, sorted by key; returns the ids of the rows this
      * call inserted. Backends should send one statement per call; the default sends one per row.
+     *
+     * @param rows files to insert, with distinct keys, sorted by key; may be empty
+     * @return the id of each row this call inserted, keyed by its key; keys that already existed are left out
      */
     default Map<StoredKey, Long> insertAllIfAbsent(List<Row<F>> rows) {
         Map<StoredKey, Long> inserted = new LinkedHashMap<>();
@@ -61,10 +87,21 @@ public interface StorageSession<F> {
         return inserted;
     }
 
-    /** Deletes the rows with this key; returns whether any existed. */
+    /**
+     * Deletes the rows with this key; returns whether any existed.
+     *
+     * @param key the key whose rows to delete
+     * @return {@code true} if at least one row was deleted
+     */
     boolean delete(StoredKey key);
 
-    /** A file and its key, for batch operations. */
+    /**
+     * A file and its key, for batch operations.
+     *
+     * @param file the host's file
+     * @param key its validated key in stored forms
+     * @param <F> the type the host registers
+     */
     record Row<F>(F file, StoredKey key) {
     }
 }

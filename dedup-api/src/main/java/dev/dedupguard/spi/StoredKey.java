@@ -27,6 +27,15 @@ public record StoredKey(FileKey file, String nameKey, String nameDigest, long lo
             .thenComparing(k -> k.file().contentHash())
             .thenComparing(StoredKey::nameDigest);
 
+    /**
+     * Takes the forms as given, without checking that they derive from each other; use {@link #of} to derive them.
+     *
+     * @param file the validated key; not {@code null}
+     * @param nameKey the file name under the name policy; not {@code null}
+     * @param nameDigest lower-case hex SHA-256 of {@code nameKey}; not {@code null}
+     * @param lockHash the stable hash stripes are derived from
+     * @throws NullPointerException if {@code file}, {@code nameKey} or {@code nameDigest} is {@code null}
+     */
     public StoredKey {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(nameKey, "nameKey");
@@ -36,6 +45,10 @@ public record StoredKey(FileKey file, String nameKey, String nameDigest, long lo
     /**
      * The stored forms of {@code key} under {@code policy}: the derivation every guard uses, public so that tools (the
      * benchmarks, a migration that back-fills name keys) compute exactly what the guard would.
+     *
+     * @param key a validated key; not {@code null}
+     * @param policy the guard's name policy; not {@code null}
+     * @return the stored forms, the same for equal inputs in every JVM and version
      */
     public static StoredKey of(FileKey key, NamePolicy policy) {
         String nameKey = policy.keyOf(key.fileName());
@@ -58,7 +71,12 @@ public record StoredKey(FileKey file, String nameKey, String nameDigest, long lo
         }
     }
 
-    /** The stripe this key locks among {@code stripes} stripes. */
+    /**
+     * The stripe this key locks among {@code stripes} stripes.
+     *
+     * @param stripes number of stripes, at least 1 (see {@link dev.dedupguard.GuardOptions#lockStripes()})
+     * @return 0 to {@code stripes} - 1, derived from {@link #lockHash()}
+     */
     public int stripe(int stripes) {
         return (int) Math.floorMod(lockHash, (long) stripes);
     }

@@ -30,24 +30,41 @@ public abstract class Dialect {
     Dialect() {
     }
 
-    /** The database's name as users know it, e.g. {@code PostgreSQL}. */
+    /**
+     * The database's name as users know it, e.g. {@code PostgreSQL}.
+     *
+     * @return the name, used in messages and matched by {@link #forProductName}
+     */
     public abstract String displayName();
 
-    /** The shipped DDL of the library-owned tables for this database. */
+    /**
+     * The shipped DDL of the library-owned tables for this database.
+     *
+     * @return the {@link LibrarySchema} resource to create the tables from
+     */
     public abstract LibrarySchema.Database ddl();
 
-    /** The longest identifier, in characters, the database keeps without truncating it. */
+    /**
+     * The longest identifier, in characters, the database keeps without truncating it.
+     *
+     * @return the limit in characters, e.g. 63 for PostgreSQL
+     */
     public abstract int maxIdentifierLength();
 
     /**
      * The longest raw file name, in UTF-8 bytes, that a unique index over the raw name column can hold, for tables
      * that key on the raw name instead of a name-key digest.
+     *
+     * @return the limit in UTF-8 bytes, at most {@link dev.dedupguard.FileKey#MAX_FILE_NAME_BYTES}
      */
     public abstract int rawNameIndexLimit();
 
     /**
      * The dialect whose {@link #displayName()} matches the JDBC driver's product name
      * ({@link java.sql.DatabaseMetaData#getDatabaseProductName()}), or {@code null} if the database is not supported.
+     *
+     * @param productName the driver's product name, in any case; not {@code null}
+     * @return the matching dialect, or {@code null} if none matches
      */
     public static @Nullable Dialect forProductName(String productName) {
         String name = productName.toLowerCase(Locale.ROOT);
@@ -66,12 +83,19 @@ public abstract class Dialect {
      * A derived table of one row that, when joined into a statement, puts the lock timeout (bound as its single
      * {@code ?} parameter, see {@link #lockTimeoutValue}) in force for the rest of the transaction before the statement
      * can wait; or {@code null} if the database cannot do that and the timeout must be set by a statement of its own.
+     *
+     * @return SQL text of the derived table, or {@code null}
      */
     public @Nullable String lockTimeoutCarrier() {
         return null;
     }
 
-    /** The lock timeout in the form the database's setting takes, bound as the carrier's parameter. */
+    /**
+     * The lock timeout in the form the database's setting takes, bound as the carrier's parameter.
+     *
+     * @param timeout the guard's lock timeout, 1 ms to 1 hour
+     * @return the setting's value, e.g. {@code 5000ms} for PostgreSQL
+     */
     public String lockTimeoutValue(Duration timeout) {
         return Long.toString(timeout.toMillis());
     }
@@ -79,30 +103,51 @@ public abstract class Dialect {
     /**
      * Sets the lock timeout for the rest of the current transaction, or for the session where the database has no
      * transaction-scoped setting (H2).
+     *
+     * @param c a connection inside the transaction
+     * @param timeout the guard's lock timeout, 1 ms to 1 hour
+     * @throws SQLException if the database refuses the setting
      */
     public abstract void setLockTimeout(Connection c, Duration timeout) throws SQLException;
 
     /**
      * Sets the lock timeout for a registration inside a caller's transaction and returns the caller's setting to put
      * back afterwards with {@link #restoreLockTimeout}, or {@code null} if there is nothing to restore.
+     *
+     * @param c the connection of the caller's transaction
+     * @param timeout the guard's lock timeout, 1 ms to 1 hour
+     * @return the caller's previous setting, or {@code null} if the dialect cannot or need not restore it
+     * @throws SQLException if the database refuses the setting
      */
     public abstract @Nullable String swapLockTimeout(Connection c, Duration timeout) throws SQLException;
 
     /**
      * The query behind {@link #swapLockTimeout} (one parameter, the new value; returns the previous one in its first
-     * column), for a session that sends it ahead of another statement; {@code null} where the timeout is not swapped
-     * by a query.
+     * column), for a session that sends it ahead of another statement.
+     *
+     * @return the query, or {@code null} where the timeout is not swapped by a query
      */
     public @Nullable String swapLockTimeoutQuery() {
         return null;
     }
 
-    /** The query behind {@link #restoreLockTimeout} (one parameter, the value to restore), or {@code null}. */
+    /**
+     * The query behind {@link #restoreLockTimeout} (one parameter, the value to restore).
+     *
+     * @return the query, or {@code null} where {@link #swapLockTimeoutQuery()} is {@code null}
+     */
     public @Nullable String restoreLockTimeoutQuery() {
         return null;
     }
 
-    /** Puts back a setting that {@link #swapLockTimeout} returned. */
+    /**
+     * Puts back a setting that {@link #swapLockTimeout} returned.
+     *
+     * @param c the connection {@link #swapLockTimeout} ran on, still inside the same transaction
+     * @param previous the non-null value {@link #swapLockTimeout} returned
+     * @throws SQLException if the database refuses the setting
+     * @throws UnsupportedOperationException on a dialect whose {@link #swapLockTimeout} never returns a value
+     */
     public void restoreLockTimeout(Connection c, String previous) throws SQLException {
         throw new UnsupportedOperationException(displayName() + " has no lock timeout to restore");
     }
@@ -113,6 +158,10 @@ public abstract class Dialect {
      * The clause appended to an {@code INSERT} that makes it insert-if-absent against the unique constraint on
      * {@code keyColumns} and return the new id, or {@code null} if the database has none: then a unique violation is
      * caught, which {@link #uniqueViolationAbortsTransaction()} says whether it is safe to do without a savepoint.
+     *
+     * @param keyColumns the unique key's columns, comma-separated, in constraint order
+     * @param idColumn the generated id column to return
+     * @return SQL text starting with a space, or {@code null}
      */
     public @Nullable String insertIfAbsentClause(String keyColumns, String idColumn) {
         return null;
@@ -122,36 +171,57 @@ public abstract class Dialect {
      * Whether several statements can travel in one round trip as one prepared statement, each with its own snapshot
      * (PostgreSQL's driver sends {@code a; b} as one message); {@link JdbcSession} then queues statements that only
      * prepare the next one. Requires {@code UPDATE ... RETURNING}.
+     *
+     * @return {@code true} if statements may be pipelined; {@code false} by default
      */
     public boolean pipelinesStatements() {
         return false;
     }
 
-    /** Whether the database has an insert-if-absent clause (see {@link #insertIfAbsentClause}). */
+    /**
+     * Whether the database has an insert-if-absent clause (see {@link #insertIfAbsentClause}).
+     *
+     * @return {@code true} if {@link #insertIfAbsentClause} returns a clause
+     */
     public final boolean hasInsertIfAbsent() {
         return insertIfAbsentClause("k", "id") != null;
     }
 
-    /** Whether a failed statement (a unique violation) aborts the whole transaction, as on PostgreSQL. */
+    /**
+     * Whether a failed statement (a unique violation) aborts the whole transaction, as on PostgreSQL.
+     *
+     * @return {@code true} if a unique violation may only be absorbed inside a savepoint
+     */
     public abstract boolean uniqueViolationAbortsTransaction();
 
     /**
      * Refuses a stripe lock inside a caller's transaction whose isolation level would let the following check read a
      * stale snapshot; does nothing where the lock makes later reads current.
      *
+     * @param c the connection of the caller's transaction
      * @throws StorageException if the guard must not join {@code c}'s transaction for SELECT_FOR_UPDATE
+     * @throws SQLException if the transaction's isolation level cannot be read
      */
     public void checkJoinedStripeLock(Connection c) throws SQLException {
     }
 
     // ---------------------------------------------------------------- errors
 
-    /** The kind of one driver exception, by SQLSTATE and vendor code (never by message text). */
+    /**
+     * The kind of one driver exception, by SQLSTATE and vendor code (never by message text).
+     *
+     * @param sqlState the exception's SQLSTATE, or {@code null} if the driver gave none
+     * @param vendorCode the exception's vendor error code, 0 if none
+     * @return the kind; {@code OTHER} if the codes mean nothing the engine reacts to
+     */
     public abstract StorageException.Kind kindOf(@Nullable String sqlState, int vendorCode);
 
     /**
      * The kind of the first {@link SQLException} in {@code failure}'s causes (and their
      * {@link SQLException#getNextException() next exceptions}) that this dialect recognises, or {@code OTHER}.
+     *
+     * @param failure any exception; its cause chain may contain cycles
+     * @return the first recognised kind, or {@code OTHER}; never {@code null}
      */
     public final StorageException.Kind kindOf(Throwable failure) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -174,6 +244,10 @@ public abstract class Dialect {
     /**
      * {@code failure} as a {@link StorageException} of its {@link #kindOf(Throwable) kind}, with a message that says
      * what was attempted; a {@code StorageException} is returned as it is.
+     *
+     * @param attempted what was being done, for the message, e.g. {@code "registration"}
+     * @param failure the exception to translate
+     * @return a storage exception with {@code failure} as its cause, or {@code failure} itself
      */
     public final StorageException translate(String attempted, Throwable failure) {
         if (failure instanceof StorageException se) {

@@ -25,6 +25,9 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
     private final boolean carryLockTimeout;
 
     /**
+     * A backend over {@code table}.
+     *
+     * @param table the table and its rendered SQL
      * @param maxFileNameBytes the longest file name the table stores and indexes (what the schema check found)
      * @param carryLockTimeout whether own transactions let the first statement that can wait carry the lock timeout
      *     (one round trip fewer where the dialect has a {@link Dialect#lockTimeoutCarrier() carrier}); otherwise it is
@@ -41,19 +44,37 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
         return maxFileNameBytes;
     }
 
-    /** A connection for an own transaction; handed back with {@link #release}. */
+    /**
+     * A connection for an own transaction; handed back with {@link #release}.
+     *
+     * @return a connection not used by any other thread until it is released; any auto-commit and isolation state
+     * @throws SQLException if no connection can be obtained
+     */
     protected abstract Connection acquire() throws SQLException;
 
-    /** Hands back a connection from {@link #acquire}. */
+    /**
+     * Hands back a connection from {@link #acquire}; called once per acquired connection, also after a failure.
+     *
+     * @param connection the connection {@link #acquire} returned
+     */
     protected abstract void release(Connection connection);
 
-    /** Runs {@code work} on the connection of the caller's transaction (joined mode only). */
+    /**
+     * Runs {@code work} on the connection of the caller's transaction (joined mode only).
+     *
+     * @param <T> what {@code work} returns
+     * @param work the work, which sets and releases its own savepoint
+     * @return what {@code work} returned
+     * @throws dev.dedupguard.spi.StorageException if the caller's connection cannot be reached or {@code work} fails
+     */
     protected abstract <T> T onCallerConnection(JdbcTransactions.SqlWork<T> work);
 
     /**
      * A session for one transaction on {@code connection}.
      *
+     * @param connection the transaction's connection, with auto-commit off
      * @param pendingLockTimeout see {@link JdbcSession#JdbcSession}
+     * @return a new session; closed by the caller when the work ends
      */
     protected abstract JdbcSession<F> openSession(Connection connection, @Nullable String pendingLockTimeout);
 

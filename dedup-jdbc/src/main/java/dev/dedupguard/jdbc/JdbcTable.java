@@ -26,6 +26,12 @@ public final class JdbcTable {
     private final String touchOneStripe;
 
     /**
+     * Renders the key-based statements for the table; the names are used as given, so they must be validated
+     * identifiers.
+     *
+     * @param dialect the database; not {@code null}
+     * @param schema the table's columns; not {@code null}
+     * @param stripeTable the stripe table's name, possibly schema-qualified; not {@code null}
      * @param scopeValue the value to bind for a key's scope, in the scope column's type (e.g. a {@code Long} case id)
      */
     public JdbcTable(Dialect dialect, TableSchema schema, String stripeTable, Function<StoredKey, Object> scopeValue) {
@@ -43,22 +49,39 @@ public final class JdbcTable {
         this.touchOneStripe = renderTouchStripes(1);
     }
 
-    /** The database. */
+    /**
+     * The database.
+     *
+     * @return the dialect the SQL was rendered for
+     */
     public Dialect dialect() {
         return dialect;
     }
 
-    /** The table's columns. */
+    /**
+     * The table's columns.
+     *
+     * @return the schema given at construction
+     */
     public TableSchema schema() {
         return schema;
     }
 
-    /** The stripe table that {@code SELECT_FOR_UPDATE} locks. */
+    /**
+     * The stripe table that {@code SELECT_FOR_UPDATE} locks.
+     *
+     * @return its name as it goes into SQL
+     */
     public String stripeTable() {
         return stripeTable;
     }
 
-    /** The value to bind for {@code key}'s scope, in the scope column's type. */
+    /**
+     * The value to bind for {@code key}'s scope, in the scope column's type.
+     *
+     * @param key the key whose scope to convert
+     * @return what the constructor's {@code scopeValue} function returns for {@code key}
+     */
     public Object scopeValue(StoredKey key) {
         return scopeValue.apply(key);
     }
@@ -113,7 +136,14 @@ public final class JdbcTable {
         return String.join(", ", Collections.nCopies(n, "?"));
     }
 
-    /** Column values as compared in SQL: scope in its string form, a fixed-width hash without padding. */
+    /**
+     * Column values as compared in SQL: scope in its string form, a fixed-width hash without padding.
+     *
+     * @param scope the scope column's value, in any type
+     * @param contentHash the content hash column's value, possibly blank-padded by a {@code CHAR} column
+     * @param nameMatch the name-match column's value
+     * @return the three values, comparable with those of a key; unmodifiable
+     */
     public static List<String> columnsOf(Object scope, String contentHash, String nameMatch) {
         return List.of(String.valueOf(scope), contentHash.strip(), nameMatch);
     }

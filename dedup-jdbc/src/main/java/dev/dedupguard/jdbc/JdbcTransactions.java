@@ -21,7 +21,13 @@ public final class JdbcTransactions {
      */
     @FunctionalInterface
     public interface SqlWork<T> {
-        /** Runs the work on {@code connection}. */
+        /**
+         * Runs the work on {@code connection}.
+         *
+         * @param connection the connection, inside the transaction or savepoint
+         * @return the work's result
+         * @throws SQLException if the database fails; the transaction or savepoint is then rolled back
+         */
         T run(Connection connection) throws SQLException;
     }
 
@@ -35,6 +41,13 @@ public final class JdbcTransactions {
      * apply it before its first statement that can wait for a lock (a session saves a round trip by letting that
      * statement carry {@link Dialect#lockTimeoutCarrier()}). The caller acquires and releases {@code c}.
      *
+     * @param <T> what {@code work} returns
+     * @param c a connection not inside a transaction of anyone else's
+     * @param dialect the database, which sets the lock timeout and classifies failures
+     * @param spec the isolation (or {@code null} for the connection's) and lock timeout
+     * @param applyLockTimeout whether to set the lock timeout before {@code work} runs
+     * @param work the work, run once
+     * @return what {@code work} returned, after the commit
      * @throws StorageException for any database failure, classified by {@code dialect}
      */
     public static <T> T inOwnTransaction(Connection c, Dialect dialect, TransactionSpec spec, boolean applyLockTimeout,
@@ -84,6 +97,12 @@ public final class JdbcTransactions {
      * guard's); on failure the savepoint is rolled back, so that the caller's transaction stays usable with its earlier
      * work intact.
      *
+     * @param <T> what {@code work} returns
+     * @param c the connection of the caller's transaction, with auto-commit off
+     * @param dialect the database, which swaps the lock timeout and classifies failures
+     * @param spec the lock timeout to apply (its isolation is ignored: the caller's transaction decides)
+     * @param work the work, run once
+     * @return what {@code work} returned; nothing is committed
      * @throws IllegalStateException if {@code c} is in auto-commit mode: there is no transaction to join
      * @throws StorageException for any database failure, classified by {@code dialect}
      */

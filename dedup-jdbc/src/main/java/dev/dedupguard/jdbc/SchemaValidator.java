@@ -32,8 +32,14 @@ public final class SchemaValidator {
      * Validates {@code table} for {@code options} on connection {@code c} and returns the longest file name, in UTF-8
      * bytes, that the table can store and index.
      *
+     * @param c a connection to the database, used for read-only queries (metadata, column probes, a stripe count)
+     * @param table the columns the guard will use
+     * @param options the guard's settings: strategy, name policy and lock stripes decide what is checked
      * @param stripeTable the stripe table, checked for {@link Strategy#SELECT_FOR_UPDATE}
      * @param dialect the database, whose index entry size limits raw names
+     * @return the longest storable file name in UTF-8 bytes: {@link FileKey#MAX_FILE_NAME_BYTES} with a name-key
+     *     column, else the dialect's {@link Dialect#rawNameIndexLimit()}; lowered to the name column's declared size
+     *     if that is smaller
      * @throws SchemaMismatchException if the schema does not fit, with a message that says how to fix it
      */
     public static int validate(Connection c, TableSchema table, GuardOptions options, String stripeTable,

@@ -21,6 +21,18 @@ import org.jspecify.annotations.Nullable;
 public record TableSchema(@Nullable String schema, String table, String id, String scope, String contentHash,
         String fileName, @Nullable String nameKey) {
 
+    /**
+     * Checks that every required column is named; the names go into SQL as given.
+     *
+     * @param schema the table's schema, or {@code null} for the connection's search path
+     * @param table the table name, unqualified; not {@code null}
+     * @param id the generated integer primary key column; not {@code null}
+     * @param scope the scope column; not {@code null}
+     * @param contentHash the content hash column; not {@code null}
+     * @param fileName the raw file name column; not {@code null}
+     * @param nameKey the name-key column, or {@code null} if sameness is judged on the raw name
+     * @throws NullPointerException if a required column is {@code null}
+     */
     public TableSchema {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(id, "id");
@@ -29,7 +41,11 @@ public record TableSchema(@Nullable String schema, String table, String id, Stri
         Objects.requireNonNull(fileName, "fileName");
     }
 
-    /** The table name as it goes into SQL, schema-qualified if a schema is set. */
+    /**
+     * The table name as it goes into SQL, schema-qualified if a schema is set.
+     *
+     * @return {@code schema.table}, or {@code table} without a schema
+     */
     public String qualifiedTable() {
         return schema == null ? table : schema + "." + table;
     }
@@ -37,22 +53,37 @@ public record TableSchema(@Nullable String schema, String table, String id, Stri
     /**
      * The column that, with scope and content hash, makes the unique key: the name-key column if mapped, else the raw
      * name column. The one place that decides "name key or raw name"; see {@link #nameMatchValue}.
+     *
+     * @return {@link #nameKey()} if set, else {@link #fileName()}
      */
     public String nameMatch() {
         return nameKey != null ? nameKey : fileName;
     }
 
-    /** The value of {@link #nameMatch()} for {@code key}: its name-key digest, or its policy-normalised raw name. */
+    /**
+     * The value of {@link #nameMatch()} for {@code key}: its name-key digest, or its policy-normalised raw name.
+     *
+     * @param key the key to bind
+     * @return {@link StoredKey#nameDigest()} if a name-key column is mapped, else {@link StoredKey#nameKey()}
+     */
     public String nameMatchValue(StoredKey key) {
         return nameKey != null ? key.nameDigest() : key.nameKey();
     }
 
-    /** The key columns in constraint order. */
+    /**
+     * The key columns in constraint order.
+     *
+     * @return scope, content hash and {@link #nameMatch()}; unmodifiable
+     */
     public List<String> keyColumns() {
         return List.of(scope, contentHash, nameMatch());
     }
 
-    /** Every column the guard reads. */
+    /**
+     * Every column the guard reads.
+     *
+     * @return id, scope, content hash, file name and, if mapped, the name key; a new mutable list
+     */
     public List<String> columns() {
         List<String> columns = new ArrayList<>(List.of(id, scope, contentHash, fileName));
         if (nameKey != null) {

@@ -57,7 +57,15 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         this.storage = storage;
     }
 
-    /** A builder for the library-owned table ({@code dedup_file} unless renamed) on {@code dataSource}. */
+    /**
+     * A builder for the library-owned table ({@code dedup_file} unless renamed) on {@code dataSource}.
+     *
+     * @param dataSource where each call of the built guard takes its connection; not {@code null}
+     * @param dialect the database's jOOQ dialect, of a family the library supports (see the class javadoc)
+     * @return a new builder with the defaults of {@link GuardOptions#builder()}
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException if {@code dialect}'s family is not supported
+     */
     public static Builder<FileKey> forLibraryTable(DataSource dataSource, SQLDialect dialect) {
         Objects.requireNonNull(dataSource, "dataSource must not be null");
         return new Builder<>(new DataSourceConnectionProvider(dataSource), dialect, null);
@@ -67,13 +75,28 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
      * A builder for the library-owned table, taking connections from {@code dsl}'s connection provider. Each call
      * of the built guard acquires a connection and runs its own transaction on it; to run inside a transaction of
      * yours instead, use {@link #joining(DSLContext)}.
+     *
+     * @param dsl a context whose connection provider and dialect the built guard uses; not {@code null}
+     * @return a new builder with the defaults of {@link GuardOptions#builder()}
+     * @throws NullPointerException if {@code dsl} is {@code null}
+     * @throws IllegalArgumentException if {@code dsl}'s dialect family is not supported
      */
     public static Builder<FileKey> forLibraryTable(DSLContext dsl) {
         Objects.requireNonNull(dsl, "dsl must not be null");
         return new Builder<>(dsl.configuration().connectionProvider(), dsl.dialect(), null);
     }
 
-    /** A builder for the host's own table, mapped by {@code table}, on {@code dataSource}. */
+    /**
+     * A builder for the host's own table, mapped by {@code table}, on {@code dataSource}.
+     *
+     * @param <R> the record type of the host's table
+     * @param dataSource where each call of the built guard takes its connection; not {@code null}
+     * @param dialect the database's jOOQ dialect, of a family the library supports (see the class javadoc)
+     * @param table the mapping of the host's table; not {@code null}
+     * @return a new builder with the defaults of {@link GuardOptions#builder()}
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException if {@code dialect}'s family is not supported
+     */
     public static <R extends Record> Builder<R> forHostTable(DataSource dataSource, SQLDialect dialect,
             HostTable<R> table) {
         Objects.requireNonNull(dataSource, "dataSource must not be null");
@@ -81,7 +104,16 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                 Objects.requireNonNull(table, "table must not be null"));
     }
 
-    /** A builder for the host's own table, taking connections from {@code dsl}'s connection provider. */
+    /**
+     * A builder for the host's own table, taking connections from {@code dsl}'s connection provider.
+     *
+     * @param <R> the record type of the host's table
+     * @param dsl a context whose connection provider and dialect the built guard uses; not {@code null}
+     * @param table the mapping of the host's table; not {@code null}
+     * @return a new builder with the defaults of {@link GuardOptions#builder()}
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException if {@code dsl}'s dialect family is not supported
+     */
     public static <R extends Record> Builder<R> forHostTable(DSLContext dsl, HostTable<R> table) {
         Objects.requireNonNull(dsl, "dsl must not be null");
         return new Builder<>(dsl.configuration().connectionProvider(), dsl.dialect(),
@@ -97,13 +129,23 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
      * retried (only the caller can restart its transaction): they raise
      * {@link dev.dedupguard.SerializationConflictException}. The returned guard is bound to that transaction: use it
      * from one thread, and not after the transaction ends.
+     *
+     * @param transactional a context bound to the caller's transaction; not {@code null}
+     * @return a guard bound to that transaction, with this guard's table and settings; it never commits
+     * @throws NullPointerException if {@code transactional} is {@code null}
      */
     public DuplicateGuard<F> joining(DSLContext transactional) {
         Objects.requireNonNull(transactional, "transactional must not be null");
         return GuardFactory.create(storage.joining(transactional), options());
     }
 
-    /** {@link #joining(DSLContext)} for a transaction's {@link Configuration}. */
+    /**
+     * {@link #joining(DSLContext)} for a transaction's {@link Configuration}.
+     *
+     * @param transactional the configuration {@code dsl.transaction(cfg -> ...)} passes in; not {@code null}
+     * @return a guard bound to that transaction, as {@link #joining(DSLContext)} returns
+     * @throws NullPointerException if {@code transactional} is {@code null}
+     */
     public DuplicateGuard<F> joining(Configuration transactional) {
         Objects.requireNonNull(transactional, "transactional must not be null");
         return joining(transactional.dsl());
@@ -145,7 +187,14 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
             };
         }
 
-        /** Name of the library-owned table; default {@code dedup_file}. Not for host tables. */
+        /**
+         * Name of the library-owned table; default {@code dedup_file}. Not for host tables.
+         *
+         * @param tableName an unquoted SQL identifier, optionally schema-qualified, e.g. {@code audit.dedup_file}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code tableName} is not such an identifier
+         * @throws IllegalStateException if the builder is for a host table
+         */
         public Builder<F> tableName(String tableName) {
             if (hostTable != null) {
                 throw new IllegalStateException("tableName is for the library-owned table; a host table's name comes "
@@ -155,7 +204,13 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
             return this;
         }
 
-        /** Name of the stripe table for {@link Strategy#SELECT_FOR_UPDATE}; default {@code dedup_lock_stripe}. */
+        /**
+         * Name of the stripe table for {@link Strategy#SELECT_FOR_UPDATE}; default {@code dedup_lock_stripe}.
+         *
+         * @param stripeTableName an unquoted SQL identifier, optionally schema-qualified
+         * @return this builder
+         * @throws IllegalArgumentException if {@code stripeTableName} is not such an identifier
+         */
         public Builder<F> stripeTableName(String stripeTableName) {
             this.stripeTableName = Identifiers.require("stripeTableName", stripeTableName);
             return this;
@@ -164,6 +219,9 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         /**
          * Whether {@link #build()} creates the library-owned table and the stripe table (and fills missing stripe
          * rows) if absent; default {@code false}. Host tables are never created.
+         *
+         * @param createSchemaIfMissing {@code true} to run the idempotent DDL of {@link LibrarySchema} when building
+         * @return this builder
          */
         public Builder<F> createSchemaIfMissing(boolean createSchemaIfMissing) {
             this.createSchemaIfMissing = createSchemaIfMissing;
@@ -173,6 +231,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         /**
          * Validates the settings and the schema, and builds the guard.
          *
+         * @return a new immutable, thread-safe guard
          * @throws dev.dedupguard.SchemaMismatchException if the schema does not fit the strategy
          */
         @SuppressWarnings({"unchecked", "rawtypes"})

@@ -39,6 +39,7 @@ public class DedupFile {
     @Column(name = "registered_at", insertable = false, updatable = false)
     private OffsetDateTime registeredAt;
 
+    /** For the persistence provider; an instance made this way has no key until the provider fills it. */
     protected DedupFile() {
     }
 
@@ -49,33 +50,66 @@ public class DedupFile {
         this.nameKey = nameKey;
     }
 
+    /**
+     * The generated primary key, which a {@link dev.dedupguard.Registration} reports as its id.
+     *
+     * @return the id, or {@code null} for an instance not read from the database
+     */
     public Long getId() {
         return id;
     }
 
+    /**
+     * The scope the file was registered in.
+     *
+     * @return {@link FileKey#scope()} of the registration
+     */
     public String getScope() {
         return scope;
     }
 
+    /**
+     * The content hash, lower-case hex.
+     *
+     * @return {@link FileKey#contentHash()} of the registration
+     */
     public String getContentHash() {
         return contentHash;
     }
 
-    /** The file name exactly as registered. */
+    /**
+     * The file name exactly as registered.
+     *
+     * @return {@link FileKey#fileName()} of the registration
+     */
     public String getFileName() {
         return fileName;
     }
 
+    /**
+     * The uniqueness key of the name: lower-case hex SHA-256 of the name under the guard's name policy.
+     *
+     * @return 64 hex digits
+     */
     public String getNameKey() {
         return nameKey;
     }
 
-    /** When the row was stored (database clock); {@code null} until read back from the database. */
+    /**
+     * When the row was stored (database clock); {@code null} until read back from the database.
+     *
+     * @return the time of registration, or {@code null}
+     */
     public OffsetDateTime getRegisteredAt() {
         return registeredAt;
     }
 
-    /** The key this row registers. */
+    /**
+     * The key this row registers.
+     *
+     * @return a new key from the scope, content hash and file name
+     * @throws IllegalArgumentException if the row's values are not a valid key (only for rows not written by a guard)
+     */
     public FileKey toKey() {
         return FileKey.of(scope, contentHash, fileName);
     }

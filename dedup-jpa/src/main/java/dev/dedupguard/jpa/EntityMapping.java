@@ -30,45 +30,108 @@ public final class EntityMapping<E> {
         this.nameKey = nameKey;
     }
 
-    /** Starts a mapping of {@code type}; scope, content hash and file name attributes must be set. */
+    /**
+     * Starts a mapping of {@code type}; scope, content hash and file name attributes must be set.
+     *
+     * @param <E> the entity type
+     * @param type the host's entity class, part of the persistence unit; not {@code null}
+     * @return a mapping with no attribute set
+     * @throws NullPointerException if {@code type} is {@code null}
+     */
     public static <E> EntityMapping<E> of(Class<E> type) {
         return new EntityMapping<>(Objects.requireNonNull(type, "type must not be null"), null, null, null, null);
     }
 
+    /**
+     * The attribute that scopes uniqueness, e.g. {@code caseId}. Required.
+     *
+     * @param attribute name of a basic attribute of type {@code String}, {@code Long}, {@code Integer} or
+     *     {@code UUID}; not blank
+     * @return a new mapping with this attribute set; this one is unchanged
+     * @throws IllegalArgumentException if {@code attribute} is {@code null} or blank
+     */
     public EntityMapping<E> scope(String attribute) {
         return new EntityMapping<>(type, requireName("scope", attribute), contentHash, fileName, nameKey);
     }
 
+    /**
+     * The attribute holding the hex content hash, e.g. {@code fileHash}. Required.
+     *
+     * @param attribute name of a basic {@code String} attribute; not blank
+     * @return a new mapping with this attribute set; this one is unchanged
+     * @throws IllegalArgumentException if {@code attribute} is {@code null} or blank
+     */
     public EntityMapping<E> contentHash(String attribute) {
         return new EntityMapping<>(type, scope, requireName("contentHash", attribute), fileName, nameKey);
     }
 
+    /**
+     * The attribute holding the original file name, stored exactly as given, e.g. {@code originalFilename}.
+     * Required.
+     *
+     * @param attribute name of a basic {@code String} attribute; not blank
+     * @return a new mapping with this attribute set; this one is unchanged
+     * @throws IllegalArgumentException if {@code attribute} is {@code null} or blank
+     */
     public EntityMapping<E> fileName(String attribute) {
         return new EntityMapping<>(type, scope, contentHash, requireName("fileName", attribute), nameKey);
     }
 
-    /** Optional attribute for the SHA-256 of the normalised name; see the class javadoc. */
+    /**
+     * Optional attribute for the SHA-256 of the normalised name; see the class javadoc.
+     *
+     * @param attribute name of a basic {@code String} attribute mapped to a {@code char(64)} column; not blank
+     * @return a new mapping with this attribute set; this one is unchanged
+     * @throws IllegalArgumentException if {@code attribute} is {@code null} or blank
+     */
     public EntityMapping<E> nameKey(String attribute) {
         return new EntityMapping<>(type, scope, contentHash, fileName, requireName("nameKey", attribute));
     }
 
+    /**
+     * The mapped entity class.
+     *
+     * @return the class given to {@link #of}
+     */
     public Class<E> type() {
         return type;
     }
 
+    /**
+     * The scope attribute's name.
+     *
+     * @return the name set with {@link #scope(String)}
+     * @throws IllegalArgumentException if it was not set, saying which call is missing
+     */
     public String scope() {
         return require(scope, "scope");
     }
 
+    /**
+     * The content hash attribute's name.
+     *
+     * @return the name set with {@link #contentHash(String)}
+     * @throws IllegalArgumentException if it was not set, saying which call is missing
+     */
     public String contentHash() {
         return require(contentHash, "contentHash");
     }
 
+    /**
+     * The file name attribute's name.
+     *
+     * @return the name set with {@link #fileName(String)}
+     * @throws IllegalArgumentException if it was not set, saying which call is missing
+     */
     public String fileName() {
         return require(fileName, "fileName");
     }
 
-    /** The name-key attribute, or {@code null}. */
+    /**
+     * The name-key attribute, or {@code null}.
+     *
+     * @return the name set with {@link #nameKey(String)}, or {@code null} if sameness is judged on the raw name
+     */
     public String nameKey() {
         return nameKey;
     }

@@ -65,12 +65,28 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         this.storage = storage;
     }
 
-    /** A builder for the library entity {@link DedupFile}, which must be part of {@code emf}'s persistence unit. */
+    /**
+     * A builder for the library entity {@link DedupFile}, which must be part of {@code emf}'s persistence unit.
+     *
+     * @param emf a Hibernate-backed factory on PostgreSQL or H2, whose connection provider own transactions use;
+     *     not {@code null}
+     * @return a new builder with the defaults of {@link GuardOptions#builder()}
+     * @throws NullPointerException if {@code emf} is {@code null}
+     */
     public static Builder<FileKey> forLibraryEntity(EntityManagerFactory emf) {
         return new Builder<>(emf, null);
     }
 
-    /** A builder for the host's own entity. */
+    /**
+     * A builder for the host's own entity.
+     *
+     * @param <E> the entity type
+     * @param emf a Hibernate-backed factory on PostgreSQL or H2 whose persistence unit contains the entity; not
+     *     {@code null}
+     * @param mapping the attributes that make up the key; checked against the entity when the guard is built
+     * @return a new builder with the defaults of {@link GuardOptions#builder()}
+     * @throws NullPointerException if an argument is {@code null}
+     */
     public static <E> Builder<E> forHostEntity(EntityManagerFactory emf, EntityMapping<E> mapping) {
         return new Builder<>(emf, Objects.requireNonNull(mapping, "mapping must not be null"));
     }
@@ -83,6 +99,10 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
      * (what {@code @PersistenceContext} injects) the proxy resolves the current transaction's manager on every call,
      * so one joined guard over it can be kept in a field and used from every {@code @Transactional} method and thread.
      *
+     * @param entityManager the manager whose transaction the guard joins, or Spring's shared proxy; not
+     *     {@code null}
+     * @return a guard bound to that manager, with this guard's entity and settings; it never commits
+     * @throws NullPointerException if {@code entityManager} is {@code null}
      * @throws IllegalStateException (from the returned guard's calls) if the manager has no active transaction
      */
     public DuplicateGuard<F> joining(EntityManager entityManager) {
@@ -111,7 +131,13 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
             this.mapping = mapping;
         }
 
-        /** Name of the stripe table for {@link Strategy#SELECT_FOR_UPDATE}; default {@code dedup_lock_stripe}. */
+        /**
+         * Name of the stripe table for {@link Strategy#SELECT_FOR_UPDATE}; default {@code dedup_lock_stripe}.
+         *
+         * @param stripeTableName an unquoted SQL identifier, optionally schema-qualified
+         * @return this builder
+         * @throws IllegalArgumentException if {@code stripeTableName} is not such an identifier
+         */
         public Builder<F> stripeTableName(String stripeTableName) {
             this.stripeTableName = Identifiers.require("stripeTableName", stripeTableName);
             return this;
@@ -120,6 +146,9 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         /**
          * Whether {@link #build()} creates the library table {@code dedup_file} (library entity only) and the stripe
          * table with its rows if absent; default {@code false}. Host tables are never created.
+         *
+         * @param createSchemaIfMissing {@code true} to run the idempotent DDL of {@link LibrarySchema} when building
+         * @return this builder
          */
         public Builder<F> createSchemaIfMissing(boolean createSchemaIfMissing) {
             this.createSchemaIfMissing = createSchemaIfMissing;
@@ -129,6 +158,9 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         /**
          * Validates the settings, the mapping and the schema, and builds the guard.
          *
+         * @return a new immutable, thread-safe guard
+         * @throws IllegalArgumentException if the persistence unit's database is not PostgreSQL or H2, or the
+         *     mapping lacks the scope, content hash or file name attribute
          * @throws SchemaMismatchException if the mapping or the schema does not fit the strategy
          */
         @SuppressWarnings({"unchecked", "rawtypes"})
