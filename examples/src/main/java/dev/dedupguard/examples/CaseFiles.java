@@ -65,6 +65,17 @@ final class CaseFiles {
         return r;
     }
 
+    /**
+     * A case id that no row of either table uses: one past the highest, or 1001 in an empty database. Each run of the
+     * ingest demo gets its own case by default, so that one run's rows never show up in the next run's counts.
+     */
+    static long unusedCaseId(DSLContext ctx) {
+        Record r = ctx.fetchOne("select max(case_id) from (select case_id from " + CONSTRAINED + " union all "
+                + "select case_id from " + UNCONSTRAINED + ") c");
+        Long max = r.get(0, Long.class);
+        return max == null || max < 1000 ? 1001 : max + 1;
+    }
+
     /** Rows of the case, and how many of them repeat an earlier row's (hash, name): duplicates that slipped in. */
     static long[] rowsAndDuplicates(DSLContext ctx, String table, long caseId) {
         Record r = ctx.fetchOne("select count(*), count(*) - (select count(*) from (select distinct file_hash, "
