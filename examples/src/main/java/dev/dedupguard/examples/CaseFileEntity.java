@@ -8,7 +8,11 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.UniqueConstraint;
 
-/** The seed's {@code CaseFile}, as a host application maps it: one row per evidence file of a case. */
+/**
+ * The design note's {@code CaseFile}, as a host application maps it: one row per evidence file of a case. The README's
+ * JPA quick start quotes it.
+ */
+// tag::jpa-entity[]
 @Entity
 @Table(name = "case_file", uniqueConstraints = @UniqueConstraint(name = "uq_case_file_duplicate",
         columnNames = {"case_id", "file_hash", "original_filename"}))
@@ -31,6 +35,7 @@ public class CaseFileEntity {
 
     @Column(name = "size_bytes")
     private Long sizeBytes;
+    // end::jpa-entity[]
 
     protected CaseFileEntity() {
     }

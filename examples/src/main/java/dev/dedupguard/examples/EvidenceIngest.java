@@ -147,7 +147,7 @@ public final class EvidenceIngest {
             DSLContext ctx, PrintStream out) throws Exception {
         Counts counts = new Counts();
         int total = files.size() * o.uploaders;
-        int progressStep = Math.max(1, total / 10);
+        int progressStep = Math.max(1, total / 4);
         CyclicBarrier start = new CyclicBarrier(o.uploaders);
         ExecutorService pool = Executors.newFixedThreadPool(o.uploaders);
         try {

@@ -196,6 +196,11 @@ final class ExampleDatabase implements AutoCloseable {
         return dataSource;
     }
 
+    /** The JDBC URL the pool connects to (for the embedded server: its port, user {@code postgres}). */
+    String jdbcUrl() {
+        return dataSource.getJdbcUrl();
+    }
+
     /**
      * A jOOQ context on this database that renders names unquoted, so that the same table objects work on PostgreSQL
      * (which folds unquoted names to lower case) and on H2 in its default mode (upper case).
