@@ -9,7 +9,7 @@ import jakarta.persistence.MappedSuperclass;
 import jakarta.persistence.Table;
 import jakarta.persistence.UniqueConstraint;
 
-/** The host entity the JPA subjects register: the seed's key columns, with or without the unique constraint. */
+/** The host entity the JPA subjects register: the design note's key columns, with or without the unique constraint. */
 @MappedSuperclass
 public abstract class BenchFile {
     @Id

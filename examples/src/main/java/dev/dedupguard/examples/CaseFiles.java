@@ -11,9 +11,9 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
- * The host application's own table, as in the forensics platform the seed note describes: one row per evidence file
- * of a case, unique on (case_id, file_hash, original_filename). A second table with the same columns and no unique
- * constraint stands for a legacy table that cannot carry one.
+ * The host application's own table, as in the forensics platform the design note ({@code docs/design-note.md})
+ * describes: one row per evidence file of a case, unique on (case_id, file_hash, original_filename). A second table
+ * with the same columns and no unique constraint stands for a legacy table that cannot carry one.
  */
 final class CaseFiles {
     static final String CONSTRAINED = "case_file";
