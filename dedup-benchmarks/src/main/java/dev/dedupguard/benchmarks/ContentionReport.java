@@ -72,9 +72,18 @@ public final class ContentionReport {
               --help                       this text
             """;
 
-    /** The default output folder; the exec plugin points it into the module's target folder. */
+    /**
+     * The system property that names the default output folder (else {@code target/contention-report}); the exec
+     * plugin sets it to the module's own target folder.
+     */
     static final String OUT_PROPERTY = "dedup.report.out";
 
+    /**
+     * Runs the report and writes it; exits with status 2 after one line on standard error for a bad option.
+     *
+     * @param args the options of {@link #USAGE}
+     * @throws Exception a failure of the run, with its stack trace
+     */
     public static void main(String[] args) throws Exception {
         String database = "postgres";
         String profile = "quick";

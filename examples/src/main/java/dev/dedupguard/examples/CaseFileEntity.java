@@ -37,9 +37,19 @@ public class CaseFileEntity {
     private Long sizeBytes;
     // end::jpa-entity[]
 
+    /** For Hibernate. */
     protected CaseFileEntity() {
     }
 
+    /**
+     * A new upload to a case, not yet registered (no id).
+     *
+     * @param caseId the case (the guard's scope)
+     * @param fileHash the SHA-256 of the content, hex
+     * @param originalFilename the file name as uploaded
+     * @param uploadedBy who uploaded it
+     * @param sizeBytes the content's size
+     */
     public CaseFileEntity(long caseId, String fileHash, String originalFilename, String uploadedBy, long sizeBytes) {
         this.caseId = caseId;
         this.fileHash = fileHash;
@@ -48,10 +58,12 @@ public class CaseFileEntity {
         this.sizeBytes = sizeBytes;
     }
 
+    /** {@return the row's id: set by the guard when it stores the upload, {@code null} before and for a duplicate} */
     public Long getId() {
         return id;
     }
 
+    /** {@return the file name as uploaded} */
     public String getOriginalFilename() {
         return originalFilename;
     }

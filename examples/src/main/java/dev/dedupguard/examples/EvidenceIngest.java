@@ -64,6 +64,9 @@ public final class EvidenceIngest {
     /**
      * Runs the ingest; exits with status 2 for bad options and 1 if the database cannot be reached, after one line on
      * standard error that says why.
+     *
+     * @param args the options of {@link #USAGE}
+     * @throws Exception an unexpected failure (a bug or a database error during the run), with its stack trace
      */
     public static void main(String[] args) throws Exception {
         int status = execute(args, System.out, System.err);

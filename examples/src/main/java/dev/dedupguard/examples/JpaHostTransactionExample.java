@@ -23,7 +23,12 @@ public final class JpaHostTransactionExample {
     private JpaHostTransactionExample() {
     }
 
-    /** Runs the example; {@code --db} as for {@link EvidenceIngest}, {@code --help} for usage. */
+    /**
+     * Runs the example; exits with status 2 for bad options and 1 if the database cannot be reached.
+     *
+     * @param args {@code --db DIR|URL} as for {@link EvidenceIngest}, or {@code --help}
+     * @throws Exception an unexpected failure (a bug or a database error during the run), with its stack trace
+     */
     public static void main(String[] args) throws Exception {
         int status = ExampleDatabase.execute("JpaHostTransactionExample", args, (db, out) -> run(db, out), System.out,
                 System.err);
