@@ -2,22 +2,34 @@ package dev.dedupguard.jooq;
 
 
 import dev.dedupguard.FileKey;
-import dev.dedupguard.spi.JdbcKeyStatements;
-import dev.dedupguard.spi.JdbcTransactions;
-import dev.dedupguard.spi.SqlErrors;
-import dev.dedupguard.spi.StorageBackend;
-import dev.dedupguard.spi.StorageException;
-import dev.dedupguard.spi.StorageSession;
+import dev.dedupguard.jdbc.Dialect;
+import dev.dedupguard.jdbc.JdbcSession;
+import dev.dedupguard.jdbc.JdbcStorage;
+import dev.dedupguard.jdbc.JdbcTable;
+import dev.dedupguard.jdbc.JdbcTransactions;
 import dev.dedupguard.spi.StoredKey;
+import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.jooq.ConnectionProvider;
+import org.jooq.Converter;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.InsertOnDuplicateStep;
@@ -29,36 +41,44 @@ import org.jooq.conf.RenderQuotedNames;
 import org.jooq.conf.Settings;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The jOOQ implementation of the storage SPI, for PostgreSQL and H2. Own mode takes connections from a
+ * The jOOQ implementation of the storage port: transactions, finds, locks and deletes come from the JDBC support
+ * layer; jOOQ renders the inserts from the host's {@link TableModel}. Own mode takes connections from a
  * {@link ConnectionProvider}; joined mode runs on the connection of a caller's transactional {@link DSLContext}.
  */
-final class JooqStorage<F> implements StorageBackend<F> {
-    private final ConnectionProvider connections;
-    private final DSLContext joined;
-    private final SQLDialect dialect;
+final class JooqStorage<F> extends JdbcStorage<F> {
+    /** Value types that JDBC's {@code setObject} binds exactly as jOOQ would. */
+    private static final Set<Class<?>> PLAIN_TYPES = Set.of(String.class, Long.class, Integer.class, Short.class,
+            BigDecimal.class, Boolean.class, Double.class, Float.class, UUID.class, LocalDate.class, LocalDateTime.class,
+            LocalTime.class, OffsetDateTime.class, byte[].class);
+    private static final int MAX_CACHED_INSERTS = 64;
+
+    private final @Nullable ConnectionProvider connections;
+    private final @Nullable DSLContext joined;
+    private final SQLDialect sqlDialect;
     private final Settings settings;
     private final TableModel<F> model;
-    private final String stripeTable;
-    private final JdbcKeyStatements statements;
-    private final int maxFileNameBytes;
+    /** Whether inserts run as JDBC statements rendered once per column set (databases with insert-if-absent). */
+    private final boolean prepared;
+    private final ConcurrentMap<List<String>, PreparedInsert> inserts = new ConcurrentHashMap<>();
 
-    JooqStorage(ConnectionProvider connections, SQLDialect dialect, TableModel<F> model, String stripeTableName,
-            int maxFileNameBytes) {
-        this(connections, null, dialect, model, stripeTableName, maxFileNameBytes);
+    JooqStorage(ConnectionProvider connections, SQLDialect sqlDialect, Dialect dialect, TableModel<F> model,
+            String stripeTableName, int maxFileNameBytes) {
+        this(connections, null, sqlDialect, new JdbcTable(dialect, model.schema(), stripeTableName, model::scopeValue),
+                model, maxFileNameBytes);
     }
 
-    private JooqStorage(ConnectionProvider connections, DSLContext joined, SQLDialect dialect, TableModel<F> model,
-            String stripeTableName, int maxFileNameBytes) {
+    private JooqStorage(@Nullable ConnectionProvider connections, @Nullable DSLContext joined, SQLDialect sqlDialect,
+            JdbcTable table, TableModel<F> model, int maxFileNameBytes) {
+        super(table, maxFileNameBytes, true);
         this.connections = connections;
         this.joined = joined;
-        this.dialect = dialect;
+        this.sqlDialect = sqlDialect;
         this.settings = renderSettings();
         this.model = model;
-        this.stripeTable = stripeTableName;
-        this.statements = new JdbcKeyStatements(model.schema(), stripeTableName, model::scopeValue);
-        this.maxFileNameBytes = maxFileNameBytes;
+        this.prepared = table.dialect().hasInsertIfAbsent();
     }
 
     /** Unquoted names, so that H2's default upper-casing and PostgreSQL's lower-casing both find the tables. */
@@ -68,7 +88,7 @@ final class JooqStorage<F> implements StorageBackend<F> {
 
     /** The same storage, bound to the caller's transaction of {@code transactional}. */
     JooqStorage<F> joining(DSLContext transactional) {
-        return new JooqStorage<>(null, transactional, dialect, model, stripeTable, maxFileNameBytes);
+        return new JooqStorage<>(null, transactional, sqlDialect, table, model, maxFileNameBytes());
     }
 
     @Override
@@ -77,141 +97,163 @@ final class JooqStorage<F> implements StorageBackend<F> {
     }
 
     @Override
-    public int maxFileNameBytes() {
-        return maxFileNameBytes;
-    }
-
-    @Override
     public boolean joinsCallerTransaction() {
         return joined != null;
     }
 
     @Override
-    public <T> T inTransaction(TransactionSpec spec, StorageWork<F, T> work) {
-        return joined != null ? inCallerTransaction(spec, work) : inOwnTransaction(spec, work);
+    protected Connection acquire() {
+        return connections.acquire();
     }
 
-    private <T> T inOwnTransaction(TransactionSpec spec, StorageWork<F, T> work) {
-        Connection c;
-        try {
-            c = connections.acquire();
-        } catch (RuntimeException e) {
-            throw SqlErrors.translate("obtaining a connection", e);
+    @Override
+    protected void release(Connection connection) {
+        connections.release(connection);
+    }
+
+    @Override
+    protected <T> T onCallerConnection(JdbcTransactions.SqlWork<T> work) {
+        return joined.connectionResult(work::run);
+    }
+
+    @Override
+    protected JdbcSession<F> openSession(Connection connection, @Nullable String pendingLockTimeout) {
+        return new Session(connection, pendingLockTimeout);
+    }
+
+    /**
+     * The SQL of a single-row insert into the columns of one column set: plain (returning the id) and insert-if-absent.
+     *
+     * @param sql {@code INSERT ... VALUES (...) RETURNING id}
+     * @param ifAbsentSql the same with the dialect's insert-if-absent clause
+     */
+    private record PreparedInsert(String sql, String ifAbsentSql) {
+    }
+
+    /** The insert for this column set, rendered on first use and kept (a host record sets few distinct column sets). */
+    private PreparedInsert preparedInsertFor(Collection<Field<?>> columns) {
+        List<String> names = new ArrayList<>(columns.size());
+        columns.forEach(c -> names.add(c.getName()));
+        PreparedInsert cached = inserts.get(names);
+        if (cached != null) {
+            return cached;
         }
-        try {
-            // On PostgreSQL the session sets the lock timeout inside its first statement that can wait (one round trip
-            // fewer per registration); H2's in-process SET LOCK_TIMEOUT costs nothing and is set up front.
-            String deferred = isPostgres() ? JdbcTransactions.lockTimeoutSetting(spec.lockTimeout()) : null;
-            return JdbcTransactions.inOwnTransaction(c, isPostgres(), spec, deferred == null,
-                    conn -> work.run(new Session(DSL.using(conn, dialect, settings), deferred)));
-        } finally {
-            connections.release(c);
+        DSLContext renderer = DSL.using(sqlDialect, settings);
+        StringJoiner into = new StringJoiner(", ", "insert into " + renderer.render(
+                DSL.table(model.table.getQualifiedName())) + " (", ") values (");
+        names.forEach(n -> into.add(renderer.render(DSL.name(n))));
+        String sql = into + String.join(", ", Collections.nCopies(names.size(), "?")) + ")";
+        StringJoiner keys = new StringJoiner(", ");
+        for (Field<?> k : model.keyColumns()) {
+            keys.add(renderer.render(DSL.name(k.getName())));
         }
+        String id = renderer.render(DSL.name(model.id.getName()));
+        PreparedInsert insert = new PreparedInsert(sql + " returning " + id,
+                sql + table.dialect().insertIfAbsentClause(keys.toString(), id));
+        if (inserts.size() < MAX_CACHED_INSERTS) {
+            inserts.put(names, insert);
+        }
+        return insert;
     }
 
-    private <T> T inCallerTransaction(TransactionSpec spec, StorageWork<F, T> work) {
-        return joined.connectionResult(c -> JdbcTransactions.inSavepoint(c, isPostgres(), spec,
-                conn -> work.run(new Session(DSL.using(conn, dialect, settings), null))));
-    }
-
-    private boolean isPostgres() {
-        return dialect.family() == SQLDialect.POSTGRES;
+    /**
+     * The values as JDBC binds them (after the fields' converters), or {@code null} if one is of a type that only
+     * jOOQ's own binding handles (JSON, arrays, enums, ...).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object @Nullable [] plainValues(Map<Field<?>, Object> values) {
+        Object[] out = new Object[values.size()];
+        int i = 0;
+        for (Map.Entry<Field<?>, Object> e : values.entrySet()) {
+            Object value = e.getValue() == null ? null : ((Converter) e.getKey().getConverter()).to(e.getValue());
+            if (value != null && !PLAIN_TYPES.contains(value.getClass())) {
+                return null;
+            }
+            out[i++] = value;
+        }
+        return out;
     }
 
     /** The primitives, on one transaction's connection. */
-    private final class Session implements StorageSession<F> {
+    private final class Session extends JdbcSession<F> {
         private final DSLContext ctx;
-        /** A PostgreSQL lock_timeout value not yet in force in this transaction, or null. */
-        private String pendingLockTimeout;
 
-        Session(DSLContext ctx, String pendingLockTimeout) {
-            this.ctx = ctx;
-            this.pendingLockTimeout = pendingLockTimeout;
-        }
-
-        /** The pending lock timeout, for the statement about to embed it; from then on it is in force. */
-        private String takeLockTimeout() {
-            String pending = pendingLockTimeout;
-            pendingLockTimeout = null;
-            return pending;
-        }
-
-        /** Puts the pending lock timeout in force with a statement of its own, before one that cannot embed it. */
-        private void applyLockTimeout() {
-            String pending = takeLockTimeout();
-            if (pending != null) {
-                ctx.select(DSL.field("set_config('lock_timeout', {0}, true)", String.class, pending)).fetch();
-            }
+        Session(Connection connection, @Nullable String pendingLockTimeout) {
+            super(connection, JooqStorage.this.table, joined != null, pendingLockTimeout);
+            this.ctx = DSL.using(connection, sqlDialect, settings);
         }
 
         /**
-         * An insert of one row; with a pending lock timeout, as {@code INSERT ... SELECT ... FROM (SELECT
-         * set_config('lock_timeout', ...)) cfg}, which puts the timeout in force before the insert can wait on another
-         * transaction's uncommitted row of the same key.
+         * An insert of one row rendered by jOOQ, for values the prepared path cannot bind and for databases without
+         * {@code RETURNING}; whatever is queued (lock timeout, stripe touch) is sent first.
          */
-        private InsertOnDuplicateStep<Record> insertStep(F file, StoredKey key) {
-            Map<Field<?>, Object> values = model.insertValues(file, key);
+        private InsertOnDuplicateStep<Record> insertStep(Map<Field<?>, Object> values) {
+            flushQueued();
             List<Field<?>> columns = new ArrayList<>(values.keySet());
             InsertValuesStepN<Record> insert = ctx.insertInto(DSL.table(model.table.getQualifiedName()), columns);
             List<Field<?>> row = new ArrayList<>(columns.size());
             values.forEach((f, v) -> row.add(DSL.val(v, f.getDataType())));
-            String timeout = takeLockTimeout();
-            if (timeout == null) {
-                return insert.values(row);
+            return insert.values(row);
+        }
+
+        /**
+         * Runs the insert prepared for the values' columns (SQL rendered once per column set) with what is queued
+         * ahead of it; returns the new id, empty if the conflict clause skipped the row, or {@code null} if the values
+         * need jOOQ's own binding.
+         */
+        private @Nullable OptionalLong preparedInsert(Map<Field<?>, Object> values, boolean ifAbsent) {
+            Object[] parameters = plainValues(values);
+            if (parameters == null) {
+                return null;
             }
-            return insert.select(DSL.select(row).from(DSL.select(
-                    DSL.field("set_config('lock_timeout', {0}, true)", String.class, timeout)).asTable("cfg")));
-        }
-
-        @Override
-        public OptionalLong find(StoredKey key) {
-            return ctx.connectionResult(c -> statements.find(c, key));
-        }
-
-        @Override
-        public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
-            return ctx.connectionResult(c -> statements.findAll(c, keys));
-        }
-
-        @Override
-        public void lockStripes(int[] stripes) {
-            String timeout = takeLockTimeout();
-            ctx.connection(c -> statements.lockStripes(c, stripes, joined != null && !isPostgres(), timeout));
-        }
-
-        @Override
-        public void touchStripes(int[] stripes) {
-            ctx.connection(c -> statements.touchStripes(c, stripes));
+            PreparedInsert insert = preparedInsertFor(values.keySet());
+            return execute("inserting the row", ifAbsent ? insert.ifAbsentSql() : insert.sql(), true, parameters,
+                    (ps, hasResultSet) -> {
+                        try (ResultSet rs = ps.getResultSet()) {
+                            return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+                        }
+                    });
         }
 
         @Override
         public long insert(F file, StoredKey key) {
-            return insertStep(file, key).returningResult(model.id).fetchOne(model.id).longValue();
+            Map<Field<?>, Object> values = model.insertValues(file, key);
+            OptionalLong id = prepared ? preparedInsert(values, false) : null;
+            if (id != null) {
+                return id.orElseThrow();
+            }
+            return jooq("inserting the row", () -> insertStep(values).returningResult(model.id).fetchOne(model.id)
+                    .longValue());
         }
 
         @Override
         public OptionalLong insertIfAbsent(F file, StoredKey key) {
-            if (isPostgres()) {
-                Number id = insertStep(file, key).onConflict(model.keyColumns()).doNothing()
-                        .returningResult(model.id).fetchOne(model.id);
-                return id == null ? OptionalLong.empty() : OptionalLong.of(id.longValue());
+            Map<Field<?>, Object> values = model.insertValues(file, key);
+            if (prepared) {
+                OptionalLong id = preparedInsert(values, true);
+                if (id != null) {
+                    return id;
+                }
+                Number fallback = jooq("inserting the row", () -> insertStep(values).onConflict(model.keyColumns())
+                        .doNothing().returningResult(model.id).fetchOne(model.id));
+                return fallback == null ? OptionalLong.empty() : OptionalLong.of(fallback.longValue());
             }
             try {
-                return OptionalLong.of(insert(file, key));
+                return OptionalLong.of(insertStep(values).returningResult(model.id).fetchOne(model.id).longValue());
             } catch (DataAccessException e) {
-                if (SqlErrors.kindOf(e) == StorageException.Kind.UNIQUE_VIOLATION) {
+                if (isUniqueViolation(e)) {
                     return OptionalLong.empty();
                 }
-                throw e;
+                throw table.dialect().translate("inserting the row", e);
             }
         }
 
         @Override
         public Map<StoredKey, Long> insertAllIfAbsent(List<Row<F>> rows) {
-            if (!isPostgres() || rows.isEmpty()) {
-                return StorageSession.super.insertAllIfAbsent(rows);
+            if (!prepared || rows.isEmpty()) {
+                return super.insertAllIfAbsent(rows);
             }
-            applyLockTimeout();
+            flushQueued();
             List<Map<Field<?>, Object>> valueMaps = new ArrayList<>(rows.size());
             Map<String, Field<?>> columns = new LinkedHashMap<>();
             for (Row<F> row : rows) {
@@ -226,13 +268,12 @@ final class JooqStorage<F> implements StorageBackend<F> {
                     ? into.select(DSL.select(DSL.asterisk()).from(unnest(columnList, valueMaps)))
                     : valuesRows(into, columnList, valueMaps);
             Map<List<String>, StoredKey> byColumns = new HashMap<>();
-            rows.forEach(r -> byColumns.put(JdbcKeyStatements.columnsOf(model.scopeValue(r.key()),
-                    r.key().file().contentHash(),
-                    model.nameMatchValue(r.key())), r.key()));
+            rows.forEach(r -> byColumns.put(JdbcTable.columnsOf(table.scopeValue(r.key()),
+                    r.key().file().contentHash(), table.schema().nameMatchValue(r.key())), r.key()));
             Map<StoredKey, Long> inserted = new HashMap<>();
-            for (Record r : insert.onConflict(model.keyColumns()).doNothing()
-                    .returningResult(model.id, model.scope, model.contentHash, model.nameMatch()).fetch()) {
-                StoredKey key = byColumns.get(JdbcKeyStatements.columnsOf(r.get(1), r.get(2, String.class),
+            for (Record r : jooq("inserting the rows", () -> insert.onConflict(model.keyColumns()).doNothing()
+                    .returningResult(model.id, model.scope, model.contentHash, model.nameMatch()).fetch())) {
+                StoredKey key = byColumns.get(JdbcTable.columnsOf(r.get(1), r.get(2, String.class),
                         r.get(3, String.class)));
                 inserted.put(key, r.get(0, Number.class).longValue());
             }
@@ -280,10 +321,13 @@ final class JooqStorage<F> implements StorageBackend<F> {
             return insert;
         }
 
-        @Override
-        public boolean delete(StoredKey key) {
-            applyLockTimeout();
-            return ctx.connectionResult(c -> statements.delete(c, key));
+        /** Runs jOOQ work, reporting a failure as a {@code StorageException} that says what was attempted. */
+        private <T> T jooq(String attempted, java.util.function.Supplier<T> work) {
+            try {
+                return work.get();
+            } catch (DataAccessException e) {
+                throw table.dialect().translate(attempted, e);
+            }
         }
     }
 }

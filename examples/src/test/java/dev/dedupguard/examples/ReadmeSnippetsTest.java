@@ -121,8 +121,8 @@ class ReadmeSnippetsTest {
     void theReadmesDependencyVersionsAreThoseTheBuildUses() throws IOException {
         String pom = Files.readString(ROOT.resolve("pom.xml"));
         String readme = Files.readString(ROOT.resolve("README.md"));
-        for (String[] dependency : new String[][] {{"postgresql", "postgresql.version"},
-                {"HikariCP", "hikaricp.version"}}) {
+        String[][] dependencies = {{"postgresql", "postgresql.version"}, {"HikariCP", "hikaricp.version"}};
+        for (String[] dependency : dependencies) {
             Matcher version = Pattern.compile("<" + Pattern.quote(dependency[1]) + ">([^<]+)<").matcher(pom);
             assertThat(version.find()).as(dependency[1]).isTrue();
             assertThat(readme).as("README.md's %s dependency", dependency[0]).containsPattern(
