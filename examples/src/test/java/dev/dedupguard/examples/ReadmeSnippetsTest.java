@@ -14,9 +14,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Checks that every Java block of the README is a verbatim copy of a tagged region of a compiled source file (marked
- * {@code <!-- snippet: path#tag -->} in the README), and that every tagged region of the quick-start sources is
- * quoted, so that the README's code cannot drift from code that compiles and is run by {@link QuickStartTest}.
+ * Checks that every marked block of the README ({@code <!-- snippet: path#tag -->} above it) is a verbatim copy of a
+ * tagged region of a compiled source file, that every Java block of the quick start is marked, and that every tagged
+ * region of the quick-start sources is quoted, so that the quick start cannot drift from code that compiles and is
+ * run by {@link QuickStartTest}.
  */
 class ReadmeSnippetsTest {
     private static final Pattern MARKER = Pattern.compile("<!-- snippet: (\\S+)#(\\S+) -->");
@@ -98,9 +99,15 @@ class ReadmeSnippetsTest {
     }
 
     @Test
-    void everyJavaBlockIsMarkedAndEveryQuickStartRegionIsQuoted() throws IOException {
+    void everyQuickStartJavaBlockIsMarkedAndEveryQuickStartRegionIsQuoted() throws IOException {
         List<String> readme = Files.readAllLines(ROOT.resolve("README.md"));
-        for (int i = 0; i < readme.size(); i++) {
+        int start = readme.indexOf("## Quick start");
+        assertThat(start).as("README.md has a '## Quick start' section").isPositive();
+        int end = start + 1;
+        while (end < readme.size() && !readme.get(end).startsWith("## ")) {
+            end++;
+        }
+        for (int i = start; i < end; i++) {
             if (readme.get(i).strip().equals("```java")) {
                 assertThat(i > 0 && MARKER.matcher(readme.get(i - 1)).find())
                         .as("README.md line %d: a Java block needs a <!-- snippet: path#tag --> line above it, "
