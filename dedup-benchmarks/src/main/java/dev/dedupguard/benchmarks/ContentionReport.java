@@ -19,14 +19,13 @@ import java.util.function.Predicate;
 
 /**
  * Runs every workload on every subject (the raw JDBC baseline, and jOOQ and JPA with each strategy) in one run, and
- * writes {@code benchmarks.md}, {@code benchmarks.json} and {@code benchmarks.svg} into the output folder: the seed
+ * writes {@code benchmarks.md}, {@code benchmarks.json} and {@code benchmarks.svg} into the output folder: the design
  * note's comparison table with measured columns, the per-workload tables, the targets, and the environment.
  *
- * <pre>
- * --database postgres|h2|jdbc:postgresql://...   default: embedded PostgreSQL 17
- * --profile quick|full                            quick: about 2 minutes on 2 cores (default); full: longer cells
- * --out DIR                                       default: docs
- * </pre>
+ * <p>The workloads: W1 distinct files (every registration a new key), W2 a hot file (N racers register the same new
+ * key at the same instant), W3 re-uploads (10% of registrations repeat a stored key), W4 a held transaction (the
+ * first registrant keeps its transaction open; does a second one wait?), W5 a batch ({@code registerAll} against as
+ * many single registrations). Options: see {@link #USAGE}.
  */
 public final class ContentionReport {
     static final List<String> BACKENDS = List.of("jooq", "jpa");
@@ -62,29 +61,66 @@ public final class ContentionReport {
     private ContentionReport() {
     }
 
-    /** Kept so that the logger settings are not garbage collected. */
-    private static final java.util.logging.Logger HIBERNATE = java.util.logging.Logger.getLogger("org.hibernate");
+    /** The options, as {@code --help} prints them. */
+    static final String USAGE = """
+            usage: ContentionReport [options]
+              --database postgres|h2|URL   embedded PostgreSQL 17 (default), in-process H2, or a jdbc:postgresql: URL
+                                           (user and password as URL parameters)
+              --profile quick|full         quick: about 100 s on 2 cores (default); full: 5 s cells, more racers
+              --out DIR                    where the report goes (default: the module's target/contention-report);
+                                           --out docs replaces the committed report
+              --help                       this text
+            """;
 
+    /**
+     * The system property that names the default output folder (else {@code target/contention-report}); the exec
+     * plugin sets it to the module's own target folder.
+     */
+    static final String OUT_PROPERTY = "dedup.report.out";
+
+    /**
+     * Runs the report and writes it; exits with status 2 after one line on standard error for a bad option.
+     *
+     * @param args the options of {@link #USAGE}
+     * @throws Exception a failure of the run, with its stack trace
+     */
     public static void main(String[] args) throws Exception {
-        // Hibernate logs bootstrap information, and a warning for each unique violation that a race makes its
-        // insert hit (the guard absorbs it): noise in a report
-        HIBERNATE.setLevel(java.util.logging.Level.SEVERE);
         String database = "postgres";
         String profile = "quick";
-        Path out = Path.of("docs");
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--database" -> database = args[++i];
-                case "--profile" -> profile = args[++i];
-                case "--out" -> out = Path.of(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --database postgres|h2|jdbc-url --profile quick|full --out DIR");
+        Path out = Path.of(System.getProperty(OUT_PROPERTY, Path.of("target", "contention-report").toString()));
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--database" -> database = value(args, ++i);
+                    case "--profile" -> profile = value(args, ++i);
+                    case "--out" -> out = Path.of(value(args, ++i));
+                    case "--help", "-h" -> {
+                        System.out.print(USAGE);
+                        return;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
             }
+            Profile.of(profile);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage() + " (--help lists the options)");
+            System.exit(2);
         }
         Results results = run(database, Profile.of(profile), System.out);
         write(results, out, String.join(" ", args));
-        System.out.println("wrote " + out.resolve("benchmarks.md") + ", benchmarks.json, benchmarks.svg");
+        Path cwd = Path.of("").toAbsolutePath();
+        Path shown = out.toAbsolutePath().startsWith(cwd) ? cwd.relativize(out.toAbsolutePath()) : out;
+        System.out.println("wrote " + shown.resolve("benchmarks.md") + ", benchmarks.json, benchmarks.svg"
+                + (shown.normalize().equals(Path.of("docs")) ? "" : " (the committed report in docs/ is unchanged; "
+                + "--out docs replaces it)"));
         System.exit(0);
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(args[i - 1] + " needs a value");
+        }
+        return args[i];
     }
 
     static Results run(String database, Profile p, PrintStream log) throws Exception {

@@ -20,9 +20,12 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * W1 (distinct files) and W3 (10% re-uploads) under JMH, one {@link State} over backend x strategy x database; the
- * baseline is {@code backend=baseline}. Threads with {@code -t}, e.g.
- * {@code java -jar dedup-benchmarks/target/benchmarks.jar RegistrationBenchmark -t 4 -f 1 -wi 2 -i 3}. The
- * {@code database} parameter also takes a {@code jdbc:postgresql:} URL of your own ({@code -p database=...}).
+ * baseline is {@code backend=baseline}. Without options JMH runs every combination with its defaults (5 forks of 5
+ * warm-up and 5 measured 10-second iterations): about 5 hours. A run of about 90 seconds on 2 cores, one strategy
+ * on embedded PostgreSQL:
+ * {@code java -jar dedup-benchmarks/target/benchmarks.jar RegistrationBenchmark -p database=postgres
+ * -p strategy=UNIQUE_CONSTRAINT -f 1 -wi 1 -w 2s -i 3 -r 2s -t 4}. The {@code database} parameter also takes a
+ * {@code jdbc:postgresql:} URL of your own ({@code -p database=...}).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -31,12 +34,15 @@ public class RegistrationBenchmark {
     /** The subject under test, shared by all benchmark threads. */
     @State(Scope.Benchmark)
     public static class Target {
+        /** {@code baseline} (raw JDBC), {@code jooq} or {@code jpa}. */
         @Param({"baseline", "jooq", "jpa"})
         public String backend;
 
+        /** The guard's strategy; ignored by the baseline. */
         @Param({"UNIQUE_CONSTRAINT", "SELECT_FOR_UPDATE", "NO_LOCK"})
         public String strategy;
 
+        /** {@code postgres} (embedded), {@code h2}, or a {@code jdbc:postgresql:} URL. */
         @Param({"postgres", "h2"})
         public String database;
 
@@ -44,6 +50,7 @@ public class RegistrationBenchmark {
         Subject subject;
         final AtomicInteger threads = new AtomicInteger();
 
+        /** Opens the database, empties the benchmark tables and builds the subject. */
         @Setup(Level.Trial)
         public void setUp() {
             db = BenchDatabase.open(database);
@@ -53,6 +60,7 @@ public class RegistrationBenchmark {
                     baseline ? null : db.emf());
         }
 
+        /** Empties the benchmark tables. */
         @TearDown(Level.Trial)
         public void tearDown() {
             db.clear();
@@ -67,6 +75,11 @@ public class RegistrationBenchmark {
         int next;
         final List<FileKey> stored = new ArrayList<>();
 
+        /**
+         * Gives the thread a case no other run uses and its own number in it.
+         *
+         * @param target the subject, which numbers the threads
+         */
         @Setup(Level.Trial)
         public void setUp(Target target) {
             scope = Workloads.freshScope();
@@ -78,13 +91,25 @@ public class RegistrationBenchmark {
         }
     }
 
-    /** W1: every registration is a new file. */
+    /**
+     * W1: every registration is a new file.
+     *
+     * @param target the subject
+     * @param keys this thread's keys
+     * @return whether the file was new (always, unless the subject is broken)
+     */
     @Benchmark
     public boolean distinctFiles(Target target, Keys keys) {
         return target.subject.register(keys.fresh()).isNew();
     }
 
-    /** W3: one registration in ten repeats a file this thread stored before. */
+    /**
+     * W3: one registration in ten repeats a file this thread stored before.
+     *
+     * @param target the subject
+     * @param keys this thread's keys
+     * @return whether the file was new
+     */
     @Benchmark
     public boolean reuploads(Target target, Keys keys) {
         ThreadLocalRandom random = ThreadLocalRandom.current();

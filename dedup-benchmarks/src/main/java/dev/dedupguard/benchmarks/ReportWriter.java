@@ -118,10 +118,13 @@ final class ReportWriter {
         r.roundTrips().forEach(x -> md.append("| ").append(x.subject()).append(" | ").append(x.newFile())
                 .append(" | ").append(x.duplicate()).append(" |\n"));
 
-        md.append("\n## Reproduce\n\n```bash\n# this report (quick profile, embedded PostgreSQL; --database h2 or a JDBC URL)\n"
+        md.append("\n## Reproduce\n\n```bash\n# this report (quick profile, embedded PostgreSQL; --database h2 or a JDBC URL),"
+                + " written to\n# dedup-benchmarks/target/contention-report; -Dexec.args=\"--out docs\" replaces the "
+                + "committed one\n"
                 + "mvn -B -ntp -q -pl dedup-benchmarks -am package -DskipTests exec:java\n"
-                + "# JMH: W1/W3 per backend x strategy x database, with -t threads\n"
-                + "java -jar dedup-benchmarks/target/benchmarks.jar RegistrationBenchmark -t 4 -f 1 -wi 2 -i 3\n```\n\n"
+                + "# JMH, about 90 s: W1/W3 for one strategy on embedded PostgreSQL, 4 threads (JMH's defaults: ~5 hours)\n"
+                + "java -jar dedup-benchmarks/target/benchmarks.jar RegistrationBenchmark -p database=postgres "
+                + "-p strategy=UNIQUE_CONSTRAINT -f 1 -wi 1 -w 2s -i 3 -r 2s -t 4\n```\n\n"
                 + "Charts: `benchmarks.svg` (W1 throughput as a ratio to the baseline); raw figures: `benchmarks.json`.\n");
         return md.toString();
     }

@@ -11,9 +11,9 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 
 /**
- * The host application's own table, as in the forensics platform the seed note describes: one row per evidence file
- * of a case, unique on (case_id, file_hash, original_filename). A second table with the same columns and no unique
- * constraint stands for a legacy table that cannot carry one.
+ * The host application's own table, as in the forensics platform the design note ({@code docs/design-note.md})
+ * describes: one row per evidence file of a case, unique on (case_id, file_hash, original_filename). A second table
+ * with the same columns and no unique constraint stands for a legacy table that cannot carry one.
  */
 final class CaseFiles {
     static final String CONSTRAINED = "case_file";
@@ -63,6 +63,17 @@ final class CaseFiles {
         r.set(UPLOADED_BY, uploader);
         r.set(SIZE_BYTES, size);
         return r;
+    }
+
+    /**
+     * A case id that no row of either table uses: one past the highest, or 1001 in an empty database. Each run of the
+     * ingest demo gets its own case by default, so that one run's rows never show up in the next run's counts.
+     */
+    static long unusedCaseId(DSLContext ctx) {
+        Record r = ctx.fetchOne("select max(case_id) from (select case_id from " + CONSTRAINED + " union all "
+                + "select case_id from " + UNCONSTRAINED + ") c");
+        Long max = r.get(0, Long.class);
+        return max == null || max < 1000 ? 1001 : max + 1;
     }
 
     /** Rows of the case, and how many of them repeat an earlier row's (hash, name): duplicates that slipped in. */

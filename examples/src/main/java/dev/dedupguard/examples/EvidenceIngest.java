@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CyclicBarrier;
@@ -23,47 +24,85 @@ import org.jooq.DSLContext;
 import org.jooq.Record;
 
 /**
- * Ingests a folder of evidence files into a case, the seed note's scenario: hashes each file (streaming), registers it
- * with the chosen guard in the host's own {@code case_file} table, and prints one line per file and a summary counted
- * from the table. {@code --uploaders N} lets N simulated users ingest the same folder at the same moment, to show the
- * race that {@code NO_LOCK} loses and the other two strategies do not.
+ * Ingests a folder of evidence files into a case, the design note's scenario: hashes each file (streaming), registers
+ * it with the chosen guard in the host's own {@code case_file} table, and prints one line per file and a summary
+ * counted from the table. {@code --uploaders N} lets N simulated users ingest the same folder at the same moment, to
+ * show the race that {@code NO_LOCK} loses and the other two strategies do not.
  *
- * <pre>
- * --case ID          case to ingest into (default 1001)
- * --strategy NAME    UNIQUE_CONSTRAINT (default), SELECT_FOR_UPDATE or NO_LOCK
- * --uploaders N      simulated concurrent uploaders (default 1)
- * --folder DIR       folder to ingest (default ./data/evidence)
- * --generate [N]     first write a sample evidence set with N extra files (default 40) into the folder
- * --db DIR|URL       embedded PostgreSQL kept in DIR (default ./data/pg), or a jdbc:postgresql: / jdbc:h2: URL
- * --quiet            no per-file lines, only progress and the summary
- * </pre>
+ * <p>Each run ingests into a case of its own unless {@code --case} names one, so that the counts of one run are never
+ * mixed with an earlier run's rows. Options: see {@link #USAGE}.
  *
- * UNIQUE_CONSTRAINT uses {@code case_file} (unique on case_id, file_hash, original_filename); the other two use
+ * <p>UNIQUE_CONSTRAINT uses {@code case_file} (unique on case_id, file_hash, original_filename); the other two use
  * {@code case_file_nouniq}, the same table without a unique constraint, since they are meant for tables that cannot
  * carry one: there, only the guard stands between the uploaders and a duplicate row.
  */
 public final class EvidenceIngest {
 
+    /** The options, as {@code --help} prints them. */
+    static final String USAGE = """
+            usage: EvidenceIngest [options]
+              --generate [N]     first write a sample evidence set with N extra files (default 40) into the folder
+              --folder DIR       folder to ingest (default ./data/evidence)
+              --strategy NAME    UNIQUE_CONSTRAINT (default), SELECT_FOR_UPDATE or NO_LOCK
+              --uploaders N      simulated concurrent uploaders, 1 to 64 (default 1)
+              --case ID          case to ingest into (default: a new case, one past the highest case id in the
+                                 database); name an earlier run's case to see every file reported as a duplicate
+              --db DIR|URL       embedded PostgreSQL kept in DIR (default ./data/pg), or a jdbc:postgresql: or
+                                 jdbc:h2: URL (user and password as URL parameters)
+              --quiet            no per-file lines, only progress and the summary
+              --help             this text
+            """;
+
     /** What one run did, counted from the results and from the table. */
-    public record Summary(int files, int stored, int duplicates, int errors, long rowsInCase, long duplicateRows) {
+    record Summary(long caseId, int files, int stored, int duplicates, int errors, long rowsInCase,
+            long duplicateRows) {
     }
 
     private EvidenceIngest() {
     }
 
+    /**
+     * Runs the ingest; exits with status 2 for bad options and 1 if the database cannot be reached, after one line on
+     * standard error that says why.
+     *
+     * @param args the options of {@link #USAGE}
+     * @throws Exception an unexpected failure (a bug or a database error during the run), with its stack trace
+     */
     public static void main(String[] args) throws Exception {
-        try {
-            run(args, System.out);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println("usage: --case ID --strategy UNIQUE_CONSTRAINT|SELECT_FOR_UPDATE|NO_LOCK --uploaders N"
-                    + " --folder DIR --generate [N] --db DIR|jdbc-url --quiet");
-            System.exit(2);
+        int status = execute(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
         }
     }
 
-    /** Runs the ingest with command-line {@code args}, printing to {@code out}. */
-    public static Summary run(String[] args, PrintStream out) throws Exception {
+    /**
+     * Runs the command line: 0 when done (or after {@code --help}), 2 for bad options, 1 if the database cannot be
+     * reached or started. Errors are one line on {@code err}, never a stack trace.
+     */
+    static int execute(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            out.print(USAGE);
+            return 0;
+        }
+        try {
+            run(args, out);
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage() + " (--help lists the options)");
+            return 2;
+        } catch (ExampleDatabase.UnavailableException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /**
+     * Runs the ingest with command-line {@code args}, printing to {@code out}.
+     *
+     * @throws IllegalArgumentException for a bad option, before any file or database is touched
+     * @throws ExampleDatabase.UnavailableException if the database cannot be reached or started
+     */
+    static Summary run(String[] args, PrintStream out) throws Exception {
         Options o = Options.parse(args);
         if (o.generate >= 0) {
             SampleEvidence.generate(o.folder, o.generate);
@@ -75,24 +114,27 @@ public final class EvidenceIngest {
         try (ExampleDatabase db = ExampleDatabase.open(o.db, Math.max(4, o.uploaders + 2))) {
             DSLContext ctx = db.dsl();
             CaseFiles.createIfMissing(ctx);
+            long caseId = o.caseId != null ? o.caseId : CaseFiles.unusedCaseId(ctx);
+            String caseNote = o.caseId != null ? "" : " (new: one past the highest case id; --case " + caseId
+                    + " ingests into it again)";
             DuplicateGuard<Record> guard = JooqDuplicateGuard
                     .forHostTable(db.dataSource(), db.dialect(), CaseFiles.mapping(table))
                     .strategy(o.strategy).createSchemaIfMissing(o.strategy == Strategy.SELECT_FOR_UPDATE).build();
 
             out.printf("dedup-guard evidence ingest%n  database : %s%n  table    : %s%s%n  strategy : %s%n"
-                            + "  case     : %d, %d files in %s, %d uploader%s%n%n", db.description(), table,
+                            + "  case     : %d%s%n  files    : %d in %s, %d uploader%s%n%n", db.description(), table,
                     table.equals(CaseFiles.CONSTRAINED) ? " (unique constraint uq_case_file_duplicate)"
-                            : " (no unique constraint)", o.strategy, o.caseId, files.size(), o.folder, o.uploaders,
-                    o.uploaders == 1 ? "" : "s");
+                            : " (no unique constraint)", o.strategy, caseId, caseNote, files.size(), o.folder,
+                    o.uploaders, o.uploaders == 1 ? "" : "s");
 
-            Counts counts = ingestConcurrently(o, files, guard, ctx, out);
-            long[] rows = CaseFiles.rowsAndDuplicates(ctx, table, o.caseId);
+            Counts counts = ingestConcurrently(o, caseId, files, guard, ctx, out);
+            long[] rows = CaseFiles.rowsAndDuplicates(ctx, table, caseId);
             out.printf("%nsummary%n  registrations: %d stored, %d duplicates, %d errors (%d files x %d uploader%s)%n",
                     counts.stored.get(), counts.duplicates.get(), counts.errors.get(), files.size(), o.uploaders,
                     o.uploaders == 1 ? "" : "s");
-            out.printf("  table %s, case %d: %d rows, %d duplicate rows%s%n", table, o.caseId, rows[0], rows[1],
+            out.printf("  table %s, case %d: %d rows, %d duplicate rows%s%n", table, caseId, rows[0], rows[1],
                     rows[1] == 0 ? "" : "  <-- the same file stored more than once");
-            return new Summary(files.size(), counts.stored.get(), counts.duplicates.get(), counts.errors.get(),
+            return new Summary(caseId, files.size(), counts.stored.get(), counts.duplicates.get(), counts.errors.get(),
                     rows[0], rows[1]);
         }
     }
@@ -104,11 +146,11 @@ public final class EvidenceIngest {
         final AtomicInteger done = new AtomicInteger();
     }
 
-    private static Counts ingestConcurrently(Options o, List<Path> files, DuplicateGuard<Record> guard,
+    private static Counts ingestConcurrently(Options o, long caseId, List<Path> files, DuplicateGuard<Record> guard,
             DSLContext ctx, PrintStream out) throws Exception {
         Counts counts = new Counts();
         int total = files.size() * o.uploaders;
-        int progressStep = Math.max(1, total / 10);
+        int progressStep = Math.max(1, total / 4);
         CyclicBarrier start = new CyclicBarrier(o.uploaders);
         ExecutorService pool = Executors.newFixedThreadPool(o.uploaders);
         try {
@@ -119,7 +161,7 @@ public final class EvidenceIngest {
                 uploaders.add(pool.submit(() -> {
                     start.await();
                     for (Path file : files) {
-                        String line = prefix + ingestOne(o, file, guard, ctx, uploader, counts);
+                        String line = prefix + ingestOne(o, caseId, file, guard, ctx, uploader, counts);
                         int done = counts.done.incrementAndGet();
                         synchronized (out) {
                             if (!o.quiet) {
@@ -141,12 +183,12 @@ public final class EvidenceIngest {
         return counts;
     }
 
-    private static String ingestOne(Options o, Path file, DuplicateGuard<Record> guard, DSLContext ctx,
+    private static String ingestOne(Options o, long caseId, Path file, DuplicateGuard<Record> guard, DSLContext ctx,
             String uploader, Counts counts) {
         String relative = o.folder.relativize(file).toString();
         try {
             String hash = ContentHash.sha256(file);
-            Record row = CaseFiles.newRow(ctx, o.caseId, hash, file.getFileName().toString(), uploader,
+            Record row = CaseFiles.newRow(ctx, caseId, hash, file.getFileName().toString(), uploader,
                     Files.size(file));
             Registration<Record> r = guard.register(row);
             if (r.isNew()) {
@@ -176,12 +218,12 @@ public final class EvidenceIngest {
 
     /** Parsed command line. */
     private static final class Options {
-        long caseId = 1001;
+        Long caseId;
         Strategy strategy = Strategy.UNIQUE_CONSTRAINT;
         int uploaders = 1;
         Path folder = Path.of("data", "evidence");
         int generate = -1;
-        String db = Path.of("data", "pg").toString();
+        String db = ExampleDatabase.DEFAULT_LOCATION;
         boolean quiet;
 
         static Options parse(String[] args) {
@@ -198,7 +240,7 @@ public final class EvidenceIngest {
                         }
                     }
                     case "--folder" -> o.folder = Path.of(value(args, ++i, arg));
-                    case "--db" -> o.db = value(args, ++i, arg);
+                    case "--db" -> o.db = ExampleDatabase.checkLocation(value(args, ++i, arg));
                     case "--quiet" -> o.quiet = true;
                     case "--generate" -> {
                         o.generate = 40;

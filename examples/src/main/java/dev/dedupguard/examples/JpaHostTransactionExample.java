@@ -23,12 +23,22 @@ public final class JpaHostTransactionExample {
     private JpaHostTransactionExample() {
     }
 
+    /**
+     * Runs the example; exits with status 2 for bad options and 1 if the database cannot be reached.
+     *
+     * @param args {@code --db DIR|URL} as for {@link EvidenceIngest}, or {@code --help}
+     * @throws Exception an unexpected failure (a bug or a database error during the run), with its stack trace
+     */
     public static void main(String[] args) throws Exception {
-        run(args.length > 1 && args[0].equals("--db") ? args[1] : "data/pg", System.out);
+        int status = ExampleDatabase.execute("JpaHostTransactionExample", args, (db, out) -> run(db, out), System.out,
+                System.err);
+        if (status != 0) {
+            System.exit(status);
+        }
     }
 
     /** Runs the scenario on {@code db}; returns the rows the case holds at the end. */
-    public static long run(String db, PrintStream out) throws Exception {
+    static long run(String db, PrintStream out) throws Exception {
         try (ExampleDatabase database = ExampleDatabase.open(db, 4)) {
             CaseFiles.createIfMissing(database.dsl());
             EntityManagerFactory emf = new PersistenceConfiguration("evidence")

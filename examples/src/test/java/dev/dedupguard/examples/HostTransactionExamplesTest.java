@@ -37,6 +37,33 @@ class HostTransactionExamplesTest {
     }
 
     @Test
+    void theExamplesTakeDbAndHelpAndReportABadDbInOneLine() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ExampleDatabase.Program unreachable = (db, o) -> {
+            throw new AssertionError("must not run");
+        };
+        assertThat(ExampleDatabase.execute("JpaHostTransactionExample", new String[] {"--help"}, unreachable,
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)))
+                .isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: JpaHostTransactionExample [--db DIR|URL]");
+
+        assertThat(ExampleDatabase.execute("JooqHostTransactionExample", new String[] {"--db", "h2:mem:x"},
+                unreachable, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("error: --db h2:mem:x is neither a folder nor a "
+                + "JDBC URL; a JDBC URL starts with jdbc:, e.g. jdbc:h2:mem:x (--help lists the options)\n");
+
+        err.reset();
+        assertThat(ExampleDatabase.execute("JooqHostTransactionExample",
+                new String[] {"--db", "jdbc:postgresql://127.0.0.1:1/x"}, JooqHostTransactionExample::run,
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)))
+                .isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("error: cannot connect to "
+                + "jdbc:postgresql://127.0.0.1:1/x: Connection to 127.0.0.1:1 refused").hasLineCount(1);
+    }
+
+    @Test
     void jpaExampleOnH2AndPostgres() throws Exception {
         check(JpaHostTransactionExample::run, "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
                 JpaHostTransactionExample.CASE_ID);
