@@ -18,8 +18,22 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
     private HashAlgorithm hashAlgorithm = HashAlgorithm.SHA_256;
     private int lockStripes = GuardOptions.DEFAULT_LOCK_STRIPES;
     private int batchChunkSize = GuardOptions.DEFAULT_BATCH_CHUNK_SIZE;
+    private GuardListener listener = GuardListener.NONE;
+    private final String backend;
 
+    /** A builder for a backend without a name of its own ({@value GuardOptions#UNNAMED_BACKEND}). */
     protected AbstractGuardBuilder() {
+        this(GuardOptions.UNNAMED_BACKEND);
+    }
+
+    /**
+     * A builder for the backend named {@code backend}, the name {@link GuardListener} events carry.
+     *
+     * @param backend 1 to 32 characters out of {@code a-z 0-9 _ -}, e.g. {@code jooq}
+     */
+    protected AbstractGuardBuilder(String backend) {
+        this.backend = backend;
+        options();
     }
 
     @SuppressWarnings("unchecked")
@@ -79,7 +93,13 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
         return self();
     }
 
-    /** Takes every setting from {@code options}. */
+    /** Observes every call of the built guard and of the guards it joins; default {@link GuardListener#NONE}. */
+    public B listener(GuardListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener must not be null");
+        return self();
+    }
+
+    /** Takes every setting from {@code options} except the backend's name, which stays this builder's. */
     public B options(GuardOptions options) {
         Objects.requireNonNull(options, "options must not be null");
         this.strategy = options.strategy();
@@ -90,12 +110,13 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
         this.hashAlgorithm = options.hashAlgorithm();
         this.lockStripes = options.lockStripes();
         this.batchChunkSize = options.batchChunkSize();
+        this.listener = options.listener();
         return self();
     }
 
     /** The settings made so far, validated. */
     protected final GuardOptions options() {
         return new GuardOptions(strategy, lockTimeout, isolation, maxAttempts, namePolicy, hashAlgorithm,
-                lockStripes, batchChunkSize);
+                lockStripes, batchChunkSize, listener, backend);
     }
 }

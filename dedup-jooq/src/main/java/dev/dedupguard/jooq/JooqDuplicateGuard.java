@@ -127,6 +127,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         private boolean createSchemaIfMissing;
 
         private Builder(ConnectionProvider connections, SQLDialect dialect, HostTable<?> hostTable) {
+            super("jooq");
             Objects.requireNonNull(dialect, "dialect must not be null");
             if (dialect.family() != SQLDialect.POSTGRES && dialect.family() != SQLDialect.H2) {
                 throw new IllegalArgumentException("dialect must be POSTGRES or H2, was " + dialect);
