@@ -93,7 +93,12 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
         return self();
     }
 
-    /** Observes every call of the built guard and of the guards it joins; default {@link GuardListener#NONE}. */
+    /**
+     * Observes every call of the built guard and of the guards it joins; default {@link GuardListener#NONE}.
+     *
+     * @param listener called after each call, see {@link GuardListener}
+     * @return this builder
+     */
     public B listener(GuardListener listener) {
         this.listener = Objects.requireNonNull(listener, "listener must not be null");
         return self();

@@ -2,7 +2,6 @@ package dev.dedupguard;
 
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Objects;
 
 /**
  * Observes what a guard does, for metrics or tracing; set with {@link AbstractGuardBuilder#listener(GuardListener)}.
@@ -59,12 +58,21 @@ public interface GuardListener {
         /** The call failed with any other exception after validation. */
         ERROR;
 
-        /** The name in lower case, e.g. {@code lock_timeout}. */
+        /**
+         * The name in lower case, e.g. {@code lock_timeout}.
+         *
+         * @return the tag value
+         */
         public String tag() {
             return name().toLowerCase(Locale.ROOT);
         }
 
-        /** The outcome that a call ending with {@code failure} has. */
+        /**
+         * The outcome of a call that ended with {@code failure}.
+         *
+         * @param failure what the call threw after validation
+         * @return {@link #LOCK_TIMEOUT}, {@link #SERIALIZATION_CONFLICT} or {@link #ERROR}
+         */
         public static Outcome of(Throwable failure) {
             if (failure instanceof LockTimeoutException) {
                 return LOCK_TIMEOUT;
@@ -83,7 +91,11 @@ public interface GuardListener {
         /** {@link Strategy#SELECT_FOR_UPDATE} met a unique violation from a registration that bypassed the stripes. */
         UNIQUE_VIOLATION;
 
-        /** The name in lower case, e.g. {@code serialization_failure}. */
+        /**
+         * The name in lower case, e.g. {@code serialization_failure}.
+         *
+         * @return the tag value
+         */
         public String tag() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -98,13 +110,6 @@ public interface GuardListener {
      * @param duration how long the call took, validation included
      */
     record RegistrationEvent(String backend, Strategy strategy, Outcome outcome, Duration duration) {
-        /** Checks that no component is {@code null}. */
-        public RegistrationEvent {
-            Objects.requireNonNull(backend, "backend");
-            Objects.requireNonNull(strategy, "strategy");
-            Objects.requireNonNull(outcome, "outcome");
-            Objects.requireNonNull(duration, "duration");
-        }
     }
 
     /**
@@ -121,13 +126,6 @@ public interface GuardListener {
      */
     record BatchEvent(String backend, Strategy strategy, int size, int newFiles, int duplicates, Outcome outcome,
             Duration duration) {
-        /** Checks that no component is {@code null}. */
-        public BatchEvent {
-            Objects.requireNonNull(backend, "backend");
-            Objects.requireNonNull(strategy, "strategy");
-            Objects.requireNonNull(outcome, "outcome");
-            Objects.requireNonNull(duration, "duration");
-        }
     }
 
     /**
@@ -139,11 +137,5 @@ public interface GuardListener {
      * @param attempt the number of the attempt that failed, from 1
      */
     record RetryEvent(String backend, Strategy strategy, RetryReason reason, int attempt) {
-        /** Checks that no component is {@code null}. */
-        public RetryEvent {
-            Objects.requireNonNull(backend, "backend");
-            Objects.requireNonNull(strategy, "strategy");
-            Objects.requireNonNull(reason, "reason");
-        }
     }
 }

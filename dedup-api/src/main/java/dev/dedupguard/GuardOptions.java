@@ -41,6 +41,7 @@ public record GuardOptions(
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
     public static final int DEFAULT_LOCK_STRIPES = 1024;
     public static final int DEFAULT_BATCH_CHUNK_SIZE = 500;
+    /** The backend name of options built without a backend's builder. */
     public static final String UNNAMED_BACKEND = "unnamed";
 
     public GuardOptions {
@@ -61,7 +62,18 @@ public record GuardOptions(
         requireRange("batchChunkSize", batchChunkSize, 1, 10_000);
     }
 
-    /** The settings without a listener, for an unnamed backend. */
+    /**
+     * The settings without a listener ({@link GuardListener#NONE}), for an unnamed backend.
+     *
+     * @param strategy see {@link #strategy()}
+     * @param lockTimeout see {@link #lockTimeout()}
+     * @param isolation see {@link #isolation()}
+     * @param maxAttempts see {@link #maxAttempts()}
+     * @param namePolicy see {@link #namePolicy()}
+     * @param hashAlgorithm see {@link #hashAlgorithm()}
+     * @param lockStripes see {@link #lockStripes()}
+     * @param batchChunkSize see {@link #batchChunkSize()}
+     */
     public GuardOptions(Strategy strategy, Duration lockTimeout, Isolation isolation, int maxAttempts,
             NamePolicy namePolicy, HashAlgorithm hashAlgorithm, int lockStripes, int batchChunkSize) {
         this(strategy, lockTimeout, isolation, maxAttempts, namePolicy, hashAlgorithm, lockStripes, batchChunkSize,

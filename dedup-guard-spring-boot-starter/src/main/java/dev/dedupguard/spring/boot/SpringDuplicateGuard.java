@@ -67,12 +67,20 @@ public final class SpringDuplicateGuard<F> implements DuplicateGuard<F> {
         return own.strategy();
     }
 
-    /** The guard that always runs a transaction of its own, whether or not a Spring transaction is active. */
+    /**
+     * The guard that always runs a transaction of its own, whether or not a Spring transaction is active.
+     *
+     * @return the backend's own-transaction guard
+     */
     public DuplicateGuard<F> ownTransactions() {
         return own;
     }
 
-    /** Whether a call on this thread now would join a Spring transaction. */
+    /**
+     * Whether a call on this thread now would join a Spring transaction.
+     *
+     * @return {@link TransactionSynchronizationManager#isActualTransactionActive()}
+     */
     public static boolean joinsNow() {
         return TransactionSynchronizationManager.isActualTransactionActive();
     }

@@ -48,7 +48,11 @@ public class CaseFile {
         this.sizeBytes = sizeBytes;
     }
 
-    /** The row's id, once stored. */
+    /**
+     * The row's id.
+     *
+     * @return the id, once stored; {@code null} before
+     */
     public Long getId() {
         return id;
     }

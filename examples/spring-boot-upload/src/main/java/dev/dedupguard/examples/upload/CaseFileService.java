@@ -25,8 +25,13 @@ public class CaseFileService {
     /**
      * Hashes {@code content} in constant memory and registers the file in case {@code caseId}.
      *
+     * @param caseId the case, a positive number
+     * @param fileName the name the client sent
+     * @param size the content's length in bytes
+     * @param content the upload's bytes, read to the end
      * @return the registration: new, or a duplicate with the id stored earlier
      * @throws IllegalArgumentException for a case id below 1 or a name the guard rejects (blank, control characters)
+     * @throws IOException if reading {@code content} fails
      */
     @Transactional
     public Registration<CaseFile> upload(long caseId, String fileName, long size, InputStream content)
