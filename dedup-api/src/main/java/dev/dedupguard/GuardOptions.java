@@ -91,7 +91,10 @@ public record GuardOptions(
         return Optional.ofNullable(isolation);
     }
 
-    /** Defaults: {@link Strategy#UNIQUE_CONSTRAINT}, 5 s lock timeout, connection's isolation, 5 attempts, exact names, SHA-256, 1024 stripes, chunks of 500. */
+    /**
+     * Defaults: {@link Strategy#UNIQUE_CONSTRAINT}, 5 s lock timeout, connection's isolation, 5 attempts, exact names,
+     * SHA-256, 1024 stripes, chunks of 500.
+     */
     public static Builder builder() {
         return new Builder();
     }

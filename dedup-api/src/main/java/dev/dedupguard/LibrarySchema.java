@@ -1,5 +1,6 @@
 package dev.dedupguard;
 
+import dev.dedupguard.internal.Identifiers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,11 +28,11 @@ public final class LibrarySchema {
     /** Default name of the stripe table. */
     public static final String DEFAULT_STRIPE_TABLE = "dedup_lock_stripe";
 
-    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
-
     /** The databases the shipped DDL is written for. */
     public enum Database {
+        /** PostgreSQL 12 and later: {@code dev/dedupguard/schema/postgresql.sql}. */
         POSTGRESQL("postgresql.sql"),
+        /** H2 2.x: {@code dev/dedupguard/schema/h2.sql}. */
         H2("h2.sql");
 
         private final String resource;
@@ -41,7 +42,12 @@ public final class LibrarySchema {
         }
     }
 
-    /** One CREATE or INSERT statement, and whether it belongs to the stripe table (else to the file table). */
+    /**
+     * One CREATE or INSERT statement, and whether it belongs to the stripe table (else to the file table).
+     *
+     * @param sql the statement, without a trailing semicolon
+     * @param stripeTable whether it creates or fills the stripe table
+     */
     public record Statement(String sql, boolean stripeTable) {
     }
 
@@ -56,8 +62,8 @@ public final class LibrarySchema {
      */
     public static List<Statement> ddl(Database database, String fileTable, String stripeTable, int lockStripes) {
         Objects.requireNonNull(database, "database must not be null");
-        requireIdentifier("fileTable", fileTable);
-        requireIdentifier("stripeTable", stripeTable);
+        Identifiers.require("fileTable", fileTable);
+        Identifiers.require("stripeTable", stripeTable);
         if (lockStripes < 1) {
             throw new IllegalArgumentException("lockStripes must be at least 1, was " + lockStripes);
         }
@@ -98,21 +104,6 @@ public final class LibrarySchema {
                 }
             }
         }
-    }
-
-    /**
-     * Checks that {@code value} is an unquoted SQL identifier, optionally schema-qualified.
-     *
-     * @return {@code value}
-     * @throws IllegalArgumentException naming {@code field} otherwise
-     */
-    public static String requireIdentifier(String field, String value) {
-        if (value == null || !IDENTIFIER.matcher(value).matches()) {
-            throw new IllegalArgumentException(field + " must be an unquoted SQL identifier, optionally "
-                    + "schema-qualified (letters, digits, underscore; e.g. dedup_file or audit.dedup_file), was "
-                    + (value == null ? "null" : "\"" + value + "\""));
-        }
-        return value;
     }
 
     private static String read(String resource) {

@@ -8,7 +8,7 @@ import dev.dedupguard.GuardListener.Outcome;
 import dev.dedupguard.GuardListener.RegistrationEvent;
 import dev.dedupguard.GuardListener.RetryEvent;
 import dev.dedupguard.GuardListener.RetryReason;
-import dev.dedupguard.spi.GuardFactory;
+import dev.dedupguard.internal.GuardFactory;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageSession;

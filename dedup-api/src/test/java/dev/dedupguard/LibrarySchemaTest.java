@@ -33,7 +33,8 @@ class LibrarySchemaTest {
     @Test
     void rejectsNamesThatAreNotPlainIdentifiers() {
         assertThatThrownBy(() -> LibrarySchema.ddl(LibrarySchema.Database.H2, "files; drop table x", "s", 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fileTable must be an unquoted SQL identifier");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("fileTable must be an unquoted SQL identifier");
         assertThatThrownBy(() -> LibrarySchema.ddl(LibrarySchema.Database.H2, "f", "\"s\"", 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stripeTable");
         assertThatThrownBy(() -> LibrarySchema.ddl(LibrarySchema.Database.H2, "f", "s", 0))

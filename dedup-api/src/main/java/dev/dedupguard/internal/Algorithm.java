@@ -24,16 +24,11 @@ abstract class Algorithm {
     }
 
     static Algorithm of(Strategy strategy, int lockStripes) {
-        switch (strategy) {
-            case NO_LOCK:
-                return new CheckThenInsert();
-            case SELECT_FOR_UPDATE:
-                return new StripeLockThenCheck(lockStripes);
-            case UNIQUE_CONSTRAINT:
-                return new InsertIfAbsent();
-            default:
-                throw new AssertionError(strategy);
-        }
+        return switch (strategy) {
+            case NO_LOCK -> new CheckThenInsert();
+            case SELECT_FOR_UPDATE -> new StripeLockThenCheck(lockStripes);
+            case UNIQUE_CONSTRAINT -> new InsertIfAbsent();
+        };
     }
 
     abstract <F> Outcome register(StorageSession<F> session, F file, StoredKey key);

@@ -38,7 +38,7 @@ import java.util.function.Consumer;
  * algorithm in the backend's transaction, retries serialization failures in own-transaction mode, and turns
  * storage failures into the public exceptions.
  */
-public final class GuardEngine<F> implements DuplicateGuard<F> {
+final class GuardEngine<F> implements DuplicateGuard<F> {
     private static final long MAX_BACKOFF_MILLIS = 50;
     private static final System.Logger LOG = System.getLogger("dev.dedupguard");
     private static final AtomicBoolean LISTENER_FAILURE_LOGGED = new AtomicBoolean();
@@ -49,7 +49,7 @@ public final class GuardEngine<F> implements DuplicateGuard<F> {
     private final KeyPreparer keys;
     private final TransactionSpec transaction;
 
-    public GuardEngine(StorageBackend<F> backend, GuardOptions options) {
+    GuardEngine(StorageBackend<F> backend, GuardOptions options) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.options = Objects.requireNonNull(options, "options");
         this.algorithm = Algorithm.of(options.strategy(), options.lockStripes());
@@ -190,20 +190,17 @@ public final class GuardEngine<F> implements DuplicateGuard<F> {
     }
 
     private DuplicateGuardException toPublic(FileKey key, StorageException e) {
-        switch (e.kind()) {
-            case LOCK_TIMEOUT:
-                return new LockTimeoutException(key, options.lockTimeout(), e);
-            case UNIQUE_VIOLATION:
-                if (options.strategy() == Strategy.NO_LOCK) {
-                    return new DuplicateGuardException("NO_LOCK lost the check-then-insert race for " + key
+        return switch (e.kind()) {
+            case LOCK_TIMEOUT -> new LockTimeoutException(key, options.lockTimeout(), e);
+            case UNIQUE_VIOLATION -> options.strategy() == Strategy.NO_LOCK
+                    ? new DuplicateGuardException("NO_LOCK lost the check-then-insert race for " + key
                             + ": a concurrent registration inserted it first and the unique constraint rejected "
-                            + "this one. Use SELECT_FOR_UPDATE or UNIQUE_CONSTRAINT", key, e);
-                }
-                return new DuplicateGuardException("registering " + key + " violated a unique constraint that is "
-                        + "not the key's: " + e.getMessage(), key, e);
-            default:
-                return new DuplicateGuardException("registering " + key + " failed: " + e.getMessage(), key, e);
-        }
+                            + "this one. Use SELECT_FOR_UPDATE or UNIQUE_CONSTRAINT", key, e)
+                    : new DuplicateGuardException("registering " + key + " violated a unique constraint that is "
+                            + "not the key's: " + e.getMessage(), key, e);
+            case SERIALIZATION_FAILURE, OTHER -> new DuplicateGuardException("registering " + key + " failed: "
+                    + e.getMessage(), key, e);
+        };
     }
 
     private void notify(Consumer<GuardListener> event) {

@@ -8,9 +8,9 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Base class of a backend's public guard type: runs the guard's calls on the engine over {@code storage} (own
- * transactions), so that the backend class adds only its builder and its way of joining a caller's transaction.
- * Immutable and thread-safe if the storage is.
+ * Base class of a backend's public guard type: forwards the guard's calls to the guard that runs the strategies over the
+ * backend's storage in own transactions, so that the backend class adds only its builder and its way of joining a
+ * caller's transaction. Immutable and thread-safe if the delegate is.
  *
  * @param <F> the registered type
  */
@@ -18,8 +18,12 @@ public abstract class ForwardingDuplicateGuard<F> implements DuplicateGuard<F> {
     private final DuplicateGuard<F> own;
     private final GuardOptions options;
 
-    protected ForwardingDuplicateGuard(StorageBackend<F> storage, GuardOptions options) {
-        this.own = GuardFactory.create(storage, options);
+    /**
+     * @param own the guard that runs the strategies in own transactions
+     * @param options the settings {@code own} runs with
+     */
+    protected ForwardingDuplicateGuard(DuplicateGuard<F> own, GuardOptions options) {
+        this.own = own;
         this.options = options;
     }
 

@@ -43,7 +43,7 @@ public interface StorageBackend<F> {
      * lock timeout applied; if {@code work} throws, the savepoint is rolled back so that the caller's transaction
      * stays usable with its earlier work intact; nothing is committed.
      *
-     * @throws StorageException for any database failure, classified with {@link SqlErrors}
+     * @throws StorageException for any database failure, classified by SQLSTATE and vendor code
      */
     <T> T inTransaction(TransactionSpec spec, StorageWork<F, T> work);
 

@@ -5,11 +5,12 @@ import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.LibrarySchema;
-import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
+import dev.dedupguard.internal.GuardFactory;
+import dev.dedupguard.internal.Identifiers;
+import dev.dedupguard.jdbc.Dialect;
+import dev.dedupguard.jdbc.SchemaValidator;
 import dev.dedupguard.spi.ForwardingDuplicateGuard;
-import dev.dedupguard.spi.GuardFactory;
-import dev.dedupguard.spi.SchemaValidator;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.jooq.Configuration;
@@ -19,6 +20,7 @@ import org.jooq.Record;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.jooq.impl.DataSourceConnectionProvider;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link DuplicateGuard} on jOOQ, for PostgreSQL and H2.
@@ -51,7 +53,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
     private final JooqStorage<F> storage;
 
     private JooqDuplicateGuard(JooqStorage<F> storage, GuardOptions options) {
-        super(storage, options);
+        super(GuardFactory.create(storage, options), options);
         this.storage = storage;
     }
 
@@ -120,21 +122,28 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
      */
     public static final class Builder<F> extends AbstractGuardBuilder<Builder<F>> {
         private final ConnectionProvider connections;
-        private final SQLDialect dialect;
-        private final HostTable<?> hostTable;
+        private final SQLDialect sqlDialect;
+        private final Dialect dialect;
+        private final @Nullable HostTable<?> hostTable;
         private String tableName = "dedup_file";
         private String stripeTableName = "dedup_lock_stripe";
         private boolean createSchemaIfMissing;
 
-        private Builder(ConnectionProvider connections, SQLDialect dialect, HostTable<?> hostTable) {
+        private Builder(ConnectionProvider connections, SQLDialect dialect, @Nullable HostTable<?> hostTable) {
             super("jooq");
-            Objects.requireNonNull(dialect, "dialect must not be null");
-            if (dialect.family() != SQLDialect.POSTGRES && dialect.family() != SQLDialect.H2) {
-                throw new IllegalArgumentException("dialect must be POSTGRES or H2, was " + dialect);
-            }
             this.connections = connections;
-            this.dialect = dialect;
+            this.sqlDialect = Objects.requireNonNull(dialect, "dialect must not be null");
+            this.dialect = dialectOf(dialect);
             this.hostTable = hostTable;
+        }
+
+        /** The one place that maps jOOQ's dialect to the library's. */
+        private static Dialect dialectOf(SQLDialect dialect) {
+            return switch (dialect.family()) {
+                case POSTGRES -> Dialect.POSTGRESQL;
+                case H2 -> Dialect.H2;
+                default -> throw new IllegalArgumentException("dialect must be POSTGRES or H2, was " + dialect);
+            };
         }
 
         /** Name of the library-owned table; default {@code dedup_file}. Not for host tables. */
@@ -143,13 +152,13 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                 throw new IllegalStateException("tableName is for the library-owned table; a host table's name comes "
                         + "from its HostTable mapping");
             }
-            this.tableName = LibrarySchema.requireIdentifier("tableName", tableName);
+            this.tableName = Identifiers.require("tableName", tableName);
             return this;
         }
 
         /** Name of the stripe table for {@link Strategy#SELECT_FOR_UPDATE}; default {@code dedup_lock_stripe}. */
         public Builder<F> stripeTableName(String stripeTableName) {
-            this.stripeTableName = LibrarySchema.requireIdentifier("stripeTableName", stripeTableName);
+            this.stripeTableName = Identifiers.require("stripeTableName", stripeTableName);
             return this;
         }
 
@@ -173,19 +182,17 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
             TableModel<F> model = hostTable == null
                     ? (TableModel<F>) new TableModel.Library(tableName)
                     : (TableModel<F>) new TableModel.Host(hostTable);
-            DSLContext ctx = DSL.using(connections, dialect, JooqStorage.renderSettings());
-            boolean postgres = dialect.family() == SQLDialect.POSTGRES;
+            DSLContext ctx = DSL.using(connections, sqlDialect, JooqStorage.renderSettings());
             if (createSchemaIfMissing) {
                 boolean fileTable = hostTable == null;
                 boolean stripes = fileTable || options.strategy() == Strategy.SELECT_FOR_UPDATE;
-                ctx.transaction(tx -> tx.dsl().connection(c -> LibrarySchema.create(c,
-                        postgres ? LibrarySchema.Database.POSTGRESQL : LibrarySchema.Database.H2, tableName,
+                ctx.transaction(tx -> tx.dsl().connection(c -> LibrarySchema.create(c, dialect.ddl(), tableName,
                         stripeTableName, options.lockStripes(), fileTable, stripes)));
             }
             int maxNameBytes = ctx.connectionResult(c -> SchemaValidator.validate(c, model.schema(), options,
-                    stripeTableName, postgres));
-            return new JooqDuplicateGuard<>(new JooqStorage<>(connections, dialect, model, stripeTableName,
-                    maxNameBytes), options);
+                    stripeTableName, dialect));
+            return new JooqDuplicateGuard<>(new JooqStorage<>(connections, sqlDialect, dialect, model,
+                    stripeTableName, maxNameBytes), options);
         }
     }
 }

@@ -2,16 +2,14 @@ package dev.dedupguard.jooq;
 
 
 import dev.dedupguard.FileKey;
-import dev.dedupguard.spi.JdbcKeyStatements;
-import dev.dedupguard.spi.JdbcTransactions;
-import dev.dedupguard.spi.SqlErrors;
-import dev.dedupguard.spi.StorageBackend;
-import dev.dedupguard.spi.StorageException;
-import dev.dedupguard.spi.StorageSession;
+import dev.dedupguard.jdbc.Dialect;
+import dev.dedupguard.jdbc.JdbcSession;
+import dev.dedupguard.jdbc.JdbcStorage;
+import dev.dedupguard.jdbc.JdbcTable;
+import dev.dedupguard.jdbc.JdbcTransactions;
 import dev.dedupguard.spi.StoredKey;
 import java.sql.Connection;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,36 +27,36 @@ import org.jooq.conf.RenderQuotedNames;
 import org.jooq.conf.Settings;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The jOOQ implementation of the storage SPI, for PostgreSQL and H2. Own mode takes connections from a
+ * The jOOQ implementation of the storage port: transactions, finds, locks and deletes come from the JDBC support
+ * layer; jOOQ renders the inserts from the host's {@link TableModel}. Own mode takes connections from a
  * {@link ConnectionProvider}; joined mode runs on the connection of a caller's transactional {@link DSLContext}.
  */
-final class JooqStorage<F> implements StorageBackend<F> {
-    private final ConnectionProvider connections;
-    private final DSLContext joined;
-    private final SQLDialect dialect;
+final class JooqStorage<F> extends JdbcStorage<F> {
+    private final @Nullable ConnectionProvider connections;
+    private final @Nullable DSLContext joined;
+    private final SQLDialect sqlDialect;
     private final Settings settings;
     private final TableModel<F> model;
-    private final String stripeTable;
-    private final JdbcKeyStatements statements;
-    private final int maxFileNameBytes;
+    private final boolean hasConflictClause;
 
-    JooqStorage(ConnectionProvider connections, SQLDialect dialect, TableModel<F> model, String stripeTableName,
-            int maxFileNameBytes) {
-        this(connections, null, dialect, model, stripeTableName, maxFileNameBytes);
+    JooqStorage(ConnectionProvider connections, SQLDialect sqlDialect, Dialect dialect, TableModel<F> model,
+            String stripeTableName, int maxFileNameBytes) {
+        this(connections, null, sqlDialect, new JdbcTable(dialect, model.schema(), stripeTableName, model::scopeValue),
+                model, maxFileNameBytes);
     }
 
-    private JooqStorage(ConnectionProvider connections, DSLContext joined, SQLDialect dialect, TableModel<F> model,
-            String stripeTableName, int maxFileNameBytes) {
+    private JooqStorage(@Nullable ConnectionProvider connections, @Nullable DSLContext joined, SQLDialect sqlDialect,
+            JdbcTable table, TableModel<F> model, int maxFileNameBytes) {
+        super(table, maxFileNameBytes, true);
         this.connections = connections;
         this.joined = joined;
-        this.dialect = dialect;
+        this.sqlDialect = sqlDialect;
         this.settings = renderSettings();
         this.model = model;
-        this.stripeTable = stripeTableName;
-        this.statements = new JdbcKeyStatements(model.schema(), stripeTableName, model::scopeValue);
-        this.maxFileNameBytes = maxFileNameBytes;
+        this.hasConflictClause = table.dialect().hasInsertIfAbsent();
     }
 
     /** Unquoted names, so that H2's default upper-casing and PostgreSQL's lower-casing both find the tables. */
@@ -68,7 +66,7 @@ final class JooqStorage<F> implements StorageBackend<F> {
 
     /** The same storage, bound to the caller's transaction of {@code transactional}. */
     JooqStorage<F> joining(DSLContext transactional) {
-        return new JooqStorage<>(null, transactional, dialect, model, stripeTable, maxFileNameBytes);
+        return new JooqStorage<>(null, transactional, sqlDialect, table, model, maxFileNameBytes());
     }
 
     @Override
@@ -77,77 +75,42 @@ final class JooqStorage<F> implements StorageBackend<F> {
     }
 
     @Override
-    public int maxFileNameBytes() {
-        return maxFileNameBytes;
-    }
-
-    @Override
     public boolean joinsCallerTransaction() {
         return joined != null;
     }
 
     @Override
-    public <T> T inTransaction(TransactionSpec spec, StorageWork<F, T> work) {
-        return joined != null ? inCallerTransaction(spec, work) : inOwnTransaction(spec, work);
+    protected Connection acquire() {
+        return connections.acquire();
     }
 
-    private <T> T inOwnTransaction(TransactionSpec spec, StorageWork<F, T> work) {
-        Connection c;
-        try {
-            c = connections.acquire();
-        } catch (RuntimeException e) {
-            throw SqlErrors.translate("obtaining a connection", e);
-        }
-        try {
-            // On PostgreSQL the session sets the lock timeout inside its first statement that can wait (one round trip
-            // fewer per registration); H2's in-process SET LOCK_TIMEOUT costs nothing and is set up front.
-            String deferred = isPostgres() ? JdbcTransactions.lockTimeoutSetting(spec.lockTimeout()) : null;
-            return JdbcTransactions.inOwnTransaction(c, isPostgres(), spec, deferred == null,
-                    conn -> work.run(new Session(DSL.using(conn, dialect, settings), deferred)));
-        } finally {
-            connections.release(c);
-        }
+    @Override
+    protected void release(Connection connection) {
+        connections.release(connection);
     }
 
-    private <T> T inCallerTransaction(TransactionSpec spec, StorageWork<F, T> work) {
-        return joined.connectionResult(c -> JdbcTransactions.inSavepoint(c, isPostgres(), spec,
-                conn -> work.run(new Session(DSL.using(conn, dialect, settings), null))));
+    @Override
+    protected <T> T onCallerConnection(JdbcTransactions.SqlWork<T> work) {
+        return joined.connectionResult(work::run);
     }
 
-    private boolean isPostgres() {
-        return dialect.family() == SQLDialect.POSTGRES;
+    @Override
+    protected JdbcSession<F> openSession(Connection connection, @Nullable String pendingLockTimeout) {
+        return new Session(connection, pendingLockTimeout);
     }
 
     /** The primitives, on one transaction's connection. */
-    private final class Session implements StorageSession<F> {
+    private final class Session extends JdbcSession<F> {
         private final DSLContext ctx;
-        /** A PostgreSQL lock_timeout value not yet in force in this transaction, or null. */
-        private String pendingLockTimeout;
 
-        Session(DSLContext ctx, String pendingLockTimeout) {
-            this.ctx = ctx;
-            this.pendingLockTimeout = pendingLockTimeout;
-        }
-
-        /** The pending lock timeout, for the statement about to embed it; from then on it is in force. */
-        private String takeLockTimeout() {
-            String pending = pendingLockTimeout;
-            pendingLockTimeout = null;
-            return pending;
-        }
-
-        /** Puts the pending lock timeout in force with a statement of its own, before one that cannot embed it. */
-        private void applyLockTimeout() {
-            String pending = takeLockTimeout();
-            if (pending != null) {
-                ctx.select(DSL.field("set_config('lock_timeout', {0}, true)", String.class, pending)).fetch();
-            }
+        Session(Connection connection, @Nullable String pendingLockTimeout) {
+            super(connection, JooqStorage.this.table, joined != null, pendingLockTimeout);
+            this.ctx = DSL.using(connection, sqlDialect, settings);
         }
 
         /**
-         * An insert of one row; with a pending lock timeout, as {@code INSERT ... SELECT ... FROM (SELECT
-         * set_config('lock_timeout', ...)) cfg}, which puts the timeout in force before the insert can wait on another
-         * transaction's uncommitted row of the same key.
+         * An insert of one row; with a pending lock timeout, as {@code INSERT ... SELECT ... FROM <carrier> cfg}, which
+         * puts the timeout in force before the insert can wait on another transaction's uncommitted row of the same key.
          */
         private InsertOnDuplicateStep<Record> insertStep(F file, StoredKey key) {
             Map<Field<?>, Object> values = model.insertValues(file, key);
@@ -159,57 +122,37 @@ final class JooqStorage<F> implements StorageBackend<F> {
             if (timeout == null) {
                 return insert.values(row);
             }
-            return insert.select(DSL.select(row).from(DSL.select(
-                    DSL.field("set_config('lock_timeout', {0}, true)", String.class, timeout)).asTable("cfg")));
-        }
-
-        @Override
-        public OptionalLong find(StoredKey key) {
-            return ctx.connectionResult(c -> statements.find(c, key));
-        }
-
-        @Override
-        public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
-            return ctx.connectionResult(c -> statements.findAll(c, keys));
-        }
-
-        @Override
-        public void lockStripes(int[] stripes) {
-            String timeout = takeLockTimeout();
-            ctx.connection(c -> statements.lockStripes(c, stripes, joined != null && !isPostgres(), timeout));
-        }
-
-        @Override
-        public void touchStripes(int[] stripes) {
-            ctx.connection(c -> statements.touchStripes(c, stripes));
+            return insert.select(DSL.select(row).from(
+                    DSL.table(table.dialect().lockTimeoutCarrier(), timeout).as("cfg")));
         }
 
         @Override
         public long insert(F file, StoredKey key) {
-            return insertStep(file, key).returningResult(model.id).fetchOne(model.id).longValue();
+            return jooq("inserting the row", () -> insertStep(file, key).returningResult(model.id).fetchOne(model.id)
+                    .longValue());
         }
 
         @Override
         public OptionalLong insertIfAbsent(F file, StoredKey key) {
-            if (isPostgres()) {
-                Number id = insertStep(file, key).onConflict(model.keyColumns()).doNothing()
-                        .returningResult(model.id).fetchOne(model.id);
+            if (hasConflictClause) {
+                Number id = jooq("inserting the row", () -> insertStep(file, key).onConflict(model.keyColumns())
+                        .doNothing().returningResult(model.id).fetchOne(model.id));
                 return id == null ? OptionalLong.empty() : OptionalLong.of(id.longValue());
             }
             try {
-                return OptionalLong.of(insert(file, key));
+                return OptionalLong.of(insertStep(file, key).returningResult(model.id).fetchOne(model.id).longValue());
             } catch (DataAccessException e) {
-                if (SqlErrors.kindOf(e) == StorageException.Kind.UNIQUE_VIOLATION) {
+                if (isUniqueViolation(e)) {
                     return OptionalLong.empty();
                 }
-                throw e;
+                throw table.dialect().translate("inserting the row", e);
             }
         }
 
         @Override
         public Map<StoredKey, Long> insertAllIfAbsent(List<Row<F>> rows) {
-            if (!isPostgres() || rows.isEmpty()) {
-                return StorageSession.super.insertAllIfAbsent(rows);
+            if (!hasConflictClause || rows.isEmpty()) {
+                return super.insertAllIfAbsent(rows);
             }
             applyLockTimeout();
             List<Map<Field<?>, Object>> valueMaps = new ArrayList<>(rows.size());
@@ -226,13 +169,12 @@ final class JooqStorage<F> implements StorageBackend<F> {
                     ? into.select(DSL.select(DSL.asterisk()).from(unnest(columnList, valueMaps)))
                     : valuesRows(into, columnList, valueMaps);
             Map<List<String>, StoredKey> byColumns = new HashMap<>();
-            rows.forEach(r -> byColumns.put(JdbcKeyStatements.columnsOf(model.scopeValue(r.key()),
-                    r.key().file().contentHash(),
-                    model.nameMatchValue(r.key())), r.key()));
+            rows.forEach(r -> byColumns.put(JdbcTable.columnsOf(table.scopeValue(r.key()),
+                    r.key().file().contentHash(), table.schema().nameMatchValue(r.key())), r.key()));
             Map<StoredKey, Long> inserted = new HashMap<>();
-            for (Record r : insert.onConflict(model.keyColumns()).doNothing()
-                    .returningResult(model.id, model.scope, model.contentHash, model.nameMatch()).fetch()) {
-                StoredKey key = byColumns.get(JdbcKeyStatements.columnsOf(r.get(1), r.get(2, String.class),
+            for (Record r : jooq("inserting the rows", () -> insert.onConflict(model.keyColumns()).doNothing()
+                    .returningResult(model.id, model.scope, model.contentHash, model.nameMatch()).fetch())) {
+                StoredKey key = byColumns.get(JdbcTable.columnsOf(r.get(1), r.get(2, String.class),
                         r.get(3, String.class)));
                 inserted.put(key, r.get(0, Number.class).longValue());
             }
@@ -280,10 +222,13 @@ final class JooqStorage<F> implements StorageBackend<F> {
             return insert;
         }
 
-        @Override
-        public boolean delete(StoredKey key) {
-            applyLockTimeout();
-            return ctx.connectionResult(c -> statements.delete(c, key));
+        /** Runs jOOQ work, reporting a failure as a {@code StorageException} that says what was attempted. */
+        private <T> T jooq(String attempted, java.util.function.Supplier<T> work) {
+            try {
+                return work.get();
+            } catch (DataAccessException e) {
+                throw table.dialect().translate(attempted, e);
+            }
         }
     }
 }

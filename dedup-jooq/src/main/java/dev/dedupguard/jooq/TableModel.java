@@ -4,7 +4,7 @@ import static org.jooq.impl.DSL.name;
 
 import dev.dedupguard.FileKey;
 import dev.dedupguard.spi.StoredKey;
-import dev.dedupguard.spi.TableSchema;
+import dev.dedupguard.jdbc.TableSchema;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jooq.Field;
@@ -13,6 +13,7 @@ import org.jooq.Record;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.jspecify.annotations.Nullable;
 
 /** How the guard reads and writes one table: its key columns, and the values of a row to insert. */
 abstract class TableModel<F> {
@@ -22,10 +23,10 @@ abstract class TableModel<F> {
     final Field<String> contentHash;
     final Field<String> fileName;
     /** {@code null}: sameness is judged on the raw name. */
-    final Field<String> nameKey;
+    final @Nullable Field<String> nameKey;
 
     TableModel(Table<?> table, Field<? extends Number> id, Field<?> scope, Field<String> contentHash,
-            Field<String> fileName, Field<String> nameKey) {
+            Field<String> fileName, @Nullable Field<String> nameKey) {
         this.table = table;
         this.id = id;
         this.scope = scope;
@@ -42,10 +43,6 @@ abstract class TableModel<F> {
     /** The column that, with scope and content hash, makes the unique key. */
     Field<String> nameMatch() {
         return nameKey != null ? nameKey : fileName;
-    }
-
-    String nameMatchValue(StoredKey key) {
-        return nameKey != null ? key.nameDigest() : key.nameKey();
     }
 
     Object scopeValue(StoredKey key) {

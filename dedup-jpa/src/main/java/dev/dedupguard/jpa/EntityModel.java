@@ -3,11 +3,12 @@ package dev.dedupguard.jpa;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.spi.StoredKey;
-import dev.dedupguard.spi.TableSchema;
+import dev.dedupguard.jdbc.TableSchema;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.UUID;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
+import org.hibernate.metamodel.mapping.AttributeMapping;
 import org.hibernate.persister.entity.AbstractEntityPersister;
 import org.hibernate.persister.entity.EntityPersister;
 
@@ -52,13 +53,12 @@ abstract class EntityModel<F> {
     }
 
     private Class<?> basicType(Class<?> entity, String attribute, Set<Class<?>> allowed) {
-        Class<?> type;
-        try {
-            type = persister.getPropertyType(attribute).getReturnedClass();
-        } catch (RuntimeException e) {
+        AttributeMapping mapped = persister.findAttributeMapping(attribute);
+        if (mapped == null) {
             throw new SchemaMismatchException(entity.getSimpleName() + " has no attribute '" + attribute + "' (its "
-                    + "attributes: " + Arrays.toString(persister.getPropertyNames()) + ")", e);
+                    + "attributes: " + Arrays.toString(persister.getPropertyNames()) + ")");
         }
+        Class<?> type = mapped.getJavaType().getJavaTypeClass();
         if (!allowed.contains(type)) {
             throw new SchemaMismatchException(entity.getSimpleName() + "." + attribute + " is a " + type.getName()
                     + "; a key attribute must be one of " + allowed.stream().map(Class::getSimpleName).sorted().toList());

@@ -5,18 +5,18 @@ import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.LibrarySchema;
-import dev.dedupguard.Registration;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.Strategy;
+import dev.dedupguard.internal.GuardFactory;
+import dev.dedupguard.internal.Identifiers;
+import dev.dedupguard.jdbc.Dialect;
+import dev.dedupguard.jdbc.SchemaValidator;
 import dev.dedupguard.spi.ForwardingDuplicateGuard;
-import dev.dedupguard.spi.GuardFactory;
-import dev.dedupguard.spi.SchemaValidator;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
-import org.hibernate.dialect.Dialect;
 import org.hibernate.dialect.H2Dialect;
 import org.hibernate.dialect.PostgreSQLDialect;
 import org.hibernate.engine.jdbc.connections.spi.ConnectionProvider;
@@ -59,12 +59,10 @@ import org.hibernate.engine.spi.SessionFactoryImplementor;
  */
 public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
     private final JpaStorage<F> storage;
-    private final String stripeTable;
 
-    private JpaDuplicateGuard(JpaStorage<F> storage, GuardOptions options, String stripeTable) {
-        super(storage, options);
+    private JpaDuplicateGuard(JpaStorage<F> storage, GuardOptions options) {
+        super(GuardFactory.create(storage, options), options);
         this.storage = storage;
-        this.stripeTable = stripeTable;
     }
 
     /** A builder for the library entity {@link DedupFile}, which must be part of {@code emf}'s persistence unit. */
@@ -89,7 +87,7 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
      */
     public DuplicateGuard<F> joining(EntityManager entityManager) {
         Objects.requireNonNull(entityManager, "entityManager must not be null");
-        return GuardFactory.create(storage.joining(entityManager, stripeTable), options());
+        return GuardFactory.create(storage.joining(entityManager), options());
     }
 
     /** The storage this guard runs on; for tests that decorate it. */
@@ -116,7 +114,7 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
 
         /** Name of the stripe table for {@link Strategy#SELECT_FOR_UPDATE}; default {@code dedup_lock_stripe}. */
         public Builder<F> stripeTableName(String stripeTableName) {
-            this.stripeTableName = LibrarySchema.requireIdentifier("stripeTableName", stripeTableName);
+            this.stripeTableName = Identifiers.require("stripeTableName", stripeTableName);
             return this;
         }
 
@@ -138,12 +136,7 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         public JpaDuplicateGuard<F> build() {
             GuardOptions options = options();
             SessionFactoryImplementor factory = emf.unwrap(SessionFactoryImplementor.class);
-            Dialect dialect = factory.getJdbcServices().getDialect();
-            if (!(dialect instanceof PostgreSQLDialect) && !(dialect instanceof H2Dialect)) {
-                throw new IllegalArgumentException("the persistence unit's database must be PostgreSQL or H2, its dialect "
-                        + "is " + dialect.getClass().getName());
-            }
-            boolean postgres = dialect instanceof PostgreSQLDialect;
+            Dialect dialect = dialectOf(factory.getJdbcServices().getDialect());
             EntityModel<F> model = mapping == null
                     ? (EntityModel<F>) new EntityModel.Library(factory)
                     : (EntityModel<F>) new EntityModel.Host(factory, mapping);
@@ -153,26 +146,38 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                 Connection c = connections.getConnection();
                 try {
                     if (createSchemaIfMissing) {
-                        createSchema(c, postgres, model, options);
+                        createSchema(c, dialect, model, options);
                     }
-                    maxNameBytes = SchemaValidator.validate(c, model.schema, options, stripeTableName, postgres);
+                    maxNameBytes = SchemaValidator.validate(c, model.schema, options, stripeTableName, dialect);
                 } finally {
                     connections.closeConnection(c);
                 }
             } catch (SQLException e) {
                 throw new SchemaMismatchException("cannot check the schema: " + e.getMessage(), e);
             }
-            return new JpaDuplicateGuard<>(new JpaStorage<>(factory, connections, null, model, postgres,
-                    stripeTableName, maxNameBytes), options, stripeTableName);
+            return new JpaDuplicateGuard<>(new JpaStorage<>(factory, connections, model, dialect, stripeTableName,
+                    maxNameBytes), options);
         }
 
-        private void createSchema(Connection c, boolean postgres, EntityModel<?> model, GuardOptions options)
+        /** The one place that maps Hibernate's dialect to the library's. */
+        private static Dialect dialectOf(org.hibernate.dialect.Dialect hibernate) {
+            if (hibernate instanceof PostgreSQLDialect) {
+                return Dialect.POSTGRESQL;
+            }
+            if (hibernate instanceof H2Dialect) {
+                return Dialect.H2;
+            }
+            throw new IllegalArgumentException("the persistence unit's database must be PostgreSQL or H2, its dialect "
+                    + "is " + hibernate.getClass().getName());
+        }
+
+        private void createSchema(Connection c, Dialect dialect, EntityModel<?> model, GuardOptions options)
                 throws SQLException {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
-                LibrarySchema.create(c, postgres ? LibrarySchema.Database.POSTGRESQL : LibrarySchema.Database.H2,
-                        model.schema.qualifiedTable(), stripeTableName, options.lockStripes(), mapping == null,
+                LibrarySchema.create(c, dialect.ddl(), model.schema.qualifiedTable(), stripeTableName, options.lockStripes(),
+                        mapping == null,
                         mapping == null || options.strategy() == Strategy.SELECT_FOR_UPDATE);
                 c.commit();
             } catch (SQLException | RuntimeException e) {

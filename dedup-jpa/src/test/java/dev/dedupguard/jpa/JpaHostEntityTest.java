@@ -164,7 +164,8 @@ class JpaHostEntityTest {
                 .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("needs a name-key column");
         assertThatThrownBy(() -> JpaDuplicateGuard.forLibraryEntity(emf).strategy(Strategy.SELECT_FOR_UPDATE)
                 .lockStripes(2048).build())
-                .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("needs rows 0..2047 in dedup_lock_stripe, found 1024");
+                .isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("needs rows 0..2047 in dedup_lock_stripe, found 1024");
     }
 
     @ParameterizedTest

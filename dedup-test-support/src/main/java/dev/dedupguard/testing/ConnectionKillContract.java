@@ -8,7 +8,7 @@ import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.spi.GuardFactory;
+import dev.dedupguard.internal.GuardFactory;
 import dev.dedupguard.spi.StoredKey;
 import java.time.Duration;
 import java.util.OptionalLong;

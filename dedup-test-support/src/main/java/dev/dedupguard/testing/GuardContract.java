@@ -13,7 +13,7 @@ import dev.dedupguard.NamePolicy;
 import dev.dedupguard.Registration;
 import dev.dedupguard.SerializationConflictException;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.spi.GuardFactory;
+import dev.dedupguard.internal.GuardFactory;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StoredKey;
 import java.time.Duration;

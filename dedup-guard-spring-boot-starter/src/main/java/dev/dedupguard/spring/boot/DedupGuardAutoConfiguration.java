@@ -56,17 +56,17 @@ import org.springframework.util.ClassUtils;
  * mismatch stops start-up with the library's {@link dev.dedupguard.SchemaMismatchException} message.
  */
 @AutoConfiguration(afterName = {
-        "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
-        "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
-        "org.springframework.boot.jooq.autoconfigure.JooqAutoConfiguration",
-        "org.springframework.boot.hibernate.autoconfigure.HibernateJpaAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
+    "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+    "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration",
+    "org.springframework.boot.jooq.autoconfigure.JooqAutoConfiguration",
+    "org.springframework.boot.hibernate.autoconfigure.HibernateJpaAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration"})
 @ConditionalOnSingleCandidate(DataSource.class)
 @EnableConfigurationProperties(DedupGuardProperties.class)
 @Import({DedupGuardAutoConfiguration.MetricsConfiguration.class,
-        DedupGuardAutoConfiguration.JpaGuardConfiguration.class,
-        DedupGuardAutoConfiguration.JooqGuardConfiguration.class})
+    DedupGuardAutoConfiguration.JpaGuardConfiguration.class,
+    DedupGuardAutoConfiguration.JooqGuardConfiguration.class})
 public class DedupGuardAutoConfiguration {
     private static final String JPA_GUARD = "dev.dedupguard.jpa.JpaDuplicateGuard";
     private static final String JOOQ_GUARD = "dev.dedupguard.jooq.JooqDuplicateGuard";

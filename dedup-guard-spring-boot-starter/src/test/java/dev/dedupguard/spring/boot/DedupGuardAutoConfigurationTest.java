@@ -56,6 +56,11 @@ class DedupGuardAutoConfigurationTest {
             .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
                     "spring.datasource.username=sa", "dedup-guard.create-schema=true");
 
+    @SuppressWarnings("unchecked")
+    static <F> SpringDuplicateGuard<F> guard(org.springframework.context.ApplicationContext context) {
+        return context.getBean(SpringDuplicateGuard.class);
+    }
+
     private static FileKey key(String name) {
         return FileKey.of("case-1", HASH, name);
     }
@@ -64,7 +69,7 @@ class DedupGuardAutoConfigurationTest {
     void jooqBackendGivesOneGuardThatRegistersAndAnswersDuplicates() {
         jooq.run(context -> {
             assertThat(context).hasSingleBean(DuplicateGuard.class).hasSingleBean(SpringDuplicateGuard.class);
-            SpringDuplicateGuard<FileKey> guard = context.getBean(SpringDuplicateGuard.class);
+            SpringDuplicateGuard<FileKey> guard = guard(context);
             assertThat(guard.ownTransactions()).isInstanceOf(JooqDuplicateGuard.class);
 
             Registration<FileKey> first = guard.register(key("a.evtx"));
@@ -90,7 +95,7 @@ class DedupGuardAutoConfigurationTest {
                         "dedup-guard.host.content-hash=fileHash", "dedup-guard.host.file-name=originalFilename")
                 .run(context -> {
                     assertThat(context).hasSingleBean(DuplicateGuard.class);
-                    SpringDuplicateGuard<CaseFileEntity> guard = context.getBean(SpringDuplicateGuard.class);
+                    SpringDuplicateGuard<CaseFileEntity> guard = guard(context);
                     assertThat(guard.ownTransactions()).isInstanceOf(JpaDuplicateGuard.class);
 
                     Registration<CaseFileEntity> first = guard.register(new CaseFileEntity(7, HASH, "a.evtx"));
@@ -246,7 +251,7 @@ class DedupGuardAutoConfigurationTest {
         jooq.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
                 .withPropertyValues("dedup-guard.lock-timeout=300ms")
                 .run(context -> {
-                    SpringDuplicateGuard<FileKey> guard = context.getBean(SpringDuplicateGuard.class);
+                    SpringDuplicateGuard<FileKey> guard = guard(context);
                     MeterRegistry meters = context.getBean(MeterRegistry.class);
                     guard.register(key("a.evtx"));
                     guard.register(key("a.evtx"));
@@ -286,7 +291,7 @@ class DedupGuardAutoConfigurationTest {
                 .withPropertyValues("dedup-guard.metrics.enabled=false")
                 .run(context -> {
                     assertThat(context).doesNotHaveBean(MicrometerGuardListener.class);
-                    context.getBean(SpringDuplicateGuard.class).register(key("a.evtx"));
+                    DedupGuardAutoConfigurationTest.<FileKey>guard(context).register(key("a.evtx"));
                     assertThat(calls).hasValue(1);
                     assertThat(context.getBean(MeterRegistry.class).find(MicrometerGuardListener.REGISTRATIONS)
                             .counters()).isEmpty();

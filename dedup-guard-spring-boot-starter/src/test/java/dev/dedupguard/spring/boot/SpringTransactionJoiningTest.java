@@ -93,8 +93,8 @@ class SpringTransactionJoiningTest {
     }
 
     private static Record caseFile(ApplicationContext context, long caseId, String name) {
-        Record r = DSL.using(org.jooq.SQLDialect.POSTGRES).newRecord(DSL.field(DSL.name("case_id"), Long.class), DSL.field(DSL.name("file_hash"), String.class),
-                DSL.field(DSL.name("original_filename"), String.class));
+        Record r = DSL.using(org.jooq.SQLDialect.POSTGRES).newRecord(DSL.field(DSL.name("case_id"), Long.class),
+                DSL.field(DSL.name("file_hash"), String.class), DSL.field(DSL.name("original_filename"), String.class));
         r.set(DSL.field(DSL.name("case_id"), Long.class), caseId);
         r.set(DSL.field(DSL.name("file_hash"), String.class), HASH);
         r.set(DSL.field(DSL.name("original_filename"), String.class), name);
@@ -162,7 +162,8 @@ class SpringTransactionJoiningTest {
                 em.persist(new AuditEntry(note));
                 em.flush();
             }, caseId -> (Long) em.createNativeQuery("select count(*) from sb_case_file where case_id = ?1")
-                    .setParameter(1, caseId).getSingleResult(), (caseId, name) -> new CaseFileEntity(caseId, HASH, name));
+                    .setParameter(1, caseId).getSingleResult(),
+                    (caseId, name) -> new CaseFileEntity(caseId, HASH, name));
         });
     }
 

@@ -1,4 +1,4 @@
-package dev.dedupguard.spi;
+package dev.dedupguard.jdbc;
 
 import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The checks every backend runs when a guard is built, in plain JDBC: the table and its key columns exist, the strategy
@@ -24,12 +25,6 @@ import java.util.Set;
  * says how to fix the schema.
  */
 public final class SchemaValidator {
-    /**
-     * Longest raw file name, in UTF-8 bytes, that a unique index over the raw name holds on PostgreSQL: a btree entry
-     * is limited to about 2,700 bytes, and scope and hash share it.
-     */
-    public static final int POSTGRES_RAW_NAME_INDEX_LIMIT = 2000;
-
     private SchemaValidator() {
     }
 
@@ -37,11 +32,12 @@ public final class SchemaValidator {
      * Validates {@code table} for {@code options} on connection {@code c} and returns the longest file name, in UTF-8
      * bytes, that the table can store and index.
      *
-     * @param postgres whether the database is PostgreSQL (whose index entry size limits raw names)
      * @param stripeTable the stripe table, checked for {@link Strategy#SELECT_FOR_UPDATE}
+     * @param dialect the database, whose index entry size limits raw names
+     * @throws SchemaMismatchException if the schema does not fit, with a message that says how to fix it
      */
     public static int validate(Connection c, TableSchema table, GuardOptions options, String stripeTable,
-            boolean postgres) {
+            Dialect dialect) {
         String name = table.qualifiedTable();
         try {
             query(c, "select " + String.join(", ", table.columns()) + " from " + name + " where 1 = 0");
@@ -65,7 +61,7 @@ public final class SchemaValidator {
         if (options.strategy() == Strategy.SELECT_FOR_UPDATE) {
             requireStripes(c, stripeTable, options.lockStripes());
         }
-        int limit = table.nameKey() == null && postgres ? POSTGRES_RAW_NAME_INDEX_LIMIT : FileKey.MAX_FILE_NAME_BYTES;
+        int limit = table.nameKey() == null ? dialect.rawNameIndexLimit() : FileKey.MAX_FILE_NAME_BYTES;
         Integer size = varcharSize(c, table, table.fileName());
         return size == null ? limit : Math.min(limit, size);
     }
@@ -117,7 +113,7 @@ public final class SchemaValidator {
     }
 
     /** The declared length of a character column shorter than the library's limit, else {@code null}. */
-    private static Integer varcharSize(Connection c, TableSchema table, String column) {
+    private static @Nullable Integer varcharSize(Connection c, TableSchema table, String column) {
         try {
             DatabaseMetaData meta = c.getMetaData();
             for (String t : caseVariants(table.table())) {
@@ -139,7 +135,7 @@ public final class SchemaValidator {
         }
     }
 
-    private static String schemaOf(Connection c, TableSchema table) throws SQLException {
+    private static @Nullable String schemaOf(Connection c, TableSchema table) throws SQLException {
         return table.schema() != null ? table.schema() : c.getSchema();
     }
 

@@ -1,8 +1,10 @@
-package dev.dedupguard.spi;
+package dev.dedupguard.jdbc;
 
+import dev.dedupguard.spi.StoredKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The columns a guard reads and writes in one table, as SQL identifiers, for schema checks and plain-JDBC statements.
@@ -16,8 +18,8 @@ import java.util.Objects;
  * @param nameKey the column holding the SHA-256 of the normalised name, or {@code null} if sameness is judged on the
  *     raw name
  */
-public record TableSchema(String schema, String table, String id, String scope, String contentHash, String fileName,
-        String nameKey) {
+public record TableSchema(@Nullable String schema, String table, String id, String scope, String contentHash,
+        String fileName, @Nullable String nameKey) {
 
     public TableSchema {
         Objects.requireNonNull(table, "table");
@@ -32,9 +34,17 @@ public record TableSchema(String schema, String table, String id, String scope, 
         return schema == null ? table : schema + "." + table;
     }
 
-    /** The column that, with scope and content hash, makes the unique key. */
+    /**
+     * The column that, with scope and content hash, makes the unique key: the name-key column if mapped, else the raw
+     * name column. The one place that decides "name key or raw name"; see {@link #nameMatchValue}.
+     */
     public String nameMatch() {
         return nameKey != null ? nameKey : fileName;
+    }
+
+    /** The value of {@link #nameMatch()} for {@code key}: its name-key digest, or its policy-normalised raw name. */
+    public String nameMatchValue(StoredKey key) {
+        return nameKey != null ? key.nameDigest() : key.nameKey();
     }
 
     /** The key columns in constraint order. */

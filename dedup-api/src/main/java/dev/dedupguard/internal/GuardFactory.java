@@ -1,10 +1,10 @@
-package dev.dedupguard.spi;
+package dev.dedupguard.internal;
 
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.GuardOptions;
-import dev.dedupguard.internal.GuardEngine;
+import dev.dedupguard.spi.StorageBackend;
 
-/** Creates a guard that runs the configured strategy on a backend. Backends' builders call this. */
+/** Creates the guard that runs the configured strategy on a backend. The project's backends' builders call this. */
 public final class GuardFactory {
     private GuardFactory() {
     }

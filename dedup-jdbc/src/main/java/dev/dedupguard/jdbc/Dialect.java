@@ -1,0 +1,166 @@
+package dev.dedupguard.jdbc;
+
+import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.spi.StorageException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Locale;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Everything about the guard's SQL that differs by database, decided once when a guard is built: how the lock timeout
+ * is set, restored and carried by the first statement that can wait; the insert-if-absent clause; what a waiting
+ * caller's transaction may not do; how errors are classified; identifier and index-size limits; the DDL resource.
+ * Backends map their own notion of the database (jOOQ's {@code SQLDialect}, Hibernate's {@code Dialect}) to one of
+ * these constants and never branch on the database themselves.
+ *
+ * <p>Adding a database means one new subclass, its DDL resource in {@link LibrarySchema.Database}, and its contract
+ * test classes. Instances are immutable and thread-safe.
+ */
+public abstract class Dialect {
+    /** PostgreSQL 12 and later. */
+    public static final Dialect POSTGRESQL = new PostgresDialect();
+    /** H2 2.x. */
+    public static final Dialect H2 = new H2Dialect();
+
+    Dialect() {
+    }
+
+    /** The database's name as users know it, e.g. {@code PostgreSQL}. */
+    public abstract String displayName();
+
+    /** The shipped DDL of the library-owned tables for this database. */
+    public abstract LibrarySchema.Database ddl();
+
+    /** The longest identifier, in characters, the database keeps without truncating it. */
+    public abstract int maxIdentifierLength();
+
+    /**
+     * The longest raw file name, in UTF-8 bytes, that a unique index over the raw name column can hold, for tables
+     * that key on the raw name instead of a name-key digest.
+     */
+    public abstract int rawNameIndexLimit();
+
+    /**
+     * The dialect whose {@link #displayName()} matches the JDBC driver's product name
+     * ({@link java.sql.DatabaseMetaData#getDatabaseProductName()}), or {@code null} if the database is not supported.
+     */
+    public static @Nullable Dialect forProductName(String productName) {
+        String name = productName.toLowerCase(Locale.ROOT);
+        if (name.contains("postgres")) {
+            return POSTGRESQL;
+        }
+        if (name.equals("h2")) {
+            return H2;
+        }
+        return null;
+    }
+
+    // ---------------------------------------------------------------- lock timeout
+
+    /**
+     * A derived table of one row that, when joined into a statement, puts the lock timeout (bound as its single
+     * {@code ?} parameter, see {@link #lockTimeoutValue}) in force for the rest of the transaction before the statement
+     * can wait; or {@code null} if the database cannot do that and the timeout must be set by a statement of its own.
+     */
+    public @Nullable String lockTimeoutCarrier() {
+        return null;
+    }
+
+    /** The lock timeout in the form the database's setting takes, bound as the carrier's parameter. */
+    public String lockTimeoutValue(Duration timeout) {
+        return Long.toString(timeout.toMillis());
+    }
+
+    /**
+     * Sets the lock timeout for the rest of the current transaction, or for the session where the database has no
+     * transaction-scoped setting (H2).
+     */
+    public abstract void setLockTimeout(Connection c, Duration timeout) throws SQLException;
+
+    /**
+     * Sets the lock timeout for a registration inside a caller's transaction and returns the caller's setting to put
+     * back afterwards with {@link #restoreLockTimeout}, or {@code null} if there is nothing to restore.
+     */
+    public abstract @Nullable String swapLockTimeout(Connection c, Duration timeout) throws SQLException;
+
+    /** Puts back a setting that {@link #swapLockTimeout} returned. */
+    public void restoreLockTimeout(Connection c, String previous) throws SQLException {
+        throw new UnsupportedOperationException(displayName() + " has no lock timeout to restore");
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    /**
+     * The clause appended to an {@code INSERT} that makes it insert-if-absent against the unique constraint on
+     * {@code keyColumns} and return the new id, or {@code null} if the database has none: then a unique violation is
+     * caught, which {@link #uniqueViolationAbortsTransaction()} says whether it is safe to do without a savepoint.
+     */
+    public @Nullable String insertIfAbsentClause(String keyColumns, String idColumn) {
+        return null;
+    }
+
+    /** Whether the database has an insert-if-absent clause (see {@link #insertIfAbsentClause}). */
+    public final boolean hasInsertIfAbsent() {
+        return insertIfAbsentClause("k", "id") != null;
+    }
+
+    /** Whether a failed statement (a unique violation) aborts the whole transaction, as on PostgreSQL. */
+    public abstract boolean uniqueViolationAbortsTransaction();
+
+    /**
+     * Refuses a stripe lock inside a caller's transaction whose isolation level would let the following check read a
+     * stale snapshot; does nothing where the lock makes later reads current.
+     *
+     * @throws StorageException if the guard must not join {@code c}'s transaction for SELECT_FOR_UPDATE
+     */
+    public void checkJoinedStripeLock(Connection c) throws SQLException {
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /** The kind of one driver exception, by SQLSTATE and vendor code (never by message text). */
+    public abstract StorageException.Kind kindOf(@Nullable String sqlState, int vendorCode);
+
+    /**
+     * The kind of the first {@link SQLException} in {@code failure}'s causes (and their
+     * {@link SQLException#getNextException() next exceptions}) that this dialect recognises, or {@code OTHER}.
+     */
+    public final StorageException.Kind kindOf(Throwable failure) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                for (SQLException e = sql; e != null; e = e.getNextException()) {
+                    StorageException.Kind kind = kindOf(e.getSQLState(), e.getErrorCode());
+                    if (kind != StorageException.Kind.OTHER) {
+                        return kind;
+                    }
+                    if (e.getNextException() != null && !seen.add(e.getNextException())) {
+                        break;
+                    }
+                }
+            }
+        }
+        return StorageException.Kind.OTHER;
+    }
+
+    /**
+     * {@code failure} as a {@link StorageException} of its {@link #kindOf(Throwable) kind}, with a message that says
+     * what was attempted; a {@code StorageException} is returned as it is.
+     */
+    public final StorageException translate(String attempted, Throwable failure) {
+        if (failure instanceof StorageException se) {
+            return se;
+        }
+        return new StorageException(kindOf(failure), attempted + " failed: " + failure.getMessage(), failure);
+    }
+
+    @Override
+    public String toString() {
+        return displayName();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.dedupguard.jdbc;
+
+import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.FileKey;
+import dev.dedupguard.spi.StorageException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * H2 2.x: {@code SET LOCK_TIMEOUT} is per session and costs no round trip (in-process); a failed statement leaves the
+ * transaction usable; REPEATABLE READ snapshots each table when the transaction first reads it.
+ */
+final class H2Dialect extends Dialect {
+    private static final int LOCK_TIMEOUT = 50200;
+    private static final int DEADLOCK = 40001;
+    private static final String CONCURRENT_UPDATE = "90131";
+
+    @Override
+    public String displayName() {
+        return "H2";
+    }
+
+    @Override
+    public LibrarySchema.Database ddl() {
+        return LibrarySchema.Database.H2;
+    }
+
+    @Override
+    public int maxIdentifierLength() {
+        return 256;
+    }
+
+    @Override
+    public int rawNameIndexLimit() {
+        return FileKey.MAX_FILE_NAME_BYTES;
+    }
+
+    @Override
+    public void setLockTimeout(Connection c, Duration timeout) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("SET LOCK_TIMEOUT " + timeout.toMillis());
+        }
+    }
+
+    /** H2's timeout is per session: the caller's session keeps the guard's, and there is nothing to restore. */
+    @Override
+    public @Nullable String swapLockTimeout(Connection c, Duration timeout) throws SQLException {
+        setLockTimeout(c, timeout);
+        return null;
+    }
+
+    @Override
+    public boolean uniqueViolationAbortsTransaction() {
+        return false;
+    }
+
+    /**
+     * H2 takes a REPEATABLE READ snapshot per table when the transaction first reads it, and neither a stripe lock nor
+     * {@code FOR UPDATE} on the file table reveals rows committed after that, so a caller's transaction that read the
+     * table earlier would check a stale snapshot and insert a duplicate. At REPEATABLE READ this refuses rather than
+     * risk it.
+     */
+    @Override
+    public void checkJoinedStripeLock(Connection c) throws SQLException {
+        if (c.getTransactionIsolation() == Connection.TRANSACTION_REPEATABLE_READ) {
+            throw new StorageException(StorageException.Kind.OTHER, "SELECT_FOR_UPDATE cannot join an H2 "
+                    + "transaction at REPEATABLE READ: H2 snapshots each table when the transaction first reads it, so "
+                    + "rows committed since are invisible even after the stripe lock and a duplicate could be stored. "
+                    + "Run the transaction at READ COMMITTED or SERIALIZABLE, or use UNIQUE_CONSTRAINT", null);
+        }
+    }
+
+    @Override
+    public StorageException.Kind kindOf(@Nullable String sqlState, int vendorCode) {
+        String state = sqlState == null ? "" : sqlState;
+        if (state.equals("23505")) {
+            return StorageException.Kind.UNIQUE_VIOLATION;
+        }
+        if (vendorCode == LOCK_TIMEOUT && state.equals("HYT00")) {
+            return StorageException.Kind.LOCK_TIMEOUT;
+        }
+        if (state.startsWith("40") || state.equals(CONCURRENT_UPDATE) || vendorCode == DEADLOCK) {
+            return StorageException.Kind.SERIALIZATION_FAILURE;
+        }
+        return StorageException.Kind.OTHER;
+    }
+}

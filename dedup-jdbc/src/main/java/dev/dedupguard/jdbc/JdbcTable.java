@@ -1,0 +1,115 @@
+package dev.dedupguard.jdbc;
+
+import dev.dedupguard.spi.StorageException;
+import dev.dedupguard.spi.StoredKey;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One guard's table on one database, with the SQL of the key-based primitives rendered once, when the guard is built:
+ * find, delete, lock and touch stripes. Identifiers come from the {@link TableSchema} (validated names); values are
+ * always bound as parameters. Immutable and thread-safe.
+ */
+public final class JdbcTable {
+    private final Dialect dialect;
+    private final TableSchema schema;
+    private final String stripeTable;
+    private final Function<StoredKey, Object> scopeValue;
+    private final String find;
+    private final String delete;
+    private final String lockOneStripe;
+    private final @Nullable String lockOneStripeCarryingTimeout;
+    private final String touchOneStripe;
+
+    /**
+     * @param scopeValue the value to bind for a key's scope, in the scope column's type (e.g. a {@code Long} case id)
+     */
+    public JdbcTable(Dialect dialect, TableSchema schema, String stripeTable, Function<StoredKey, Object> scopeValue) {
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
+        this.schema = Objects.requireNonNull(schema, "schema");
+        this.stripeTable = Objects.requireNonNull(stripeTable, "stripeTable");
+        this.scopeValue = Objects.requireNonNull(scopeValue, "scopeValue");
+        String where = " where " + schema.scope() + " = ? and " + schema.contentHash() + " = ? and "
+                + schema.nameMatch() + " = ?";
+        this.find = "select " + schema.id() + " from " + schema.qualifiedTable() + where + " order by " + schema.id()
+                + " fetch first 1 rows only";
+        this.delete = "delete from " + schema.qualifiedTable() + where;
+        this.lockOneStripe = renderLockStripes(1, false);
+        this.lockOneStripeCarryingTimeout = dialect.lockTimeoutCarrier() == null ? null : renderLockStripes(1, true);
+        this.touchOneStripe = renderTouchStripes(1);
+    }
+
+    /** The database. */
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /** The table's columns. */
+    public TableSchema schema() {
+        return schema;
+    }
+
+    /** The stripe table that {@code SELECT_FOR_UPDATE} locks. */
+    public String stripeTable() {
+        return stripeTable;
+    }
+
+    /** The value to bind for {@code key}'s scope, in the scope column's type. */
+    public Object scopeValue(StoredKey key) {
+        return scopeValue.apply(key);
+    }
+
+    String findSql() {
+        return find;
+    }
+
+    String deleteSql() {
+        return delete;
+    }
+
+    /** {@code SELECT ... FOR UPDATE} of {@code n} stripes in ascending order; optionally carrying the lock timeout. */
+    String lockStripesSql(int n, boolean carryTimeout) {
+        if (n == 1) {
+            return carryTimeout ? lockOneStripeCarryingTimeout : lockOneStripe;
+        }
+        return renderLockStripes(n, carryTimeout);
+    }
+
+    private String renderLockStripes(int n, boolean carryTimeout) {
+        return carryTimeout
+                ? "select s.stripe from " + stripeTable + " s cross join " + dialect.lockTimeoutCarrier() + " cfg"
+                        + " where s.stripe in (" + placeholders(n) + ") order by s.stripe for update of s"
+                : "select stripe from " + stripeTable + " where stripe in (" + placeholders(n)
+                        + ") order by stripe for update";
+    }
+
+    String touchStripesSql(int n) {
+        return n == 1 ? touchOneStripe : renderTouchStripes(n);
+    }
+
+    private String renderTouchStripes(int n) {
+        return "update " + stripeTable + " set registrations = registrations + 1 where stripe in (" + placeholders(n)
+                + ")";
+    }
+
+    void requireAllStripes(int rows, int[] stripes) {
+        if (rows != stripes.length) {
+            throw new StorageException(StorageException.Kind.OTHER, "the stripe table " + stripeTable
+                    + " lacks rows for some of the stripes " + Arrays.toString(stripes)
+                    + ": it must hold one row per stripe 0..lockStripes-1", null);
+        }
+    }
+
+    static String placeholders(int n) {
+        return String.join(", ", Collections.nCopies(n, "?"));
+    }
+
+    /** Column values as compared in SQL: scope in its string form, a fixed-width hash without padding. */
+    public static List<String> columnsOf(Object scope, String contentHash, String nameMatch) {
+        return List.of(String.valueOf(scope), contentHash.strip(), nameMatch);
+    }
+}

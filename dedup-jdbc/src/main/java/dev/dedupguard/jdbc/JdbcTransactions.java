@@ -1,0 +1,126 @@
+package dev.dedupguard.jdbc;
+
+import dev.dedupguard.spi.StorageBackend;
+import dev.dedupguard.spi.StorageBackend.TransactionSpec;
+import dev.dedupguard.spi.StorageException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+
+/**
+ * The transaction handling {@link StorageBackend#inTransaction} requires, in plain JDBC, for backends that can reach
+ * the connection: an own transaction that leaves the connection as it found it, or a savepoint inside the caller's
+ * transaction, each with the lock timeout applied. Every failure comes out as a {@link StorageException}.
+ */
+public final class JdbcTransactions {
+
+    /**
+     * Work on a connection that may throw {@link SQLException}.
+     *
+     * @param <T> the work's result
+     */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        /** Runs the work on {@code connection}. */
+        T run(Connection connection) throws SQLException;
+    }
+
+    private JdbcTransactions() {
+    }
+
+    /**
+     * Runs {@code work} in a fresh transaction on {@code c}: sets the isolation level (if the spec has one) and, if
+     * {@code applyLockTimeout}, the lock timeout; commits if {@code work} returns, rolls back if it throws, and restores
+     * auto-commit and isolation. With {@code applyLockTimeout} false the lock timeout is left to {@code work}, which must
+     * apply it before its first statement that can wait for a lock (a session saves a round trip by letting that
+     * statement carry {@link Dialect#lockTimeoutCarrier()}). The caller acquires and releases {@code c}.
+     *
+     * @throws StorageException for any database failure, classified by {@code dialect}
+     */
+    public static <T> T inOwnTransaction(Connection c, Dialect dialect, TransactionSpec spec, boolean applyLockTimeout,
+            SqlWork<T> work) {
+        try {
+            boolean autoCommit = c.getAutoCommit();
+            int restoreIsolation = -1;
+            if (spec.isolation() != null) {
+                int current = c.getTransactionIsolation();
+                if (current != spec.isolation().jdbcLevel()) {
+                    c.setTransactionIsolation(spec.isolation().jdbcLevel());
+                    restoreIsolation = current;
+                }
+            }
+            if (autoCommit) {
+                c.setAutoCommit(false);
+            }
+            try {
+                if (applyLockTimeout) {
+                    dialect.setLockTimeout(c, spec.lockTimeout());
+                }
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c, e);
+                throw dialect.translate("registration", e);
+            } catch (Error e) {
+                rollbackQuietly(c, e);
+                throw e;
+            } finally {
+                if (autoCommit) {
+                    c.setAutoCommit(true);
+                }
+                if (restoreIsolation != -1) {
+                    c.setTransactionIsolation(restoreIsolation);
+                }
+            }
+        } catch (SQLException e) {
+            throw dialect.translate("preparing the connection", e);
+        }
+    }
+
+    /**
+     * Runs {@code work} on {@code c} inside the caller's transaction, within a savepoint: on success the savepoint is
+     * released and the caller's lock timeout restored (where the dialect can: H2's is per session and keeps the
+     * guard's); on failure the savepoint is rolled back, so that the caller's transaction stays usable with its earlier
+     * work intact.
+     *
+     * @throws IllegalStateException if {@code c} is in auto-commit mode: there is no transaction to join
+     * @throws StorageException for any database failure, classified by {@code dialect}
+     */
+    public static <T> T inSavepoint(Connection c, Dialect dialect, TransactionSpec spec, SqlWork<T> work) {
+        Savepoint savepoint;
+        try {
+            if (c.getAutoCommit()) {
+                throw new IllegalStateException("joining needs a connection inside a transaction (autocommit off); "
+                        + "this connection is in autocommit mode, so there is no transaction to join");
+            }
+            savepoint = c.setSavepoint();
+        } catch (SQLException e) {
+            throw dialect.translate("setting a savepoint in the caller's transaction", e);
+        }
+        try {
+            String previousTimeout = dialect.swapLockTimeout(c, spec.lockTimeout());
+            T result = work.run(c);
+            if (previousTimeout != null) {
+                dialect.restoreLockTimeout(c, previousTimeout);
+            }
+            c.releaseSavepoint(savepoint);
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback(savepoint);
+            } catch (SQLException rollbackFailure) {
+                e.addSuppressed(rollbackFailure);
+            }
+            throw dialect.translate("registration in the caller's transaction", e);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c, Throwable failure) {
+        try {
+            c.rollback();
+        } catch (SQLException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+}
