@@ -97,8 +97,12 @@ class UploadApplicationTest {
         assertThat(created.headers().firstValue("Location")).contains("/cases/4711/files/" + ids.get(0));
         assertThat(jdbc.queryForObject("select count(*) from case_file where case_id = 4711", Long.class))
                 .isEqualTo(1);
-        assertThat(output.toString().substring(logBefore)).as("no WARN/ERROR for expected duplicates")
-                .doesNotContain("WARN").doesNotContain("ERROR");
+        // the application's own log lines (Boot's pattern: time, level, pid); the embedded server's output is
+        // forwarded at INFO and may show the losing inserts of a true race, which the guard absorbs
+        assertThat(output.toString().substring(logBefore)).as("no WARN/ERROR log line for expected duplicates")
+                .doesNotContainPattern("(?m)^\\S+\\s+(WARN|ERROR)\\s+\\d+ ---");
+        assertThat(output.toString()).as("the pattern above matches Boot's log lines")
+                .containsPattern("(?m)^\\S+\\s+INFO\\s+\\d+ ---");
 
         assertThat(metric("dedup.registrations", "outcome:new")).isEqualTo(1);
         assertThat(metric("dedup.registrations", "outcome:duplicate")).isEqualTo(7);
