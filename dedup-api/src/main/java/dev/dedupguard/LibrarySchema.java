@@ -33,7 +33,9 @@ public final class LibrarySchema {
         /** PostgreSQL 12 and later: {@code dev/dedupguard/schema/postgresql.sql}. */
         POSTGRESQL("postgresql.sql"),
         /** H2 2.x: {@code dev/dedupguard/schema/h2.sql}. */
-        H2("h2.sql");
+        H2("h2.sql"),
+        /** MariaDB 11.4 (InnoDB, utf8mb4): {@code dev/dedupguard/schema/mariadb.sql}. */
+        MARIADB("mariadb.sql");
 
         private final String resource;
 

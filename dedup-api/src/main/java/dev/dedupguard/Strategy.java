@@ -28,7 +28,9 @@ public enum Strategy {
      *   <li>lock the key's stripe row with {@code SELECT ... FOR UPDATE} (batches: all stripes, in ascending order);
      *       waits at most the lock timeout</li>
      *   <li>find the key; if a row exists, answer {@code Duplicate}</li>
-     *   <li>insert the row, then update the stripe row, and answer {@code New}. The update makes a waiter whose
+     *   <li>update the stripe row, insert the row, and answer {@code New}. The update (which commits or rolls back
+     *       with the insert, and which only inserters make, so that waiters that find a duplicate do not invalidate
+     *       each other) makes a waiter whose
      *       REPEATABLE READ or SERIALIZABLE snapshot predates this commit fail with a serialization error when it
      *       obtains the lock (and the guard retries with a fresh snapshot), instead of checking a stale snapshot</li>
      *   <li>the stripe lock is released when the transaction ends; in joined mode that is the caller's commit, so

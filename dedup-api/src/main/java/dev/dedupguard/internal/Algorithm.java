@@ -85,11 +85,12 @@ abstract class Algorithm {
         <F> Outcome register(StorageSession<F> session, F file, StoredKey key) {
             int[] stripe = {key.stripe(stripes)};
             session.lockStripes(stripe);
-            Outcome outcome = checkThenInsert(session, file, key);
-            if (outcome.inserted()) {
-                session.touchStripes(stripe);
+            OptionalLong existing = session.find(key);
+            if (existing.isPresent()) {
+                return new Outcome(existing.getAsLong(), false);
             }
-            return outcome;
+            session.touchStripes(stripe);
+            return new Outcome(session.insert(file, key), true);
         }
 
         @Override
@@ -97,15 +98,22 @@ abstract class Algorithm {
             TreeSet<Integer> sorted = new TreeSet<>();
             rows.forEach(r -> sorted.add(r.key().stripe(stripes)));
             session.lockStripes(sorted.stream().mapToInt(Integer::intValue).toArray());
-            Map<StoredKey, Outcome> outcomes = checkThenInsertAll(session, rows);
+            Map<StoredKey, Long> existing = session.findAll(keys(rows));
             TreeSet<Integer> written = new TreeSet<>();
-            outcomes.forEach((key, outcome) -> {
-                if (outcome.inserted()) {
-                    written.add(key.stripe(stripes));
+            for (Row<F> row : rows) {
+                if (!existing.containsKey(row.key())) {
+                    written.add(row.key().stripe(stripes));
                 }
-            });
+            }
             if (!written.isEmpty()) {
                 session.touchStripes(written.stream().mapToInt(Integer::intValue).toArray());
+            }
+            Map<StoredKey, Outcome> outcomes = new LinkedHashMap<>();
+            for (Row<F> row : rows) {
+                Long id = existing.get(row.key());
+                outcomes.put(row.key(), id != null
+                        ? new Outcome(id, false)
+                        : new Outcome(session.insert(row.file(), row.key()), true));
             }
             return outcomes;
         }

@@ -28,7 +28,8 @@ public interface StorageSession<F> {
     void lockStripes(int[] stripes);
 
     /**
-     * Writes to the locked stripe rows after an insert under them, so that a transaction whose snapshot predates
+     * Writes to the locked stripe rows of a transaction that is about to insert under them (the write commits or rolls
+     * back with the insert; a session may send it together with the insert), so that a transaction whose snapshot predates
      * this one's commit gets a serialization failure when it locks them (REPEATABLE READ, SERIALIZABLE) instead of
      * a stale snapshot in which this registration is invisible. Only inserters write, so waiters that find a
      * duplicate do not invalidate each other.

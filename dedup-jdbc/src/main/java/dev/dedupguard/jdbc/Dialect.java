@@ -104,6 +104,15 @@ public abstract class Dialect {
         return null;
     }
 
+    /**
+     * Whether several statements can travel in one round trip as one prepared statement, each with its own snapshot
+     * (PostgreSQL's driver sends {@code a; b} as one message); {@link JdbcSession} then queues statements that only
+     * prepare the next one. Requires {@code UPDATE ... RETURNING}.
+     */
+    public boolean pipelinesStatements() {
+        return false;
+    }
+
     /** Whether the database has an insert-if-absent clause (see {@link #insertIfAbsentClause}). */
     public final boolean hasInsertIfAbsent() {
         return insertIfAbsentClause("k", "id") != null;

@@ -19,6 +19,13 @@ import org.jspecify.annotations.Nullable;
  * lock and touch stripes, delete. A backend extends it with the inserts, which depend on how it maps rows. Used by one
  * thread, for one transaction; closed when the transaction ends.
  *
+ * <p><b>Round trips.</b> Where the {@link Dialect#pipelinesStatements() dialect pipelines statements} (PostgreSQL), a
+ * statement that only prepares the next one -- putting the lock timeout in force, locking the stripes -- is not sent on
+ * its own: it is queued and travels ahead of the next statement in the same round trip, as a separate statement with
+ * its own snapshot (so a stripe lock and the check after it stay two statements, which is what makes the check see
+ * what the lock's previous holder committed). A backend that must run a statement through its own machinery (jOOQ,
+ * Hibernate) calls {@link #flushQueued()} first.
+ *
  * @param <F> the type the host registers
  */
 public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
@@ -27,7 +34,12 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     /** The table and its rendered SQL. */
     protected final JdbcTable table;
     private final boolean joined;
+    private final boolean pipelines;
     private @Nullable String pendingLockTimeout;
+    /** A statement queued to travel ahead of the next one, its parameters, and the stripes it locks (or null). */
+    private @Nullable String queuedSql;
+    private Object[] queuedParameters = new Object[0];
+    private int @Nullable [] queuedStripes;
 
     /**
      * @param joined whether {@code connection} is in the caller's transaction
@@ -38,17 +50,53 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         this.connection = connection;
         this.table = table;
         this.joined = joined;
+        this.pipelines = table.dialect().pipelinesStatements();
         this.pendingLockTimeout = pendingLockTimeout;
     }
 
-    /** Work on the connection that may throw {@link SQLException}. */
+    /**
+     * Work on the connection that may throw {@link SQLException}.
+     *
+     * @param <T> the result
+     */
     @FunctionalInterface
     protected interface SqlCall<T> {
-        /** Runs the call. */
+        /**
+         * Runs the call.
+         *
+         * @return its result
+         * @throws SQLException if the database fails
+         */
         T run() throws SQLException;
     }
 
-    /** Runs {@code call}, reporting a failure as a {@link StorageException} that says what was attempted. */
+    /**
+     * Reads the result of a statement sent by {@link #execute}: the statement is positioned on its own result (a
+     * result set if {@code hasResultSet}, else an update count).
+     *
+     * @param <T> the result
+     */
+    @FunctionalInterface
+    protected interface ResultReader<T> {
+        /**
+         * Reads the statement's result.
+         *
+         * @param statement the executed statement, positioned on the result
+         * @param hasResultSet whether the result is a result set (else an update count)
+         * @return the result
+         * @throws SQLException if the database fails
+         */
+        T read(PreparedStatement statement, boolean hasResultSet) throws SQLException;
+    }
+
+    /**
+     * Runs {@code call}, reporting a failure as a {@link StorageException} that says what was attempted.
+     *
+     * @param <T> the result
+     * @param attempted what the call does, for the message
+     * @param call the work
+     * @return its result
+     */
     protected final <T> T jdbc(String attempted, SqlCall<T> call) {
         try {
             return call.run();
@@ -57,41 +105,147 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         }
     }
 
-    /** Whether {@code failure} is a unique violation, as the dialect classifies it. */
+    /**
+     * Whether {@code failure} is a unique violation, as the dialect classifies it.
+     *
+     * @param failure what the database or the backend threw
+     * @return whether it is a unique violation
+     */
     protected final boolean isUniqueViolation(Throwable failure) {
         return table.dialect().kindOf(failure) == StorageException.Kind.UNIQUE_VIOLATION;
     }
 
-    /** The pending lock timeout, for the statement about to carry it; from then on it counts as in force. */
+    /**
+     * The pending lock timeout, for the statement about to carry it; from then on it counts as in force.
+     *
+     * @return the timeout value, or {@code null} if it is already in force
+     */
     protected final @Nullable String takeLockTimeout() {
         String pending = pendingLockTimeout;
         pendingLockTimeout = null;
         return pending;
     }
 
-    /** Puts the pending lock timeout in force with a statement of its own, before one that cannot carry it. */
-    protected final void applyLockTimeout() {
+    /** Queues the pending lock timeout (if any) to travel ahead of the next statement; see {@link JdbcSession}. */
+    private void queueLockTimeout() {
         String pending = takeLockTimeout();
         if (pending != null) {
-            jdbc("setting the lock timeout", () -> {
-                try (PreparedStatement ps = connection.prepareStatement("select * from "
-                        + table.dialect().lockTimeoutCarrier() + " cfg")) {
-                    ps.setString(1, pending);
-                    ps.executeQuery().close();
-                }
-                return null;
-            });
+            queue("select * from " + table.dialect().lockTimeoutCarrier() + " cfg", new Object[] {pending}, null);
         }
+    }
+
+    private void queue(String sql, Object[] parameters, int @Nullable [] stripes) {
+        if (queuedSql != null) {
+            flushQueued();
+        }
+        queuedSql = sql;
+        queuedParameters = parameters;
+        queuedStripes = stripes;
+    }
+
+    /**
+     * Sends what is queued (and the pending lock timeout) on its own, before a statement that cannot carry it: one that
+     * the backend runs through jOOQ or Hibernate.
+     */
+    protected final void flushQueued() {
+        if (queuedSql == null) {
+            queueLockTimeout();
+        }
+        String sql = queuedSql;
+        if (sql == null) {
+            return;
+        }
+        Object[] parameters = queuedParameters;
+        int[] stripes = queuedStripes;
+        queuedSql = null;
+        queuedStripes = null;
+        jdbc(stripes != null ? "locking stripes" : "setting the lock timeout", () -> {
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                bind(ps, 1, parameters);
+                try (ResultSet rs = ps.executeQuery()) {
+                    checkLocked(rs, stripes);
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Sends {@code sql} with what is queued ahead of it, in one round trip where the dialect pipelines statements, and
+     * reads its result; a statement that can wait first gets the pending lock timeout queued.
+     *
+     * @param <T> the result
+     * @param attempted what the statement does, for the message of a failure
+     * @param sql the statement
+     * @param canWait whether the statement can wait for a lock (then the lock timeout must be in force)
+     * @param parameters its parameters, in order
+     * @param reader reads its result
+     * @return the result
+     */
+    protected final <T> T execute(String attempted, String sql, boolean canWait, Object[] parameters,
+            ResultReader<T> reader) {
+        if (canWait && pendingLockTimeout != null) {
+            if (queuedSql != null) {
+                flushQueued();
+            }
+            queueLockTimeout();
+        }
+        if (!pipelines) {
+            flushQueued();
+        }
+        String prefix = queuedSql;
+        Object[] prefixParameters = queuedParameters;
+        int[] stripes = queuedStripes;
+        queuedSql = null;
+        queuedStripes = null;
+        return jdbc(attempted, () -> {
+            try (PreparedStatement ps = connection.prepareStatement(prefix == null ? sql : prefix + ";\n" + sql)) {
+                int next = prefix == null ? 1 : bind(ps, 1, prefixParameters);
+                bind(ps, next, parameters);
+                boolean hasResultSet = ps.execute();
+                if (prefix != null) {
+                    try (ResultSet rs = ps.getResultSet()) {
+                        checkLocked(rs, stripes);
+                    }
+                    hasResultSet = ps.getMoreResults();
+                }
+                return reader.read(ps, hasResultSet);
+            }
+        });
+    }
+
+    private void checkLocked(ResultSet rs, int @Nullable [] stripes) throws SQLException {
+        int rows = 0;
+        while (rs.next()) {
+            rows++;
+        }
+        if (stripes != null) {
+            table.requireAllStripes(rows, stripes);
+        }
+    }
+
+    private static int bind(PreparedStatement ps, int first, Object[] parameters) throws SQLException {
+        for (int i = 0; i < parameters.length; i++) {
+            ps.setObject(first + i, parameters[i]);
+        }
+        return first + parameters.length;
+    }
+
+    /**
+     * The parameters that select {@code key}: scope, content hash, name match.
+     *
+     * @param key the key
+     * @return its three parameters, in the order of {@link JdbcTable}'s key predicates
+     */
+    protected final Object[] keyParameters(StoredKey key) {
+        return new Object[] {table.scopeValue(key), key.file().contentHash(), table.schema().nameMatchValue(key)};
     }
 
     @Override
     public OptionalLong find(StoredKey key) {
-        return jdbc("finding the key", () -> {
-            try (PreparedStatement ps = connection.prepareStatement(table.findSql())) {
-                bindKey(ps, 1, key);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
-                }
+        return execute("finding the key", table.findSql(), false, keyParameters(key), (ps, rs) -> {
+            try (ResultSet r = ps.getResultSet()) {
+                return r.next() ? OptionalLong.of(r.getLong(1)) : OptionalLong.empty();
             }
         });
     }
@@ -107,27 +261,23 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
                 .append(" where (").append(s.scope()).append(", ").append(s.contentHash()).append(", ")
                 .append(s.nameMatch()).append(") in (");
         Map<List<String>, StoredKey> byColumns = new HashMap<>();
+        Object[] parameters = new Object[keys.size() * 3];
         int i = 0;
         for (StoredKey key : keys) {
-            sql.append(i++ == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
-            byColumns.put(JdbcTable.columnsOf(table.scopeValue(key), key.file().contentHash(), s.nameMatchValue(key)),
-                    key);
+            sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
+            Object[] one = keyParameters(key);
+            System.arraycopy(one, 0, parameters, i, 3);
+            i += 3;
+            byColumns.put(JdbcTable.columnsOf(one[0], key.file().contentHash(), s.nameMatchValue(key)), key);
         }
         sql.append(") order by ").append(s.id());
-        return jdbc("finding the keys", () -> {
+        return execute("finding the keys", sql.toString(), false, parameters, (ps, rs) -> {
             Map<StoredKey, Long> found = new HashMap<>();
-            try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
-                int p = 1;
-                for (StoredKey key : keys) {
-                    p = bindKey(ps, p, key);
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        StoredKey key = byColumns.get(JdbcTable.columnsOf(rs.getObject(2), rs.getString(3),
-                                rs.getString(4)));
-                        if (key != null) {
-                            found.putIfAbsent(key, rs.getLong(1));
-                        }
+            try (ResultSet r = ps.getResultSet()) {
+                while (r.next()) {
+                    StoredKey key = byColumns.get(JdbcTable.columnsOf(r.getObject(2), r.getString(3), r.getString(4)));
+                    if (key != null) {
+                        found.putIfAbsent(key, r.getLong(1));
                     }
                 }
             }
@@ -138,69 +288,62 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     /**
      * {@code SELECT ... FOR UPDATE} of the stripes in ascending order, carrying the pending lock timeout where the
      * dialect can; inside a caller's transaction, first asks the dialect whether the lock is safe at its isolation.
+     * Where the dialect pipelines statements, the lock is queued and travels with the check that follows it.
      */
     @Override
     public void lockStripes(int[] stripes) {
-        jdbc("locking stripes", () -> {
-            if (joined) {
+        if (joined) {
+            jdbc("locking stripes", () -> {
                 table.dialect().checkJoinedStripeLock(connection);
-            }
-            String timeout = table.dialect().lockTimeoutCarrier() == null ? null : takeLockTimeout();
-            if (timeout == null) {
-                applyLockTimeout();
-            }
-            int locked = 0;
-            try (PreparedStatement ps = connection.prepareStatement(table.lockStripesSql(stripes.length,
-                    timeout != null))) {
-                int first = 1;
-                if (timeout != null) {
-                    ps.setString(first++, timeout);
-                }
-                for (int i = 0; i < stripes.length; i++) {
-                    ps.setInt(first + i, stripes[i]);
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        locked++;
-                    }
-                }
-            }
-            table.requireAllStripes(locked, stripes);
-            return null;
-        });
+                return null;
+            });
+        }
+        String timeout = table.dialect().lockTimeoutCarrier() == null ? null : takeLockTimeout();
+        Object[] parameters = new Object[stripes.length + (timeout == null ? 0 : 1)];
+        int first = 0;
+        if (timeout != null) {
+            parameters[first++] = timeout;
+        }
+        for (int i = 0; i < stripes.length; i++) {
+            parameters[first + i] = stripes[i];
+        }
+        queue(table.lockStripesSql(stripes.length, timeout != null), parameters, stripes.clone());
+        if (!pipelines) {
+            flushQueued();
+        }
     }
 
     /** Bumps the stripes' registration count; see {@link StorageSession#touchStripes}. */
     @Override
     public void touchStripes(int[] stripes) {
-        jdbc("updating stripes", () -> {
-            try (PreparedStatement ps = connection.prepareStatement(table.touchStripesSql(stripes.length))) {
-                for (int i = 0; i < stripes.length; i++) {
-                    ps.setInt(i + 1, stripes[i]);
-                }
-                table.requireAllStripes(ps.executeUpdate(), stripes);
-            }
+        Object[] parameters = new Object[stripes.length];
+        for (int i = 0; i < stripes.length; i++) {
+            parameters[i] = stripes[i];
+        }
+        if (pipelines) {
+            queue(table.touchStripesReturningSql(stripes.length), parameters, stripes.clone());
+            return;
+        }
+        execute("updating stripes", table.touchStripesSql(stripes.length), false, parameters, (ps, rs) -> {
+            table.requireAllStripes(ps.getUpdateCount(), stripes);
             return null;
         });
     }
 
     @Override
     public boolean delete(StoredKey key) {
-        applyLockTimeout();
-        return jdbc("deleting the key", () -> {
-            try (PreparedStatement ps = connection.prepareStatement(table.deleteSql())) {
-                bindKey(ps, 1, key);
-                return ps.executeUpdate() > 0;
-            }
-        });
+        return execute("deleting the key", table.deleteSql(), true, keyParameters(key),
+                (ps, rs) -> ps.getUpdateCount() > 0);
     }
 
-    /** Binds scope, content hash and name match of {@code key} from parameter {@code first}; returns the next index. */
-    protected final int bindKey(PreparedStatement ps, int first, StoredKey key) throws SQLException {
-        ps.setObject(first, table.scopeValue(key));
-        ps.setString(first + 1, key.file().contentHash());
-        ps.setString(first + 2, table.schema().nameMatchValue(key));
-        return first + 3;
+    /**
+     * Sends what is still queued (a stripe touch) once the work has returned, so that it commits with the transaction;
+     * {@link JdbcStorage} calls it before committing.
+     */
+    final void beforeCommit() {
+        if (queuedSql != null) {
+            flushQueued();
+        }
     }
 
     /** Releases what the session opened; the connection itself belongs to the storage. */

@@ -78,7 +78,9 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
 
     private <T> T run(Connection c, @Nullable String pendingLockTimeout, StorageWork<F, T> work) {
         try (JdbcSession<F> session = openSession(c, pendingLockTimeout)) {
-            return work.run(session);
+            T result = work.run(session);
+            session.beforeCommit();
+            return result;
         }
     }
 }

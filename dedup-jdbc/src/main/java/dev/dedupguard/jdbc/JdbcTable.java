@@ -91,6 +91,11 @@ public final class JdbcTable {
         return n == 1 ? touchOneStripe : renderTouchStripes(n);
     }
 
+    /** {@link #touchStripesSql} returning the touched stripes, so that it can travel ahead of another statement. */
+    String touchStripesReturningSql(int n) {
+        return touchStripesSql(n) + " returning stripe";
+    }
+
     private String renderTouchStripes(int n) {
         return "update " + stripeTable + " set registrations = registrations + 1 where stripe in (" + placeholders(n)
                 + ")";

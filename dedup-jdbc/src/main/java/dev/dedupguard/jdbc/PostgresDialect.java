@@ -81,6 +81,11 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
+    public boolean pipelinesStatements() {
+        return true;
+    }
+
+    @Override
     public boolean uniqueViolationAbortsTransaction() {
         return true;
     }

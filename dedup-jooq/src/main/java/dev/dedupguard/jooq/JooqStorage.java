@@ -8,14 +8,28 @@ import dev.dedupguard.jdbc.JdbcStorage;
 import dev.dedupguard.jdbc.JdbcTable;
 import dev.dedupguard.jdbc.JdbcTransactions;
 import dev.dedupguard.spi.StoredKey;
+import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.jooq.ConnectionProvider;
+import org.jooq.Converter;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.InsertOnDuplicateStep;
@@ -35,12 +49,20 @@ import org.jspecify.annotations.Nullable;
  * {@link ConnectionProvider}; joined mode runs on the connection of a caller's transactional {@link DSLContext}.
  */
 final class JooqStorage<F> extends JdbcStorage<F> {
+    /** Value types that JDBC's {@code setObject} binds exactly as jOOQ would. */
+    private static final Set<Class<?>> PLAIN_TYPES = Set.of(String.class, Long.class, Integer.class, Short.class,
+            BigDecimal.class, Boolean.class, Double.class, Float.class, UUID.class, LocalDate.class, LocalDateTime.class,
+            LocalTime.class, OffsetDateTime.class, byte[].class);
+    private static final int MAX_CACHED_INSERTS = 64;
+
     private final @Nullable ConnectionProvider connections;
     private final @Nullable DSLContext joined;
     private final SQLDialect sqlDialect;
     private final Settings settings;
     private final TableModel<F> model;
-    private final boolean hasConflictClause;
+    /** Whether inserts run as JDBC statements rendered once per column set (databases with insert-if-absent). */
+    private final boolean prepared;
+    private final ConcurrentMap<List<String>, PreparedInsert> inserts = new ConcurrentHashMap<>();
 
     JooqStorage(ConnectionProvider connections, SQLDialect sqlDialect, Dialect dialect, TableModel<F> model,
             String stripeTableName, int maxFileNameBytes) {
@@ -56,7 +78,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         this.sqlDialect = sqlDialect;
         this.settings = renderSettings();
         this.model = model;
-        this.hasConflictClause = table.dialect().hasInsertIfAbsent();
+        this.prepared = table.dialect().hasInsertIfAbsent();
     }
 
     /** Unquoted names, so that H2's default upper-casing and PostgreSQL's lower-casing both find the tables. */
@@ -99,6 +121,59 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         return new Session(connection, pendingLockTimeout);
     }
 
+    /**
+     * The SQL of a single-row insert into the columns of one column set: plain (returning the id) and insert-if-absent.
+     *
+     * @param sql {@code INSERT ... VALUES (...) RETURNING id}
+     * @param ifAbsentSql the same with the dialect's insert-if-absent clause
+     */
+    private record PreparedInsert(String sql, String ifAbsentSql) {
+    }
+
+    /** The insert for this column set, rendered on first use and kept (a host record sets few distinct column sets). */
+    private PreparedInsert preparedInsertFor(Collection<Field<?>> columns) {
+        List<String> names = new ArrayList<>(columns.size());
+        columns.forEach(c -> names.add(c.getName()));
+        PreparedInsert cached = inserts.get(names);
+        if (cached != null) {
+            return cached;
+        }
+        DSLContext renderer = DSL.using(sqlDialect, settings);
+        StringJoiner into = new StringJoiner(", ", "insert into " + renderer.render(
+                DSL.table(model.table.getQualifiedName())) + " (", ") values (");
+        names.forEach(n -> into.add(renderer.render(DSL.name(n))));
+        String sql = into + String.join(", ", Collections.nCopies(names.size(), "?")) + ")";
+        StringJoiner keys = new StringJoiner(", ");
+        for (Field<?> k : model.keyColumns()) {
+            keys.add(renderer.render(DSL.name(k.getName())));
+        }
+        String id = renderer.render(DSL.name(model.id.getName()));
+        PreparedInsert insert = new PreparedInsert(sql + " returning " + id,
+                sql + table.dialect().insertIfAbsentClause(keys.toString(), id));
+        if (inserts.size() < MAX_CACHED_INSERTS) {
+            inserts.put(names, insert);
+        }
+        return insert;
+    }
+
+    /**
+     * The values as JDBC binds them (after the fields' converters), or {@code null} if one is of a type that only
+     * jOOQ's own binding handles (JSON, arrays, enums, ...).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object @Nullable [] plainValues(Map<Field<?>, Object> values) {
+        Object[] out = new Object[values.size()];
+        int i = 0;
+        for (Map.Entry<Field<?>, Object> e : values.entrySet()) {
+            Object value = e.getValue() == null ? null : ((Converter) e.getKey().getConverter()).to(e.getValue());
+            if (value != null && !PLAIN_TYPES.contains(value.getClass())) {
+                return null;
+            }
+            out[i++] = value;
+        }
+        return out;
+    }
+
     /** The primitives, on one transaction's connection. */
     private final class Session extends JdbcSession<F> {
         private final DSLContext ctx;
@@ -109,38 +184,62 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         }
 
         /**
-         * An insert of one row; with a pending lock timeout, as {@code INSERT ... SELECT ... FROM <carrier> cfg}, which
-         * puts the timeout in force before the insert can wait on another transaction's uncommitted row of the same key.
+         * An insert of one row rendered by jOOQ, for values the prepared path cannot bind and for databases without
+         * {@code RETURNING}; whatever is queued (lock timeout, stripe touch) is sent first.
          */
-        private InsertOnDuplicateStep<Record> insertStep(F file, StoredKey key) {
-            Map<Field<?>, Object> values = model.insertValues(file, key);
+        private InsertOnDuplicateStep<Record> insertStep(Map<Field<?>, Object> values) {
+            flushQueued();
             List<Field<?>> columns = new ArrayList<>(values.keySet());
             InsertValuesStepN<Record> insert = ctx.insertInto(DSL.table(model.table.getQualifiedName()), columns);
             List<Field<?>> row = new ArrayList<>(columns.size());
             values.forEach((f, v) -> row.add(DSL.val(v, f.getDataType())));
-            String timeout = takeLockTimeout();
-            if (timeout == null) {
-                return insert.values(row);
+            return insert.values(row);
+        }
+
+        /**
+         * Runs the insert prepared for the values' columns (SQL rendered once per column set) with what is queued
+         * ahead of it; returns the new id, empty if the conflict clause skipped the row, or {@code null} if the values
+         * need jOOQ's own binding.
+         */
+        private @Nullable OptionalLong preparedInsert(Map<Field<?>, Object> values, boolean ifAbsent) {
+            Object[] parameters = plainValues(values);
+            if (parameters == null) {
+                return null;
             }
-            return insert.select(DSL.select(row).from(
-                    DSL.table(table.dialect().lockTimeoutCarrier(), timeout).as("cfg")));
+            PreparedInsert insert = preparedInsertFor(values.keySet());
+            return execute("inserting the row", ifAbsent ? insert.ifAbsentSql() : insert.sql(), true, parameters,
+                    (ps, hasResultSet) -> {
+                        try (ResultSet rs = ps.getResultSet()) {
+                            return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+                        }
+                    });
         }
 
         @Override
         public long insert(F file, StoredKey key) {
-            return jooq("inserting the row", () -> insertStep(file, key).returningResult(model.id).fetchOne(model.id)
+            Map<Field<?>, Object> values = model.insertValues(file, key);
+            OptionalLong id = prepared ? preparedInsert(values, false) : null;
+            if (id != null) {
+                return id.orElseThrow();
+            }
+            return jooq("inserting the row", () -> insertStep(values).returningResult(model.id).fetchOne(model.id)
                     .longValue());
         }
 
         @Override
         public OptionalLong insertIfAbsent(F file, StoredKey key) {
-            if (hasConflictClause) {
-                Number id = jooq("inserting the row", () -> insertStep(file, key).onConflict(model.keyColumns())
+            Map<Field<?>, Object> values = model.insertValues(file, key);
+            if (prepared) {
+                OptionalLong id = preparedInsert(values, true);
+                if (id != null) {
+                    return id;
+                }
+                Number fallback = jooq("inserting the row", () -> insertStep(values).onConflict(model.keyColumns())
                         .doNothing().returningResult(model.id).fetchOne(model.id));
-                return id == null ? OptionalLong.empty() : OptionalLong.of(id.longValue());
+                return fallback == null ? OptionalLong.empty() : OptionalLong.of(fallback.longValue());
             }
             try {
-                return OptionalLong.of(insertStep(file, key).returningResult(model.id).fetchOne(model.id).longValue());
+                return OptionalLong.of(insertStep(values).returningResult(model.id).fetchOne(model.id).longValue());
             } catch (DataAccessException e) {
                 if (isUniqueViolation(e)) {
                     return OptionalLong.empty();
@@ -151,10 +250,10 @@ final class JooqStorage<F> extends JdbcStorage<F> {
 
         @Override
         public Map<StoredKey, Long> insertAllIfAbsent(List<Row<F>> rows) {
-            if (!hasConflictClause || rows.isEmpty()) {
+            if (!prepared || rows.isEmpty()) {
                 return super.insertAllIfAbsent(rows);
             }
-            applyLockTimeout();
+            flushQueued();
             List<Map<Field<?>, Object>> valueMaps = new ArrayList<>(rows.size());
             Map<String, Field<?>> columns = new LinkedHashMap<>();
             for (Row<F> row : rows) {

@@ -105,7 +105,7 @@ final class JpaStorage<F> extends JdbcStorage<F> {
 
         @Override
         public long insert(F file, StoredKey key) {
-            applyLockTimeout();
+            flushQueued();
             if (inserter == null) {
                 inserter = factory.openStatelessSession(connection);
             }

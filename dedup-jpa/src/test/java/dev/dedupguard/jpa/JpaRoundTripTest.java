@@ -60,8 +60,8 @@ class JpaRoundTripTest {
                 assertThat(duplicate).hasSize(3);  // set lock timeout, find, commit
             }
             case SELECT_FOR_UPDATE -> {
-                assertThat(fresh).hasSize(6);      // set lock timeout, lock stripe, find, insert, touch stripe, commit
-                assertThat(duplicate).hasSize(4);  // set lock timeout, lock stripe, find, commit
+                assertThat(fresh).hasSize(5);      // set lock timeout, [lock stripe; find], touch stripe, insert, commit
+                assertThat(duplicate).hasSize(3);  // set lock timeout, [lock stripe; find], commit
             }
             default -> {
                 // set lock timeout, find, SAVEPOINT, insert, RELEASE, commit: the savepoint keeps a unique violation

@@ -71,12 +71,17 @@ public abstract class ConnectionKillContract<F> {
         };
         DuplicateGuard<F> guard = GuardFactory.create(new DecoratedStorage<>(backend().storage(db, table, options),
                 session -> new DecoratedStorage.Forwarding<>(session) {
+                    /**
+                     * Pauses after the check that follows the stripe lock: a session may send the lock together with
+                     * that check (one round trip), so only then is the lock certainly held.
+                     */
                     @Override
-                    public void lockStripes(int[] stripes) {
-                        session.lockStripes(stripes);
+                    public OptionalLong find(StoredKey key) {
+                        OptionalLong id = session.find(key);
                         if (afterLock) {
                             stop.run();
                         }
+                        return id;
                     }
 
                     @Override
