@@ -1,0 +1,336 @@
+package dev.dedupguard.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.jooq.impl.DSL.name;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.dedupguard.DuplicateGuard;
+import dev.dedupguard.Registration;
+import dev.dedupguard.Strategy;
+import dev.dedupguard.jooq.HostTable;
+import dev.dedupguard.jooq.JooqDuplicateGuard;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The issue's acceptance run: a host table full of duplicates is migrated while 4 writer threads register new files
+ * and re-upload existing ones through a SELECT_FOR_UPDATE guard the whole time, then switch to UNIQUE_CONSTRAINT
+ * without stopping. Real threads, embedded PostgreSQL, exact counts. The longest registration is measured from the
+ * start of the migration on (after each writer's first 20 registrations, which include its connection's warm-up).
+ */
+class OnlineMigrationTest {
+    private static final int WRITERS = 4;
+    private static final Field<Long> ID = DSL.field(name("id"), SQLDataType.BIGINT);
+    private static final Field<Long> CASE_ID = DSL.field(name("case_id"), SQLDataType.BIGINT);
+    private static final Field<String> FILE_HASH = DSL.field(name("file_hash"), SQLDataType.CHAR(64));
+    private static final Field<String> ORIGINAL_FILENAME = DSL.field(name("original_filename"),
+            SQLDataType.VARCHAR(4096));
+    private static final Field<String> UPLOADED_BY = DSL.field(name("uploaded_by"), SQLDataType.VARCHAR(100));
+
+    @Test
+    void tenThousandRowsInFiveHundredGroupsWithFourWriters() throws Exception {
+        migrateUnderLoad(10_000, 500, false);
+    }
+
+    @Test
+    void aDuplicateInjectedDuringTheIndexBuildUnderLoadIsResolvedAndTheRunCompletes() throws Exception {
+        migrateUnderLoad(10_000, 500, true);
+    }
+
+    private void migrateUnderLoad(int rows, int groups, boolean inject) throws Exception {
+        try (HikariDataSource ds = Pg.freshDatabase(WRITERS + 6)) {
+            SeededTable seeded = SeededTable.create(ds, "case_file", rows, groups);
+            Map<Long, Long> expectedRemovals = new TreeMap<>(seeded.expectedRemovals);
+            Injector injector = new Injector(ds, seeded);
+            HostTable<Record> caseFile = HostTable.of(DSL.table(name("case_file"))).id(ID).scope(CASE_ID)
+                    .contentHash(FILE_HASH).fileName(ORIGINAL_FILENAME).build();
+            AtomicReference<DuplicateGuard<Record>> guard = new AtomicReference<>(JooqDuplicateGuard
+                    .forHostTable(ds, SQLDialect.POSTGRES, caseFile).strategy(Strategy.SELECT_FOR_UPDATE)
+                    .createSchemaIfMissing(true).build());
+            DSLContext records = DSL.using(SQLDialect.POSTGRES);
+            List<Writer> writers = new ArrayList<>();
+            for (int w = 0; w < WRITERS; w++) {
+                writers.add(new Writer(w, guard, records, seeded));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
+            List<Future<?>> running = new ArrayList<>();
+            writers.forEach(w -> running.add(pool.submit(w)));
+            try {
+                awaitEach(writers, 20);
+                writers.forEach(w -> w.maxWaitNanos.set(0));
+                List<Progress> progress = new CopyOnWriteArrayList<>();
+                DedupMigration migration = DedupMigration.forTable(ds, MigrationTable.caseFile("case_file"))
+                        .batchSize(100).progressInterval(java.time.Duration.ofMillis(100))
+                        .progress(p -> {
+                            progress.add(p);
+                            if (inject && p.message().startsWith("building unique index") && !injector.started()) {
+                                injector.insertAndCommitOnceTheBuildWaits();
+                            }
+                        })
+                        .build();
+                long[] before = registrations(writers);
+                MigrationRun run = migration.run();
+                long[] during = registrations(writers);
+                System.out.printf("migration of %d rows took %d ms (%s); writers registered %d times meanwhile%n",
+                        rows, run.steps().stream().mapToLong(StepResult::millis).sum(), run.steps().stream()
+                                .map(r -> r.step() + " " + r.millis() + " ms").toList(),
+                        java.util.stream.IntStream.range(0, WRITERS).mapToLong(w -> during[w] - before[w]).sum());
+
+                for (int w = 0; w < WRITERS; w++) {
+                    assertThat(during[w] - before[w]).as("writer %d registered during the migration", w)
+                            .isPositive();
+                }
+                assertThat(run.before().duplicateGroups()).isEqualTo(groups);
+                assertThat(run.before().rowsToRemove()).isEqualTo(SeededTable.expectedRowsToRemove(groups));
+                assertThat(run.steps()).extracting(StepResult::outcome)
+                        .containsExactly(Outcome.DONE, Outcome.DONE, Outcome.DONE);
+                if (inject) {
+                    injector.join();
+                    expectedRemovals.put(injector.injectedId, injector.keptId);
+                    seeded.original.put(injector.injectedId, injector.injectedRow);
+                    StepResult build = run.steps().get(1);
+                    assertThat(build.attempts()).isEqualTo(2);
+                    assertThat(build.invalidIndexesDropped()).isEqualTo(1);
+                    assertThat(build.rowsMoved()).isEqualTo(1);
+                    assertThat(progress).extracting(Progress::message)
+                            .anyMatch(m -> m.startsWith("build failed: a duplicate was inserted during the build"));
+                }
+                assertThat(run.rowsMoved()).isEqualTo(expectedRemovals.size());
+                assertThat(run.after().duplicateGroups()).isZero();
+                assertThat(run.after().complete()).isTrue();
+                assertThat(progress).extracting(Progress::step).contains(Step.RESOLVE, Step.CREATE_INDEX);
+
+                guard.set(JooqDuplicateGuard.forHostTable(ds, SQLDialect.POSTGRES, caseFile)
+                        .strategy(Strategy.UNIQUE_CONSTRAINT).build());
+                awaitEach(writers, during, 20);
+            } finally {
+                writers.forEach(Writer::stop);
+                for (Future<?> f : running) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+                pool.shutdownNow();
+            }
+
+            long newFiles = 0;
+            for (Writer w : writers) {
+                assertThat(w.failures).as("writer %d failures", w.number).isEmpty();
+                assertThat(w.maxWaitNanos.get()).as("writer %d's longest registration (ns)", w.number)
+                        .isLessThan(TimeUnit.SECONDS.toNanos(1));
+                assertThat(Pg.queryLong(ds, "select count(*) from case_file where case_id = ?", w.caseId()))
+                        .as("rows of writer %d", w.number).isEqualTo(w.newFiles.get());
+                assertThat(w.duplicates.get()).isPositive();
+                newFiles += w.newFiles.get();
+                System.out.printf("writer %d: %d new, %d duplicates, longest registration %d ms%n", w.number,
+                        w.newFiles.get(), w.duplicates.get(), TimeUnit.NANOSECONDS.toMillis(w.maxWaitNanos.get()));
+            }
+            assertThat(Pg.queryLong(ds, "select count(*) from (select 1 from case_file group by case_id, file_hash,"
+                    + " original_filename having count(*) > 1) d")).isZero();
+            assertThat(Pg.queryLong(ds, "select count(*) from case_file"))
+                    .isEqualTo(rows + (inject ? 1 : 0) - expectedRemovals.size() + newFiles);
+            assertThat(Pg.queryLong(ds, "select count(*) from pg_constraint c join pg_index i"
+                    + " on i.indexrelid = c.conindid where c.conname = 'uq_case_file_duplicate' and c.contype = 'u'"
+                    + " and i.indisvalid and i.indisunique")).isOne();
+            seeded.assertQuarantineHoldsExactly(ds, expectedRemovals);
+
+            MigrationRun again = DedupMigration.forTable(ds, MigrationTable.caseFile("case_file")).build().run();
+            assertThat(again.changedAnything()).isFalse();
+            assertThat(again.after().quarantinedRows()).isEqualTo(expectedRemovals.size());
+        }
+    }
+
+    /**
+     * Bypasses the guard: inserts a duplicate of a seeded file in a transaction that the index build must wait for
+     * (it starts before the build), and commits it once the build is under way and waiting, so the build meets it.
+     */
+    private static final class Injector {
+        final HikariDataSource ds;
+        final SeededTable seeded;
+        Thread committer;
+        long injectedId;
+        long keptId;
+        String injectedRow;
+
+        Injector(HikariDataSource ds, SeededTable seeded) {
+            this.ds = ds;
+            this.seeded = seeded;
+        }
+
+        boolean started() {
+            return committer != null;
+        }
+
+        void insertAndCommitOnceTheBuildWaits() {
+            keptId = seeded.expectedRemovals.values().iterator().next();
+            Object[] key = seeded.keyById.get(keptId);
+            try {
+                java.sql.Connection c = ds.getConnection();
+                c.setAutoCommit(false);
+                try (java.sql.PreparedStatement ps = c.prepareStatement("insert into case_file (case_id, file_hash,"
+                        + " original_filename, uploaded_by) values (?, ?, ?, 'bypassing the guard') returning id")) {
+                    ps.setObject(1, key[0]);
+                    ps.setObject(2, key[1]);
+                    ps.setObject(3, key[2]);
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        injectedId = rs.getLong(1);
+                    }
+                }
+                try (java.sql.PreparedStatement ps = c.prepareStatement(
+                        "select to_jsonb(t)::text from case_file t where id = ?")) {
+                    ps.setLong(1, injectedId);
+                    try (java.sql.ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        injectedRow = rs.getString(1);
+                    }
+                }
+                committer = new Thread(() -> commitWhenTheBuildWaits(c), "injector");
+                committer.start();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private void commitWhenTheBuildWaits(java.sql.Connection c) {
+            try (c) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (Pg.queryLong(ds, "select count(*) from pg_stat_activity where query ilike"
+                        + " 'create unique index concurrently%' and wait_event_type = 'Lock'") == 0) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the index build never waited for the injector");
+                    }
+                    Thread.sleep(10);
+                }
+                c.commit();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        void join() throws InterruptedException {
+            assertThat(committer).as("the injector ran").isNotNull();
+            committer.join(30_000);
+        }
+    }
+
+    private static long[] registrations(List<Writer> writers) {
+        return writers.stream().mapToLong(w -> w.registrations.get()).toArray();
+    }
+
+    private static void awaitEach(List<Writer> writers, int count) throws InterruptedException {
+        awaitEach(writers, new long[writers.size()], count);
+    }
+
+    private static void awaitEach(List<Writer> writers, long[] from, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (int w = 0; w < writers.size(); w++) {
+            while (writers.get(w).registrations.get() < from[w] + count) {
+                assertThat(writers.get(w).failures).isEmpty();
+                assertThat(System.nanoTime()).as("writer %d progressing", w).isLessThan(deadline);
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    /**
+     * Registers, in a loop: a new file in its own case (must be new), a re-upload of one of its own earlier files
+     * (must be a duplicate with the same id), or a re-upload of a seeded file (must be a duplicate).
+     */
+    private static final class Writer implements Runnable {
+        final int number;
+        final AtomicReference<DuplicateGuard<Record>> guard;
+        final DSLContext records;
+        final SeededTable seeded;
+        final AtomicBoolean stopped = new AtomicBoolean();
+        final AtomicLong registrations = new AtomicLong();
+        final AtomicLong newFiles = new AtomicLong();
+        final AtomicLong duplicates = new AtomicLong();
+        final AtomicLong maxWaitNanos = new AtomicLong();
+        final List<String> failures = new CopyOnWriteArrayList<>();
+        final List<long[]> own = new ArrayList<>();
+
+        Writer(int number, AtomicReference<DuplicateGuard<Record>> guard, DSLContext records, SeededTable seeded) {
+            this.number = number;
+            this.guard = guard;
+            this.records = records;
+            this.seeded = seeded;
+        }
+
+        long caseId() {
+            return 1000L + number;
+        }
+
+        void stop() {
+            stopped.set(true);
+        }
+
+        @Override
+        public void run() {
+            Random random = new Random(number);
+            while (!stopped.get()) {
+                int kind = random.nextInt(3);
+                try {
+                    if (kind == 0 || own.isEmpty() && kind == 1) {
+                        long i = own.size();
+                        Registration<Record> r = register(caseId(), Pg.sha256("writer-" + number + "-" + i),
+                                "upload-" + i + ".bin");
+                        if (!r.isNew()) {
+                            failures.add("new file " + i + " reported as duplicate of " + r.id());
+                        }
+                        own.add(new long[] {i, r.id()});
+                        newFiles.incrementAndGet();
+                    } else if (kind == 1) {
+                        long[] earlier = own.get(random.nextInt(own.size()));
+                        Registration<Record> r = register(caseId(), Pg.sha256("writer-" + number + "-"
+                                + earlier[0]), "upload-" + earlier[0] + ".bin");
+                        if (r.isNew() || r.id() != earlier[1]) {
+                            failures.add("re-upload of " + earlier[0] + " gave " + r);
+                        }
+                        duplicates.incrementAndGet();
+                    } else {
+                        Object[] key = seeded.keys.get(random.nextInt(seeded.keys.size()));
+                        Registration<Record> r = register(((Number) key[0]).longValue(), (String) key[1],
+                                (String) key[2]);
+                        if (r.isNew()) {
+                            failures.add("seeded file " + key[2] + " registered as new, id " + r.id());
+                        }
+                        duplicates.incrementAndGet();
+                    }
+                } catch (RuntimeException e) {
+                    failures.add(e.toString());
+                    return;
+                }
+                registrations.incrementAndGet();
+            }
+        }
+
+        private Registration<Record> register(long caseId, String hash, String fileName) {
+            Record row = records.newRecord(CASE_ID, FILE_HASH, ORIGINAL_FILENAME, UPLOADED_BY);
+            row.set(CASE_ID, caseId);
+            row.set(FILE_HASH, hash);
+            row.set(ORIGINAL_FILENAME, fileName);
+            row.set(UPLOADED_BY, "writer-" + number);
+            long start = System.nanoTime();
+            Registration<Record> r = guard.get().register(row);
+            maxWaitNanos.accumulateAndGet(System.nanoTime() - start, Math::max);
+            return r;
+        }
+    }
+}
