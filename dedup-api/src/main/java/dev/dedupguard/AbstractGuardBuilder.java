@@ -18,9 +18,22 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
     private HashAlgorithm hashAlgorithm = HashAlgorithm.SHA_256;
     private int lockStripes = GuardOptions.DEFAULT_LOCK_STRIPES;
     private int batchChunkSize = GuardOptions.DEFAULT_BATCH_CHUNK_SIZE;
+    private GuardListener listener = GuardListener.NONE;
+    private final String backend;
 
-    /** A builder with every setting at its default. */
+    /** A builder for a backend without a name of its own ({@value GuardOptions#UNNAMED_BACKEND}). */
     protected AbstractGuardBuilder() {
+        this(GuardOptions.UNNAMED_BACKEND);
+    }
+
+    /**
+     * A builder for the backend named {@code backend}, the name {@link GuardListener} events carry.
+     *
+     * @param backend 1 to 32 characters out of {@code a-z 0-9 _ -}, e.g. {@code jooq}
+     */
+    protected AbstractGuardBuilder(String backend) {
+        this.backend = backend;
+        options();
     }
 
     @SuppressWarnings("unchecked")
@@ -129,7 +142,19 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
     }
 
     /**
-     * Takes every setting from {@code options}, replacing all made so far.
+     * Observes every call of the built guard and of the guards it joins; default {@link GuardListener#NONE}.
+     *
+     * @param listener called after each call, see {@link GuardListener}
+     * @return this builder
+     */
+    public B listener(GuardListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener must not be null");
+        return self();
+    }
+
+    /**
+     * Takes every setting from {@code options} except the backend's name, which stays this builder's; replaces all
+     * settings made so far.
      *
      * @param options settings that were validated when they were built; not {@code null}
      * @return this builder
@@ -145,6 +170,7 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
         this.hashAlgorithm = options.hashAlgorithm();
         this.lockStripes = options.lockStripes();
         this.batchChunkSize = options.batchChunkSize();
+        this.listener = options.listener();
         return self();
     }
 
@@ -155,6 +181,6 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
      */
     protected final GuardOptions options() {
         return new GuardOptions(strategy, lockTimeout, isolation, maxAttempts, namePolicy, hashAlgorithm,
-                lockStripes, batchChunkSize);
+                lockStripes, batchChunkSize, listener, backend);
     }
 }

@@ -21,6 +21,9 @@ import java.util.Optional;
  *     same stripe wait for each other; 1 to 1,048,576. Must match the rows present in the stripe table
  * @param batchChunkSize how many files {@link DuplicateGuard#registerAll} sends per statement and per own
  *     transaction; 1 to 10,000
+ * @param listener observes every call of the guard (see {@link GuardListener}); {@link GuardListener#NONE} by default
+ * @param backend the backend's name as the listener sees it, set by the backend's builder (e.g. {@code jooq});
+ *     1 to 32 characters out of {@code a-z 0-9 _ -}, {@value #UNNAMED_BACKEND} if the builder sets none
  */
 public record GuardOptions(
         Strategy strategy,
@@ -30,7 +33,9 @@ public record GuardOptions(
         NamePolicy namePolicy,
         HashAlgorithm hashAlgorithm,
         int lockStripes,
-        int batchChunkSize) {
+        int batchChunkSize,
+        GuardListener listener,
+        String backend) {
 
     /** Default {@link #lockTimeout()}: 5 seconds. */
     public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
@@ -40,6 +45,8 @@ public record GuardOptions(
     public static final int DEFAULT_LOCK_STRIPES = 1024;
     /** Default {@link #batchChunkSize()}: 500. */
     public static final int DEFAULT_BATCH_CHUNK_SIZE = 500;
+    /** The backend name of options built without a backend's builder. */
+    public static final String UNNAMED_BACKEND = "unnamed";
 
     /**
      * Validates every setting.
@@ -58,6 +65,11 @@ public record GuardOptions(
      */
     public GuardOptions {
         Objects.requireNonNull(strategy, "strategy must not be null");
+        Objects.requireNonNull(listener, "listener must not be null");
+        if (backend == null || !backend.matches("[a-z0-9_-]{1,32}")) {
+            throw new IllegalArgumentException("backend must be 1 to 32 characters out of a-z 0-9 _ -, was "
+                    + (backend == null ? "null" : "'" + backend + "'"));
+        }
         Objects.requireNonNull(namePolicy, "namePolicy must not be null");
         Objects.requireNonNull(hashAlgorithm, "hashAlgorithm must not be null");
         if (lockTimeout == null || lockTimeout.compareTo(Duration.ofMillis(1)) < 0
@@ -67,6 +79,24 @@ public record GuardOptions(
         requireRange("maxAttempts", maxAttempts, 1, 100);
         requireRange("lockStripes", lockStripes, 1, 1 << 20);
         requireRange("batchChunkSize", batchChunkSize, 1, 10_000);
+    }
+
+    /**
+     * The settings without a listener ({@link GuardListener#NONE}), for an unnamed backend.
+     *
+     * @param strategy see {@link #strategy()}
+     * @param lockTimeout see {@link #lockTimeout()}
+     * @param isolation see {@link #isolation()}
+     * @param maxAttempts see {@link #maxAttempts()}
+     * @param namePolicy see {@link #namePolicy()}
+     * @param hashAlgorithm see {@link #hashAlgorithm()}
+     * @param lockStripes see {@link #lockStripes()}
+     * @param batchChunkSize see {@link #batchChunkSize()}
+     */
+    public GuardOptions(Strategy strategy, Duration lockTimeout, Isolation isolation, int maxAttempts,
+            NamePolicy namePolicy, HashAlgorithm hashAlgorithm, int lockStripes, int batchChunkSize) {
+        this(strategy, lockTimeout, isolation, maxAttempts, namePolicy, hashAlgorithm, lockStripes, batchChunkSize,
+                GuardListener.NONE, UNNAMED_BACKEND);
     }
 
     private static void requireRange(String field, int value, int min, int max) {
@@ -97,6 +127,7 @@ public record GuardOptions(
     /** A builder of {@link GuardOptions} with the defaults listed at {@link GuardOptions#builder()}. */
     public static final class Builder extends AbstractGuardBuilder<Builder> {
         private Builder() {
+            super(UNNAMED_BACKEND);
         }
 
         /**

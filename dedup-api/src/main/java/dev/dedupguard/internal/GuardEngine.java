@@ -3,6 +3,12 @@ package dev.dedupguard.internal;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.DuplicateGuardException;
 import dev.dedupguard.FileKey;
+import dev.dedupguard.GuardListener;
+import dev.dedupguard.GuardListener.BatchEvent;
+import dev.dedupguard.GuardListener.Outcome;
+import dev.dedupguard.GuardListener.RegistrationEvent;
+import dev.dedupguard.GuardListener.RetryEvent;
+import dev.dedupguard.GuardListener.RetryReason;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.LockTimeoutException;
 import dev.dedupguard.Registration;
@@ -14,6 +20,7 @@ import dev.dedupguard.spi.StorageBackend.TransactionSpec;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageSession.Row;
 import dev.dedupguard.spi.StoredKey;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -23,6 +30,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * Runs one {@link Strategy} on one {@link StorageBackend}: validates input before any database work, runs the
@@ -31,6 +40,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class GuardEngine<F> implements DuplicateGuard<F> {
     private static final long MAX_BACKOFF_MILLIS = 50;
+    private static final System.Logger LOG = System.getLogger("dev.dedupguard");
+    private static final AtomicBoolean LISTENER_FAILURE_LOGGED = new AtomicBoolean();
 
     private final StorageBackend<F> backend;
     private final GuardOptions options;
@@ -48,8 +59,18 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
 
     @Override
     public Registration<F> register(F file) {
+        long start = System.nanoTime();
         StoredKey key = prepare(file);
-        Algorithm.Outcome outcome = execute(key.file(), s -> algorithm.register(s, file, key));
+        Algorithm.Outcome outcome;
+        try {
+            outcome = execute(key.file(), s -> algorithm.register(s, file, key));
+        } catch (RuntimeException | Error e) {
+            notify(l -> l.registered(new RegistrationEvent(options.backend(), options.strategy(), Outcome.of(e),
+                    since(start))));
+            throw e;
+        }
+        Outcome result = outcome.inserted() ? Outcome.NEW : Outcome.DUPLICATE;
+        notify(l -> l.registered(new RegistrationEvent(options.backend(), options.strategy(), result, since(start))));
         return outcome.inserted()
                 ? new Registration.New<>(file, key.file(), outcome.id())
                 : new Registration.Duplicate<>(file, key.file(), outcome.id());
@@ -57,7 +78,26 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
 
     @Override
     public List<Registration<F>> registerAll(Collection<? extends F> files) {
+        long start = System.nanoTime();
         Objects.requireNonNull(files, "files must not be null");
+        int size = files.size();
+        List<Registration<F>> results;
+        try {
+            results = registerAllValidated(files);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            notify(l -> l.batchRegistered(new BatchEvent(options.backend(), options.strategy(), size, 0, 0,
+                    Outcome.of(e), since(start))));
+            throw e;
+        }
+        int newFiles = (int) results.stream().filter(Registration::isNew).count();
+        notify(l -> l.batchRegistered(new BatchEvent(options.backend(), options.strategy(), size, newFiles,
+                size - newFiles, Outcome.NEW, since(start))));
+        return results;
+    }
+
+    private List<Registration<F>> registerAllValidated(Collection<? extends F> files) {
         List<F> inputs = new ArrayList<>(files);
         List<StoredKey> inputKeys = new ArrayList<>(inputs.size());
         Map<StoredKey, F> firstOccurrence = new HashMap<>();
@@ -133,6 +173,11 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
                             + attempt + " times in a row; last: " + e.getMessage()
                             + ". If this persists, another unique constraint on the table may reject the row", key, e);
                 }
+                RetryReason reason = e.kind() == StorageException.Kind.UNIQUE_VIOLATION
+                        ? RetryReason.UNIQUE_VIOLATION
+                        : RetryReason.SERIALIZATION_FAILURE;
+                int failed = attempt;
+                notify(l -> l.retried(new RetryEvent(options.backend(), options.strategy(), reason, failed)));
                 backoff(attempt);
             }
         }
@@ -156,6 +201,26 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
             case SERIALIZATION_FAILURE, OTHER -> new DuplicateGuardException("registering " + key + " failed: "
                     + e.getMessage(), key, e);
         };
+    }
+
+    private void notify(Consumer<GuardListener> event) {
+        GuardListener listener = options.listener();
+        if (listener == GuardListener.NONE) {
+            return;
+        }
+        try {
+            event.accept(listener);
+        } catch (RuntimeException e) {
+            System.Logger.Level level = LISTENER_FAILURE_LOGGED.compareAndSet(false, true)
+                    ? System.Logger.Level.WARNING
+                    : System.Logger.Level.DEBUG;
+            LOG.log(level, "GuardListener " + listener.getClass().getName() + " threw; the registration is "
+                    + "unaffected (later listener failures are logged at DEBUG)", e);
+        }
+    }
+
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 
     private static void backoff(int attempt) {

@@ -172,6 +172,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         private boolean createSchemaIfMissing;
 
         private Builder(ConnectionProvider connections, SQLDialect dialect, @Nullable HostTable<?> hostTable) {
+            super("jooq");
             this.connections = connections;
             this.sqlDialect = Objects.requireNonNull(dialect, "dialect must not be null");
             this.dialect = dialectOf(dialect);

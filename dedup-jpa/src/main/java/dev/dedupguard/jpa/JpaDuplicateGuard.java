@@ -127,6 +127,7 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         private boolean createSchemaIfMissing;
 
         private Builder(EntityManagerFactory emf, EntityMapping<?> mapping) {
+            super("jpa");
             this.emf = Objects.requireNonNull(emf, "emf must not be null");
             this.mapping = mapping;
         }

@@ -139,7 +139,7 @@ class ReadmeSnippetsTest {
         Matcher project = Pattern.compile("<artifactId>dedup-guard-parent</artifactId>\\s*<version>([^<]+)<")
                 .matcher(pom);
         assertThat(project.find()).isTrue();
-        assertThat(readme).containsPattern("<artifactId>dedup-jooq</artifactId>.*\\s*<version>"
+        assertThat(readme).containsPattern("<artifactId>dedup-guard-bom</artifactId>\\s*<version>"
                 + Pattern.quote(project.group(1)) + "</version>");
     }
 }

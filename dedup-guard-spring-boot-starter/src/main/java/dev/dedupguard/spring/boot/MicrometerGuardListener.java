@@ -1,0 +1,98 @@
+package dev.dedupguard.spring.boot;
+
+import dev.dedupguard.GuardListener;
+import dev.dedupguard.Strategy;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Reports a guard's events to a Micrometer {@link MeterRegistry}. Usable without Spring: pass it to
+ * {@link dev.dedupguard.AbstractGuardBuilder#listener(GuardListener)}.
+ *
+ * <ul>
+ *   <li>{@value #REGISTRATIONS} (counter, one per file): tags {@code outcome} (new, duplicate, lock_timeout,
+ *       serialization_conflict, error), {@code strategy}, {@code backend}. A {@code registerAll} call adds its new
+ *       and duplicate files; a failed one adds its size under the failure's outcome.</li>
+ *   <li>{@value #DURATION} (timer, one per {@code register} call): tags {@code outcome}, {@code strategy},
+ *       {@code backend}.</li>
+ *   <li>{@value #RETRIES} (counter): tags {@code reason} (serialization_failure, unique_violation),
+ *       {@code strategy}, {@code backend}.</li>
+ *   <li>{@value #BATCH_SIZE} (distribution summary, files per {@code registerAll} call) and {@value #BATCH_DURATION}
+ *       (timer): tags {@code outcome} ({@code ok} or the failure's), {@code strategy}, {@code backend}.</li>
+ * </ul>
+ *
+ * <p>Tag values come from small fixed sets: never a scope, content hash or file name, so the number of meters does
+ * not grow with the files registered. Thread-safe.
+ */
+public final class MicrometerGuardListener implements GuardListener {
+    /** Counter of registered files. */
+    public static final String REGISTRATIONS = "dedup.registrations";
+    /** Timer of {@code register} calls. */
+    public static final String DURATION = "dedup.registration.duration";
+    /** Counter of retried own transactions. */
+    public static final String RETRIES = "dedup.retries";
+    /** Distribution of files per {@code registerAll} call. */
+    public static final String BATCH_SIZE = "dedup.batch.size";
+    /** Timer of {@code registerAll} calls. */
+    public static final String BATCH_DURATION = "dedup.batch.duration";
+
+    private final MeterRegistry registry;
+
+    /**
+     * A listener that registers its meters in {@code registry}.
+     *
+     * @param registry where the meters go
+     */
+    public MicrometerGuardListener(MeterRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry must not be null");
+    }
+
+    @Override
+    public void registered(RegistrationEvent event) {
+        Tags tags = tags(event.backend(), event.strategy()).and("outcome", event.outcome().tag());
+        Counter.builder(REGISTRATIONS).description("Files registered, by outcome").tags(tags).register(registry)
+                .increment();
+        Timer.builder(DURATION).description("Duration of register calls").tags(tags).register(registry)
+                .record(event.duration());
+    }
+
+    @Override
+    public void batchRegistered(BatchEvent event) {
+        Tags base = tags(event.backend(), event.strategy());
+        boolean ok = event.outcome() == Outcome.NEW;
+        if (ok) {
+            count(base, Outcome.NEW, event.newFiles());
+            count(base, Outcome.DUPLICATE, event.duplicates());
+        } else {
+            count(base, event.outcome(), event.size());
+        }
+        Tags batchTags = base.and("outcome", ok ? "ok" : event.outcome().tag());
+        DistributionSummary.builder(BATCH_SIZE).description("Files per registerAll call").baseUnit("files")
+                .tags(batchTags).register(registry).record(event.size());
+        Timer.builder(BATCH_DURATION).description("Duration of registerAll calls").tags(batchTags)
+                .register(registry).record(event.duration());
+    }
+
+    @Override
+    public void retried(RetryEvent event) {
+        Counter.builder(RETRIES).description("Own transactions run again after a retryable failure")
+                .tags(tags(event.backend(), event.strategy()).and("reason", event.reason().tag()))
+                .register(registry).increment();
+    }
+
+    private void count(Tags base, Outcome outcome, int files) {
+        if (files > 0) {
+            Counter.builder(REGISTRATIONS).description("Files registered, by outcome")
+                    .tags(base.and("outcome", outcome.tag())).register(registry).increment(files);
+        }
+    }
+
+    private static Tags tags(String backend, Strategy strategy) {
+        return Tags.of("backend", backend, "strategy", strategy.name().toLowerCase(Locale.ROOT));
+    }
+}
