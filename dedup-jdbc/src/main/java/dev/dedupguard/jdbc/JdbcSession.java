@@ -184,6 +184,38 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
      */
     protected final <T> T execute(String attempted, String sql, boolean canWait, Object[] parameters,
             ResultReader<T> reader) {
+        return execute(attempted, sql, canWait, (ps, first) -> bind(ps, first, parameters), reader);
+    }
+
+    /**
+     * Binds a statement's parameters.
+     */
+    @FunctionalInterface
+    protected interface Binder {
+        /**
+         * Binds the statement's parameters, the first at index {@code first}.
+         *
+         * @param statement the statement
+         * @param first the index of its first parameter (after those of what is queued ahead of it)
+         * @throws SQLException if the driver refuses a value
+         */
+        void bind(PreparedStatement statement, int first) throws SQLException;
+    }
+
+    /**
+     * {@link #execute(String, String, boolean, Object[], ResultReader)} for a statement whose parameters the backend
+     * binds itself (through its own type system).
+     *
+     * @param <T> the result
+     * @param attempted what the statement does, for the message of a failure
+     * @param sql the statement
+     * @param canWait whether the statement can wait for a lock (then the lock timeout must be in force)
+     * @param binder binds its parameters
+     * @param reader reads its result
+     * @return the result
+     */
+    protected final <T> T execute(String attempted, String sql, boolean canWait, Binder binder,
+            ResultReader<T> reader) {
         if (canWait && pendingLockTimeout != null) {
             if (queuedSql != null) {
                 flushQueued();
@@ -200,8 +232,7 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         queuedStripes = null;
         return jdbc(attempted, () -> {
             try (PreparedStatement ps = connection.prepareStatement(prefix == null ? sql : prefix + ";\n" + sql)) {
-                int next = prefix == null ? 1 : bind(ps, 1, prefixParameters);
-                bind(ps, next, parameters);
+                binder.bind(ps, prefix == null ? 1 : bind(ps, 1, prefixParameters));
                 boolean hasResultSet = ps.execute();
                 if (prefix != null) {
                     try (ResultSet rs = ps.getResultSet()) {

@@ -6,14 +6,15 @@ import dev.dedupguard.jdbc.JdbcSession;
 import dev.dedupguard.jdbc.JdbcStorage;
 import dev.dedupguard.jdbc.JdbcTable;
 import dev.dedupguard.jdbc.JdbcTransactions;
+import dev.dedupguard.jdbc.TableSchema;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StoredKey;
 import jakarta.persistence.EntityManager;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +35,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>a {@link NativeInsert} (PostgreSQL, for entities whose insert is one row in one table with an identity id): one
  *       plain JDBC statement rendered from Hibernate's metamodel with {@code ON CONFLICT DO NOTHING}, values bound by
  *       Hibernate's binders. No lookup before it and no savepoint around it, so an expected duplicate, racing or not,
- *       fails no statement: nothing for Hibernate, the driver or the server to log. In an own transaction the lock
- *       timeout rides in the same round trip (a two-statement prepared statement, which pgjdbc sends at once);</li>
- *   <li>otherwise a {@code StatelessSession} opened on the transaction's connection (see
- *       {@link #insertIfAbsent} of the session for how a duplicate is told apart).</li>
+ *       fails no statement: nothing for Hibernate, the driver or the server to log. It goes through
+ *       {@link JdbcSession}'s pipeline, so the lock timeout (own transactions) and a stripe write travel with it in the
+ *       same round trip;</li>
+ *   <li>otherwise a {@code StatelessSession} opened on the transaction's connection, after a lookup and inside a
+ *       savepoint (see the session's {@code insertIfAbsent}).</li>
  * </ul>
  */
 final class JpaStorage<F> extends JdbcStorage<F> {
@@ -46,6 +48,8 @@ final class JpaStorage<F> extends JdbcStorage<F> {
     private final @Nullable EntityManager joined;
     private final EntityModel<F> model;
     private final @Nullable NativeInsert nativeInsert;
+    /** Bind parameters kept free for what the session queues ahead of a multi-row insert (lock timeout, stripes). */
+    private static final int QUEUED_PARAMETERS = 2048;
     /** The multi-row insert rendered last, kept since consecutive chunks mostly have the same size. */
     private volatile @Nullable RenderedRows lastRows;
 
@@ -203,16 +207,12 @@ final class JpaStorage<F> extends JdbcStorage<F> {
             Object[] before = ownState(file);
             Object entity = model.entityToInsert(file, key);
             Object[] state = insert.prepare(entity, session);
-            OptionalLong id = jdbc(attempted, () -> {
-                String timeout = takeLockTimeout();
-                try (PreparedStatement ps = connection.prepareStatement(carrying(sql, timeout))) {
-                    int first = timeout == null ? 1 : bindTimeout(ps, timeout);
-                    insert.bind(ps, first, state, session);
-                    try (ResultSet rs = lastResult(ps, timeout != null)) {
-                        return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
-                    }
-                }
-            });
+            OptionalLong id = execute(attempted, sql, true, (ps, first) -> insert.bind(ps, first, state, session),
+                    (ps, hasResultSet) -> {
+                        try (ResultSet rs = ps.getResultSet()) {
+                            return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+                        }
+                    });
             if (id.isPresent()) {
                 insert.stored(entity, id.getAsLong(), state, session);
             } else if (before != null) {
@@ -247,25 +247,22 @@ final class JpaStorage<F> extends JdbcStorage<F> {
                         table.schema().nameMatchValue(row.key())), i);
             }
             Map<StoredKey, Long> inserted = new HashMap<>(n * 2);
-            String timeout = takeLockTimeout();
-            int perStatement = insert.maxRowsPerStatement(1);
+            int perStatement = insert.maxRowsPerStatement(QUEUED_PARAMETERS);
             for (int from = 0; from < n; from += perStatement) {
                 int start = from;
                 int count = Math.min(perStatement, n - from);
-                String carried = start == 0 ? timeout : null;
-                jdbc("inserting the rows", () -> {
-                    try (PreparedStatement ps = connection.prepareStatement(carrying(insertAllSql(count), carried))) {
-                        int p = carried == null ? 1 : bindTimeout(ps, carried);
-                        for (int i = start; i < start + count; i++) {
-                            p = insert.bind(ps, p, states[i], session);
-                        }
-                        try (ResultSet rs = lastResult(ps, carried != null)) {
-                            while (rs.next()) {
-                                Integer i = byColumns.get(JdbcTable.columnsOf(rs.getObject(2), rs.getString(3),
-                                        rs.getString(4)));
-                                if (i != null) {
-                                    inserted.put(rows.get(i).key(), rs.getLong(1));
-                                }
+                execute("inserting the rows", insertAllSql(count), true, (ps, first) -> {
+                    int p = first;
+                    for (int i = start; i < start + count; i++) {
+                        p = insert.bind(ps, p, states[i], session);
+                    }
+                }, (ps, hasResultSet) -> {
+                    try (ResultSet rs = ps.getResultSet()) {
+                        while (rs.next()) {
+                            Integer i = byColumns.get(JdbcTable.columnsOf(rs.getObject(2), rs.getString(3),
+                                    rs.getString(4)));
+                            if (i != null) {
+                                inserted.put(rows.get(i).key(), rs.getLong(1));
                             }
                         }
                     }
@@ -281,6 +278,48 @@ final class JpaStorage<F> extends JdbcStorage<F> {
                 }
             }
             return inserted;
+        }
+
+        /**
+         * With the native insert (PostgreSQL), the keys as a joined {@code VALUES} list instead of the row
+         * {@code IN}-list of {@link JdbcSession}: PostgreSQL takes about 70 ms to plan a 500-key {@code IN}-list of
+         * row comparisons and under 1 ms for the join, which runs as one index lookup per key. That keeps
+         * {@code registerAll} proportional to its size.
+         */
+        @Override
+        public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
+            if (nativeInsert == null || keys.isEmpty()) {
+                return super.findAll(keys);
+            }
+            TableSchema s = table.schema();
+            StringBuilder sql = new StringBuilder("select t.").append(s.id()).append(", t.").append(s.scope())
+                    .append(", t.").append(s.contentHash()).append(", t.").append(s.nameMatch()).append(" from ")
+                    .append(s.qualifiedTable()).append(" t join (values ");
+            Map<List<String>, StoredKey> byColumns = new HashMap<>(keys.size() * 2);
+            Object[] parameters = new Object[keys.size() * 3];
+            int i = 0;
+            for (StoredKey key : keys) {
+                sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
+                Object[] one = keyParameters(key);
+                System.arraycopy(one, 0, parameters, i, 3);
+                i += 3;
+                byColumns.put(JdbcTable.columnsOf(one[0], key.file().contentHash(), s.nameMatchValue(key)), key);
+            }
+            sql.append(") as k (s, h, n) on t.").append(s.scope()).append(" = k.s and t.").append(s.contentHash())
+                    .append(" = k.h and t.").append(s.nameMatch()).append(" = k.n order by t.").append(s.id());
+            return execute("finding the keys", sql.toString(), false, parameters, (ps, hasResultSet) -> {
+                Map<StoredKey, Long> found = new HashMap<>();
+                try (ResultSet r = ps.getResultSet()) {
+                    while (r.next()) {
+                        StoredKey key = byColumns.get(JdbcTable.columnsOf(r.getObject(2), r.getString(3),
+                                r.getString(4)));
+                        if (key != null) {
+                            found.putIfAbsent(key, r.getLong(1));
+                        }
+                    }
+                }
+                return found;
+            });
         }
 
         /** The host entity's own state before the guard touches it, or {@code null} if the file is not the row. */
@@ -315,28 +354,6 @@ final class JpaStorage<F> extends JdbcStorage<F> {
                 inserter.close();
             }
         }
-    }
-
-    /**
-     * {@code sql}, preceded by the statement that puts the lock timeout in force if one is pending: pgjdbc sends both
-     * statements of one prepared statement in a single round trip, and runs them in order.
-     */
-    private String carrying(String sql, @Nullable String timeout) {
-        return timeout == null ? sql : "select * from " + table.dialect().lockTimeoutCarrier() + " cfg; " + sql;
-    }
-
-    private static int bindTimeout(PreparedStatement ps, String timeout) throws SQLException {
-        ps.setString(1, timeout);
-        return 2;
-    }
-
-    /** The result set of the prepared statement's last statement (the insert), after the carried timeout's. */
-    private static ResultSet lastResult(PreparedStatement ps, boolean carried) throws SQLException {
-        ps.execute();
-        if (carried) {
-            ps.getMoreResults();
-        }
-        return ps.getResultSet();
     }
 
     /** A multi-row insert's SQL for a number of rows. */
