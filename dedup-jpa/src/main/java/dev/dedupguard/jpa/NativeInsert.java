@@ -193,6 +193,7 @@ final class NativeInsert {
      *
      * @throws StorageException if a pre-insert listener vetoes the insert, which the guard cannot report as a result
      */
+    @SuppressWarnings("deprecation") // listeners(): as StatelessSessionImpl itself collects the vetoes in Hibernate 7.4
     Object[] prepare(Object entity, SharedSessionContractImplementor session) {
         Object[] state = persister.getValues(entity);
         if (persister.isVersioned() && Versioning.seedVersion(entity, state, persister, session)) {

@@ -58,12 +58,12 @@ class JpaRoundTripTest {
         // it is the transaction's first statement that can wait; a stripe lock carries it in its own SQL
         switch (strategy) {
             case NO_LOCK -> {
-                assertThat(fresh).hasSize(3);      // find, set lock timeout + insert, commit
+                assertThat(fresh).hasSize(3);      // find, [set lock timeout; insert], commit
                 assertThat(duplicate).hasSize(2);  // find, commit
             }
             case SELECT_FOR_UPDATE -> {
-                assertThat(fresh).hasSize(5);      // lock stripe (+ timeout), find, insert, touch stripe, commit
-                assertThat(duplicate).hasSize(3);  // lock stripe (+ timeout), find, commit
+                assertThat(fresh).hasSize(3);      // [lock stripe (+ timeout); find], [touch stripe; insert], commit
+                assertThat(duplicate).hasSize(2);  // [lock stripe (+ timeout); find], commit
             }
             default -> {
                 // set lock timeout + INSERT ... ON CONFLICT DO NOTHING RETURNING id, commit: no lookup, no savepoint
