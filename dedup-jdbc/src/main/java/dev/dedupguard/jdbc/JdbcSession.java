@@ -180,10 +180,11 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
             queued.subList(0, batch.size()).clear();
             Queued last = batch.get(batch.size() - 1);
             List<Queued> ahead = batch.subList(0, batch.size() - 1);
-            send("preparing the registration", ahead, last.sql(), last.parameters(), (ps, hasResultSet) -> {
-                readQueued(ps, hasResultSet, last);
-                return null;
-            });
+            send("preparing the registration", ahead, last.sql(), (ps, first) -> bind(ps, first, last.parameters()),
+                    (ps, hasResultSet) -> {
+                        readQueued(ps, hasResultSet, last);
+                        return null;
+                    });
         }
     }
 
@@ -201,6 +202,38 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
      */
     protected final <T> T execute(String attempted, String sql, boolean canWait, Object[] parameters,
             ResultReader<T> reader) {
+        return execute(attempted, sql, canWait, (ps, first) -> bind(ps, first, parameters), reader);
+    }
+
+    /**
+     * Binds a statement's parameters.
+     */
+    @FunctionalInterface
+    protected interface Binder {
+        /**
+         * Binds the statement's parameters, the first at index {@code first}.
+         *
+         * @param statement the statement
+         * @param first the index of its first parameter (after those of what is queued ahead of it)
+         * @throws SQLException if the driver refuses a value
+         */
+        void bind(PreparedStatement statement, int first) throws SQLException;
+    }
+
+    /**
+     * {@link #execute(String, String, boolean, Object[], ResultReader)} for a statement whose parameters the backend
+     * binds itself (through its own type system).
+     *
+     * @param <T> the result
+     * @param attempted what the statement does, for the message of a failure
+     * @param sql the statement
+     * @param canWait whether the statement can wait for a lock (then the lock timeout must be in force)
+     * @param binder binds its parameters
+     * @param reader reads its result
+     * @return the result
+     */
+    protected final <T> T execute(String attempted, String sql, boolean canWait, Binder binder,
+            ResultReader<T> reader) {
         if (canWait) {
             queueLockTimeout();
         }
@@ -209,10 +242,10 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         }
         List<Queued> ahead = List.copyOf(queued);
         queued.clear();
-        return send(attempted, ahead, sql, parameters, reader);
+        return send(attempted, ahead, sql, binder, reader);
     }
 
-    private <T> T send(String attempted, List<Queued> ahead, String sql, Object[] parameters, ResultReader<T> reader) {
+    private <T> T send(String attempted, List<Queued> ahead, String sql, Binder binder, ResultReader<T> reader) {
         StringBuilder text = new StringBuilder();
         for (Queued q : ahead) {
             text.append(q.sql()).append(";\n");
@@ -224,7 +257,7 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
                 for (Queued q : ahead) {
                     next = bind(ps, next, q.parameters());
                 }
-                bind(ps, next, parameters);
+                binder.bind(ps, next);
                 sentAnything = true;
                 boolean hasResultSet = ps.execute();
                 for (Queued q : ahead) {

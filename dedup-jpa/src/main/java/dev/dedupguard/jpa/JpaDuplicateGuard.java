@@ -43,11 +43,23 @@ import org.hibernate.engine.spi.SessionFactoryImplementor;
  * transaction and its other changes usable: the guard's SQL never runs through the manager, so Hibernate never sees a
  * failed statement.
  *
- * <p><b>The registered entity.</b> A new file's entity is inserted with all its mapped columns, by a Hibernate
- * {@code StatelessSession} on the same connection; its id attribute is set (and its version seeded, if it has one),
- * its content hash attribute is set to the normalised lower-case hash, but it is <em>not</em> managed by the caller's
- * {@code EntityManager}: to change it afterwards, load it with {@code em.find(type, registration.id())}. A
- * duplicate's entity is left untouched and not stored.
+ * <p><b>The registered entity.</b> A new file's entity is inserted with all its mapped columns; its id attribute is set
+ * (and its version seeded, if it has one), its content hash attribute is set to the normalised lower-case hash, but it
+ * is <em>not</em> managed by the caller's {@code EntityManager}: to change it afterwards, load it with
+ * {@code em.find(type, registration.id())}. A duplicate's entity is left as it was and not stored.
+ *
+ * <p><b>How it is inserted</b> (decided by {@link Builder#build()}). On PostgreSQL, an entity whose insert is one row
+ * in one table with an identity id is inserted by one native {@code INSERT ... ON CONFLICT (key) DO NOTHING RETURNING
+ * id}, rendered once from Hibernate's metamodel, with its values bound by Hibernate's own binders (converters, enums,
+ * embeddables, {@code java.time}, many-to-one keys), the version seeded, the {@code @PrePersist} callbacks, the
+ * interceptor and the insert event listeners run as {@code StatelessSession.insert} runs them ({@code @PrePersist}
+ * also for a duplicate, since it runs before the statement); {@link #registerAll} sends one multi-row statement per
+ * chunk. There is no lookup before the insert and no savepoint around it, so an expected duplicate, racing or not,
+ * fails no statement and nothing logs a warning. Entities that need more than that statement keep Hibernate's own
+ * insert through a {@code StatelessSession} on the same connection, after a lookup and inside a savepoint: ids not from
+ * an identity column, inheritance, secondary tables, {@code @SQLInsert}, dynamic insert, owned collections,
+ * attributes generated on insert ({@code @CreationTimestamp}, {@code @Generated}, {@code @TenantId}), soft delete; so
+ * do all entities on H2. There a racing duplicate makes Hibernate log one {@code WARN} from {@code SqlExceptionHelper}.
  *
  * <p><b>Lock timeout.</b> Applied with {@code SET LOCAL lock_timeout} (PostgreSQL, restored in joined mode) or
  * {@code SET LOCK_TIMEOUT} (H2, per session); Hibernate's {@code jakarta.persistence.lock.timeout} hint is not used,
@@ -157,7 +169,8 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         }
 
         /**
-         * Validates the settings, the mapping and the schema, and builds the guard.
+         * Validates the settings, the mapping and the schema, decides how the entity is inserted (see "How it is
+         * inserted" in {@link JpaDuplicateGuard}), and builds the guard.
          *
          * @return a new immutable, thread-safe guard
          * @throws IllegalArgumentException if the persistence unit's database is not PostgreSQL or H2, or the

@@ -54,23 +54,40 @@ class JpaRoundTripTest {
         System.out.printf("JPA %s: new file %d round trips %s%nJPA %s: duplicate %d round trips %s%n", strategy,
                 fresh.size(), fresh, strategy, duplicate.size(), duplicate);
 
+        // the native insert carries the lock timeout in its own round trip (a two-statement prepared statement) when
+        // it is the transaction's first statement that can wait; a stripe lock carries it in its own SQL
         switch (strategy) {
             case NO_LOCK -> {
-                assertThat(fresh).hasSize(4);      // set lock timeout, find, insert, commit
-                assertThat(duplicate).hasSize(3);  // set lock timeout, find, commit
+                assertThat(fresh).hasSize(3);      // find, [set lock timeout; insert], commit
+                assertThat(duplicate).hasSize(2);  // find, commit
             }
             case SELECT_FOR_UPDATE -> {
-                assertThat(fresh).hasSize(5);      // set lock timeout, [lock stripe; find], touch stripe, insert, commit
-                assertThat(duplicate).hasSize(3);  // set lock timeout, [lock stripe; find], commit
+                assertThat(fresh).hasSize(3);      // [lock stripe (+ timeout); find], [touch stripe; insert], commit
+                assertThat(duplicate).hasSize(2);  // [lock stripe (+ timeout); find], commit
             }
             default -> {
-                // set lock timeout, find, SAVEPOINT, insert, RELEASE, commit: the savepoint keeps a unique violation
-                // from aborting the transaction, since Hibernate's insert has no ON CONFLICT clause
-                assertThat(fresh).hasSize(6);
-                // set lock timeout, find (present: no insert attempted), find, commit
-                assertThat(duplicate).hasSize(4);
+                // set lock timeout + INSERT ... ON CONFLICT DO NOTHING RETURNING id, commit: no lookup, no savepoint
+                assertThat(fresh).hasSize(2);
+                assertThat(fresh.get(0)).contains("on conflict").doesNotContain("savepoint");
+                // set lock timeout + insert (conflict: no row), find the existing id, commit
+                assertThat(duplicate).hasSize(3);
             }
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void registerAllSendsOneStatementPerChunk() {
+        JpaDuplicateGuard<CaseFile> guard = JpaDuplicateGuard.forHostEntity(emf, JpaBackend.mapping(CaseFile.class))
+                .build();
+        List<CaseFile> files = Keys.keys(6, 1000).stream().map(k -> entity(CaseFile.class, k)).toList();
+        COUNTING.reset();
+        assertThat(guard.registerAll(files)).allMatch(dev.dedupguard.Registration::isNew);
+        List<String> trips = COUNTING.roundTrips();
+        System.out.printf("JPA registerAll(1000): %d round trips%n", trips.size());
+        // per chunk of 500: set lock timeout + INSERT ... VALUES (500 rows) ON CONFLICT DO NOTHING, commit
+        assertThat(trips).hasSize(4);
+        assertThat(COUNTING.count("COMMIT")).isEqualTo(2);
+        assertThat(trips.stream().filter(t -> t.contains("on conflict"))).hasSize(2);
     }
 
     /** Round trips of registering a new file, then the same file again. */
