@@ -137,7 +137,8 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
 
     /**
      * {@code SELECT ... FOR UPDATE} of the stripes in ascending order, carrying the pending lock timeout where the
-     * dialect can; inside a caller's transaction, first asks the dialect whether the lock is safe at its isolation.
+     * dialect can; inside a caller's transaction, first asks the dialect whether the lock is safe at its isolation,
+     * and afterwards whether the transaction's snapshot still shows every registration under the stripes.
      */
     @Override
     public void lockStripes(int[] stripes) {
@@ -166,6 +167,9 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
                 }
             }
             table.requireAllStripes(locked, stripes);
+            if (joined) {
+                table.dialect().checkSnapshotAfterStripeLock(connection, table.stripeTable(), stripes);
+            }
             return null;
         });
     }

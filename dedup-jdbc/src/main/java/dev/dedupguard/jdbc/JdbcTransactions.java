@@ -1,5 +1,6 @@
 package dev.dedupguard.jdbc;
 
+import dev.dedupguard.Isolation;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StorageBackend.TransactionSpec;
 import dev.dedupguard.spi.StorageException;
@@ -29,11 +30,13 @@ public final class JdbcTransactions {
     }
 
     /**
-     * Runs {@code work} in a fresh transaction on {@code c}: sets the isolation level (if the spec has one) and, if
-     * {@code applyLockTimeout}, the lock timeout; commits if {@code work} returns, rolls back if it throws, and restores
-     * auto-commit and isolation. With {@code applyLockTimeout} false the lock timeout is left to {@code work}, which must
-     * apply it before its first statement that can wait for a lock (a session saves a round trip by letting that
-     * statement carry {@link Dialect#lockTimeoutCarrier()}). The caller acquires and releases {@code c}.
+     * Runs {@code work} in a fresh transaction on {@code c}: sets the isolation level (the spec's, else the dialect's
+     * {@link Dialect#defaultOwnIsolation() default}, if either has one) and, if {@code applyLockTimeout}, the lock
+     * timeout (put back afterwards where it {@link Dialect#lockTimeoutOutlivesTransaction() outlives the
+     * transaction}); commits if {@code work} returns, rolls back if it throws, and restores auto-commit and isolation.
+     * With {@code applyLockTimeout} false the lock timeout is left to {@code work}, which must apply it before its first
+     * statement that can wait for a lock (a session saves a round trip by letting that statement carry
+     * {@link Dialect#lockTimeoutCarrier()}). The caller acquires and releases {@code c}.
      *
      * @throws StorageException for any database failure, classified by {@code dialect}
      */
@@ -42,18 +45,22 @@ public final class JdbcTransactions {
         try {
             boolean autoCommit = c.getAutoCommit();
             int restoreIsolation = -1;
-            if (spec.isolation() != null) {
+            Isolation isolation = spec.isolation() != null ? spec.isolation() : dialect.defaultOwnIsolation();
+            if (isolation != null) {
                 int current = c.getTransactionIsolation();
-                if (current != spec.isolation().jdbcLevel()) {
-                    c.setTransactionIsolation(spec.isolation().jdbcLevel());
+                if (current != isolation.jdbcLevel()) {
+                    c.setTransactionIsolation(isolation.jdbcLevel());
                     restoreIsolation = current;
                 }
             }
             if (autoCommit) {
                 c.setAutoCommit(false);
             }
+            String restoreTimeout = null;
             try {
-                if (applyLockTimeout) {
+                if (applyLockTimeout && dialect.lockTimeoutOutlivesTransaction()) {
+                    restoreTimeout = dialect.swapLockTimeout(c, spec.lockTimeout());
+                } else if (applyLockTimeout) {
                     dialect.setLockTimeout(c, spec.lockTimeout());
                 }
                 T result = work.run(c);
@@ -66,6 +73,9 @@ public final class JdbcTransactions {
                 rollbackQuietly(c, e);
                 throw e;
             } finally {
+                if (restoreTimeout != null) {
+                    dialect.restoreLockTimeout(c, restoreTimeout);
+                }
                 if (autoCommit) {
                     c.setAutoCommit(true);
                 }
@@ -98,11 +108,14 @@ public final class JdbcTransactions {
         } catch (SQLException e) {
             throw dialect.translate("setting a savepoint in the caller's transaction", e);
         }
+        String previousTimeout = null;
         try {
-            String previousTimeout = dialect.swapLockTimeout(c, spec.lockTimeout());
+            previousTimeout = dialect.swapLockTimeout(c, spec.lockTimeout());
             T result = work.run(c);
             if (previousTimeout != null) {
-                dialect.restoreLockTimeout(c, previousTimeout);
+                String restore = previousTimeout;
+                previousTimeout = null;
+                dialect.restoreLockTimeout(c, restore);
             }
             c.releaseSavepoint(savepoint);
             return result;
@@ -111,6 +124,13 @@ public final class JdbcTransactions {
                 c.rollback(savepoint);
             } catch (SQLException rollbackFailure) {
                 e.addSuppressed(rollbackFailure);
+            }
+            if (previousTimeout != null && dialect.lockTimeoutOutlivesTransaction()) {
+                try {
+                    dialect.restoreLockTimeout(c, previousTimeout);
+                } catch (SQLException restoreFailure) {
+                    e.addSuppressed(restoreFailure);
+                }
             }
             throw dialect.translate("registration in the caller's transaction", e);
         }

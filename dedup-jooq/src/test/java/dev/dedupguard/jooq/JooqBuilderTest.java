@@ -217,7 +217,7 @@ class JooqBuilderTest {
     @Test
     void unsupportedDialectAndBadNamesFailAtOnce() {
         assertThatThrownBy(() -> JooqDuplicateGuard.forLibraryTable(TestDatabase.H2.dataSource(), SQLDialect.SQLITE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("dialect must be POSTGRES or H2, was SQLITE");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("dialect must be POSTGRES, H2 or MARIADB, was SQLITE");
         assertThatThrownBy(() -> JooqDuplicateGuard.forLibraryTable(TestDatabase.H2.dataSource(), SQLDialect.H2)
                 .tableName("x; drop table y")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("tableName must be an unquoted SQL identifier");
