@@ -48,8 +48,9 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Errors</b>: 1062/1586 duplicate key, 1205 lock wait timeout, 1213 deadlock and SQLSTATE class 40 (the
  *       whole transaction was rolled back) and 1020 (record changed since the snapshot) serialization failures.</li>
  *   <li><b>Schema</b>: a unique key longer than InnoDB's 3072-byte limit silently becomes a {@code USING HASH} key,
- *       which MariaDB does not enforce reliably under concurrent inserts; the guard refuses one, and refuses a second
- *       unique key for {@code UNIQUE_CONSTRAINT} (its duplicate-key error could not be told from the guard's key's).
+ *       checked by the server outside InnoDB's own unique checks; the guard does not rely on one and refuses it,
+ *       and refuses a second unique key for {@code UNIQUE_CONSTRAINT} (its duplicate-key error could not be told from
+ *       the guard's key's).
  *       The database is JDBC's catalog; there are no schemas.</li>
  * </ul>
  */
@@ -209,10 +210,10 @@ final class MariaDbDialect extends Dialect {
                 if ("HASH".equalsIgnoreCase(types.get(name))) {
                     throw new SchemaMismatchException("the unique key " + name + " on " + key + " of table "
                             + table.qualifiedTable() + " is a USING HASH key: MariaDB turns a unique key longer than "
-                            + "InnoDB's 3072 bytes into a hash key, which does not reliably keep out duplicates under "
-                            + "concurrent inserts. Shorten the name column (varchar(" + RAW_NAME_INDEX_LIMIT
-                            + ") utf8mb4 with an ascii hash column) or map a name-key column (char(64) ascii) and key "
-                            + "on it");
+                            + "InnoDB's 3072 bytes into a hash key, checked outside InnoDB's own unique checks, which "
+                            + "the guard does not rely on to keep out duplicates. Shorten the name column (varchar("
+                            + RAW_NAME_INDEX_LIMIT + ") utf8mb4 with an ascii hash column) or map a name-key column "
+                            + "(char(64) ascii) and key on it");
                 }
             } else if (!name.equals("PRIMARY")) {
                 others.add(name + " " + index.getValue());
