@@ -57,6 +57,7 @@ public final class JdbcTransactions {
                 c.setAutoCommit(false);
             }
             String restoreTimeout = null;
+            boolean failed = true;
             try {
                 if (applyLockTimeout && dialect.lockTimeoutOutlivesTransaction()) {
                     restoreTimeout = dialect.swapLockTimeout(c, spec.lockTimeout());
@@ -65,6 +66,7 @@ public final class JdbcTransactions {
                 }
                 T result = work.run(c);
                 c.commit();
+                failed = false;
                 return result;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c, e);
@@ -74,7 +76,7 @@ public final class JdbcTransactions {
                 throw e;
             } finally {
                 if (restoreTimeout != null) {
-                    dialect.restoreLockTimeout(c, restoreTimeout);
+                    restoreLockTimeout(c, dialect, restoreTimeout, failed);
                 }
                 if (autoCommit) {
                     c.setAutoCommit(true);
@@ -133,6 +135,18 @@ public final class JdbcTransactions {
                 }
             }
             throw dialect.translate("registration in the caller's transaction", e);
+        }
+    }
+
+    /** Puts the session's lock timeout back; after a failure (e.g. a lost connection) a second one is not reported. */
+    private static void restoreLockTimeout(Connection c, Dialect dialect, String previous, boolean failed)
+            throws SQLException {
+        try {
+            dialect.restoreLockTimeout(c, previous);
+        } catch (SQLException | RuntimeException e) {
+            if (!failed) {
+                throw e;
+            }
         }
     }
 
