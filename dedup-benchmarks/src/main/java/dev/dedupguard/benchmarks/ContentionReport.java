@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  * note's comparison table with measured columns, the per-workload tables, the targets, and the environment.
  *
  * <pre>
- * --database postgres|h2|jdbc:postgresql://...   default: embedded PostgreSQL 17
+ * --database postgres|h2|mariadb|jdbc:postgresql://...   default: embedded PostgreSQL 17
  * --profile quick|full                            quick: about 2 minutes on 2 cores (default); full: longer cells
  * --out DIR                                       default: docs
  * </pre>
@@ -78,7 +78,7 @@ public final class ContentionReport {
                 case "--profile" -> profile = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --database postgres|h2|jdbc-url --profile quick|full --out DIR");
+                        + "; options: --database postgres|h2|mariadb|jdbc-url --profile quick|full --out DIR");
             }
         }
         Results results = run(database, Profile.of(profile), System.out);
