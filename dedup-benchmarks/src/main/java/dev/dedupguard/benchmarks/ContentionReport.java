@@ -64,7 +64,8 @@ public final class ContentionReport {
     /** The options, as {@code --help} prints them. */
     static final String USAGE = """
             usage: ContentionReport [options]
-              --database postgres|h2|URL   embedded PostgreSQL 17 (default), in-process H2, or a jdbc:postgresql: URL
+              --database postgres|h2|mariadb|URL  embedded PostgreSQL 17 (default), in-process H2, embedded MariaDB 11.4,
+                                           or a jdbc:postgresql: URL
                                            (user and password as URL parameters)
               --profile quick|full         quick: about 100 s on 2 cores (default); full: 5 s cells, more racers
               --out DIR                    where the report goes (default: the module's target/contention-report);

@@ -29,7 +29,8 @@ final class ReportWriter {
         md.append("Produced by `mvn -B -ntp -q -pl dedup-benchmarks -am package -DskipTests exec:java")
                 .append(args.isBlank() ? "" : " -Dexec.args=\"" + args + "\"").append("`. Every figure below was ")
                 .append("measured in this run; each ratio is against the raw JDBC baseline (one `INSERT ... ON CONFLICT ")
-                .append("DO NOTHING RETURNING id` and a commit per file) measured in the same run, on the same pool and ")
+                .append("DO NOTHING RETURNING id` on PostgreSQL, a plain `INSERT` whose duplicate-key error is caught on ")
+                .append("H2 and MariaDB, and a commit per file) measured in the same run, on the same pool and ")
                 .append("database. Timings on a 2-core machine are noisy: read ratios, not absolute numbers, and rerun ")
                 .append("on your own database with `--database jdbc:postgresql://...`.\n\n");
 

@@ -65,7 +65,8 @@ abstract class Subject {
     static Subject create(String backend, Strategy strategy, BenchDatabase db, DataSource ds, EntityManagerFactory emf) {
         return switch (backend) {
             case BASELINE -> new Baseline(ds, db.postgres());
-            case "jooq" -> new Jooq(strategy, ds, db.postgres() ? SQLDialect.POSTGRES : SQLDialect.H2);
+            case "jooq" -> new Jooq(strategy, ds, db.postgres() ? SQLDialect.POSTGRES
+                    : db.mariadb() ? SQLDialect.MARIADB : SQLDialect.H2);
             case "jpa" -> new Jpa(strategy, emf);
             default -> throw new IllegalArgumentException("backend must be baseline, jooq or jpa, was " + backend);
         };
@@ -99,7 +100,10 @@ abstract class Subject {
         return new Outcome(r.isNew(), r.id());
     }
 
-    /** One raw JDBC statement per file (insert on conflict do nothing returning id) and a commit: the floor. */
+    /**
+     * One raw JDBC statement per file and a commit, the floor: {@code insert ... on conflict do nothing returning id}
+     * on PostgreSQL, a plain insert whose duplicate-key error is caught (then a lookup) on H2 and MariaDB.
+     */
     private static final class Baseline extends Subject {
         private final DataSource ds;
         private final String insert;
@@ -151,7 +155,7 @@ abstract class Subject {
                             return new Outcome(true, rs.getLong(1));
                         }
                     } catch (SQLException e) {
-                        if (!"23505".equals(e.getSQLState())) {
+                        if (!"23505".equals(e.getSQLState()) && e.getErrorCode() != 1062) {
                             throw e;
                         }
                     }

@@ -1,5 +1,6 @@
 package dev.dedupguard.jdbc;
 
+import dev.dedupguard.Isolation;
 import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.spi.StorageException;
 import java.sql.Connection;
@@ -26,6 +27,8 @@ public abstract class Dialect {
     public static final Dialect POSTGRESQL = new PostgresDialect();
     /** H2 2.x. */
     public static final Dialect H2 = new H2Dialect();
+    /** MariaDB 10.6 and later with InnoDB (tested on 11.4); not MySQL. */
+    public static final Dialect MARIADB = new MariaDbDialect();
 
     Dialect() {
     }
@@ -73,6 +76,9 @@ public abstract class Dialect {
         }
         if (name.equals("h2")) {
             return H2;
+        }
+        if (name.equals("mariadb")) {
+            return MARIADB;
         }
         return null;
     }
@@ -152,6 +158,25 @@ public abstract class Dialect {
         throw new UnsupportedOperationException(displayName() + " has no lock timeout to restore");
     }
 
+    /**
+     * Whether the lock timeout set for an own transaction stays on the connection after the transaction ends, so that
+     * own transactions too must {@link #swapLockTimeout swap} it and put the previous value back (MariaDB's session
+     * setting); {@code false} where it ends with the transaction or where the session keeping it is accepted (H2).
+     */
+    public boolean lockTimeoutOutlivesTransaction() {
+        return false;
+    }
+
+    // ---------------------------------------------------------------- isolation
+
+    /**
+     * The isolation level of an own transaction when the guard's options set none, or {@code null} for the
+     * connection's own.
+     */
+    public @Nullable Isolation defaultOwnIsolation() {
+        return null;
+    }
+
     // ---------------------------------------------------------------- statements
 
     /**
@@ -203,6 +228,38 @@ public abstract class Dialect {
      * @throws SQLException if the transaction's isolation level cannot be read
      */
     public void checkJoinedStripeLock(Connection c) throws SQLException {
+    }
+
+    /**
+     * Called inside a caller's transaction right after its stripe lock: raises a serialization failure if the
+     * transaction's snapshot predates a registration committed under {@code stripes}, where the database would let
+     * the following plain check read that stale snapshot without complaint; does nothing where the lock itself raises
+     * one (PostgreSQL) or the check is refused beforehand ({@link #checkJoinedStripeLock}).
+     *
+     * @throws StorageException of kind {@code SERIALIZATION_FAILURE} if the snapshot is stale
+     */
+    public void checkSnapshotAfterStripeLock(Connection c, String stripeTable, int[] stripes) throws SQLException {
+    }
+
+    // ---------------------------------------------------------------- schema
+
+    /**
+     * Checks, beyond the presence of a unique constraint on the key columns, that the database enforces it the way
+     * {@code UNIQUE_CONSTRAINT} relies on; does nothing where any such constraint will do.
+     *
+     * @throws dev.dedupguard.SchemaMismatchException if the table's unique keys do not fit, saying how to fix them
+     */
+    public void checkUniqueKeys(Connection c, TableSchema table) throws SQLException {
+    }
+
+    /**
+     * Refuses a partitioned table whose partition key is not part of the guard's key: a unique constraint on a
+     * partitioned table must include the partition key, so no constraint could keep a key unique across partitions.
+     * Does nothing for a table that is not partitioned, or where the database has no declarative partitioning.
+     *
+     * @throws dev.dedupguard.SchemaMismatchException naming the partition key and the key columns
+     */
+    public void checkPartitionKey(Connection c, TableSchema table) throws SQLException {
     }
 
     // ---------------------------------------------------------------- errors

@@ -353,8 +353,9 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
 
     /**
      * {@code SELECT ... FOR UPDATE} of the stripes in ascending order, carrying the pending lock timeout where the
-     * dialect can; inside a caller's transaction, first asks the dialect whether the lock is safe at its isolation.
-     * Where the dialect pipelines statements, the lock is queued and travels with the check that follows it.
+     * dialect can; inside a caller's transaction, first asks the dialect whether the lock is safe at its isolation,
+     * and afterwards whether the transaction's snapshot still shows every registration under the stripes. Where the
+     * dialect pipelines statements, the lock is queued and travels with the check that follows it.
      */
     @Override
     public void lockStripes(int[] stripes) {
@@ -376,6 +377,12 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         queue(table.lockStripesSql(stripes.length, timeout != null), parameters, lockedRows(stripes.clone()));
         if (!pipelines) {
             sendQueued();
+            if (joined) {
+                jdbc("checking the snapshot after the stripe lock", () -> {
+                    table.dialect().checkSnapshotAfterStripeLock(connection, table.stripeTable(), stripes);
+                    return null;
+                });
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.dedupguard.jdbc;
 
+import dev.dedupguard.Isolation;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StorageBackend.TransactionSpec;
 import dev.dedupguard.spi.StorageException;
@@ -35,11 +36,13 @@ public final class JdbcTransactions {
     }
 
     /**
-     * Runs {@code work} in a fresh transaction on {@code c}: sets the isolation level (if the spec has one) and, if
-     * {@code applyLockTimeout}, the lock timeout; commits if {@code work} returns, rolls back if it throws, and restores
-     * auto-commit and isolation. With {@code applyLockTimeout} false the lock timeout is left to {@code work}, which must
-     * apply it before its first statement that can wait for a lock (a session saves a round trip by letting that
-     * statement carry {@link Dialect#lockTimeoutCarrier()}). The caller acquires and releases {@code c}.
+     * Runs {@code work} in a fresh transaction on {@code c}: sets the isolation level (the spec's, else the dialect's
+     * {@link Dialect#defaultOwnIsolation() default}, if either has one) and, if {@code applyLockTimeout}, the lock
+     * timeout (put back afterwards where it {@link Dialect#lockTimeoutOutlivesTransaction() outlives the
+     * transaction}); commits if {@code work} returns, rolls back if it throws, and restores auto-commit and isolation.
+     * With {@code applyLockTimeout} false the lock timeout is left to {@code work}, which must apply it before its first
+     * statement that can wait for a lock (a session saves a round trip by letting that statement carry
+     * {@link Dialect#lockTimeoutCarrier()}). The caller acquires and releases {@code c}.
      *
      * @param <T> what {@code work} returns
      * @param c a connection not inside a transaction of anyone else's
@@ -55,22 +58,28 @@ public final class JdbcTransactions {
         try {
             boolean autoCommit = c.getAutoCommit();
             int restoreIsolation = -1;
-            if (spec.isolation() != null) {
+            Isolation isolation = spec.isolation() != null ? spec.isolation() : dialect.defaultOwnIsolation();
+            if (isolation != null) {
                 int current = c.getTransactionIsolation();
-                if (current != spec.isolation().jdbcLevel()) {
-                    c.setTransactionIsolation(spec.isolation().jdbcLevel());
+                if (current != isolation.jdbcLevel()) {
+                    c.setTransactionIsolation(isolation.jdbcLevel());
                     restoreIsolation = current;
                 }
             }
             if (autoCommit) {
                 c.setAutoCommit(false);
             }
+            String restoreTimeout = null;
+            boolean failed = true;
             try {
-                if (applyLockTimeout) {
+                if (applyLockTimeout && dialect.lockTimeoutOutlivesTransaction()) {
+                    restoreTimeout = dialect.swapLockTimeout(c, spec.lockTimeout());
+                } else if (applyLockTimeout) {
                     dialect.setLockTimeout(c, spec.lockTimeout());
                 }
                 T result = work.run(c);
                 c.commit();
+                failed = false;
                 return result;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c, e);
@@ -79,6 +88,9 @@ public final class JdbcTransactions {
                 rollbackQuietly(c, e);
                 throw e;
             } finally {
+                if (restoreTimeout != null) {
+                    restoreLockTimeout(c, dialect, restoreTimeout, failed);
+                }
                 if (autoCommit) {
                     c.setAutoCommit(true);
                 }
@@ -114,11 +126,14 @@ public final class JdbcTransactions {
         } catch (SQLException e) {
             throw dialect.translate("setting a savepoint in the caller's transaction", e);
         }
+        String previousTimeout = null;
         try {
-            String previousTimeout = dialect.swapLockTimeout(c, spec.lockTimeout());
+            previousTimeout = dialect.swapLockTimeout(c, spec.lockTimeout());
             T result = work.run(c);
             if (previousTimeout != null) {
-                dialect.restoreLockTimeout(c, previousTimeout);
+                String restore = previousTimeout;
+                previousTimeout = null;
+                dialect.restoreLockTimeout(c, restore);
             }
             c.releaseSavepoint(savepoint);
             return result;
@@ -127,6 +142,13 @@ public final class JdbcTransactions {
                 c.rollback(savepoint);
             } catch (SQLException rollbackFailure) {
                 e.addSuppressed(rollbackFailure);
+            }
+            if (previousTimeout != null && dialect.lockTimeoutOutlivesTransaction()) {
+                try {
+                    dialect.restoreLockTimeout(c, previousTimeout);
+                } catch (SQLException restoreFailure) {
+                    e.addSuppressed(restoreFailure);
+                }
             }
             throw dialect.translate("registration in the caller's transaction", e);
         }
@@ -143,6 +165,18 @@ public final class JdbcTransactions {
         if (c.getAutoCommit()) {
             throw new IllegalStateException("joining needs a connection inside a transaction (autocommit off); "
                     + "this connection is in autocommit mode, so there is no transaction to join");
+        }
+    }
+
+    /** Puts the session's lock timeout back; after a failure (e.g. a lost connection) a second one is not reported. */
+    private static void restoreLockTimeout(Connection c, Dialect dialect, String previous, boolean failed)
+            throws SQLException {
+        try {
+            dialect.restoreLockTimeout(c, previous);
+        } catch (SQLException | RuntimeException e) {
+            if (!failed) {
+                throw e;
+            }
         }
     }
 

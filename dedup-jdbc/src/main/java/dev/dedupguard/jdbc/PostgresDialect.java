@@ -1,12 +1,16 @@
 package dev.dedupguard.jdbc;
 
 import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.spi.StorageException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -97,6 +101,42 @@ final class PostgresDialect extends Dialect {
     @Override
     public boolean uniqueViolationAbortsTransaction() {
         return true;
+    }
+
+    @Override
+    public void checkPartitionKey(Connection c, TableSchema table) throws SQLException {
+        String definition = null;
+        List<String> partitionColumns = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("select pg_get_partkeydef(p.partrelid), a.attname"
+                + " from pg_partitioned_table p join pg_class t on t.oid = p.partrelid"
+                + " join pg_namespace n on n.oid = t.relnamespace"
+                + " left join pg_attribute a on a.attrelid = p.partrelid and a.attnum = any(p.partattrs::int2[])"
+                + " and a.attnum > 0"
+                + " where t.relname = ? and n.nspname = coalesce(?, current_schema())")) {
+            ps.setString(1, table.table().toLowerCase(Locale.ROOT));
+            ps.setString(2, table.schema() == null ? null : table.schema().toLowerCase(Locale.ROOT));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    definition = rs.getString(1);
+                    if (rs.getString(2) != null) {
+                        partitionColumns.add(rs.getString(2));
+                    }
+                }
+            }
+        }
+        if (definition == null) {
+            return;
+        }
+        List<String> key = table.keyColumns().stream().map(k -> k.toLowerCase(Locale.ROOT)).toList();
+        boolean expression = definition.contains("(") && !definition.matches("(?i)\\w+ \\([\\w\", ]+\\)");
+        if (expression || partitionColumns.isEmpty() || !key.containsAll(partitionColumns)) {
+            throw new SchemaMismatchException("strategy UNIQUE_CONSTRAINT cannot guard " + table.qualifiedTable()
+                    + ": it is partitioned by " + definition + ", and the partition key " + partitionColumns
+                    + " is not part of the key " + key + ". PostgreSQL requires a unique constraint on a partitioned "
+                    + "table to include the partition key, so no constraint can keep the key unique across partitions. "
+                    + "Partition by the scope column (e.g. PARTITION BY HASH (" + table.scope() + ")) or use "
+                    + "SELECT_FOR_UPDATE");
+        }
     }
 
     @Override

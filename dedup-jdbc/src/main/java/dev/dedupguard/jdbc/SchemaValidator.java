@@ -57,6 +57,9 @@ public final class SchemaValidator {
                     + name + " (the mapping's nameKey): without one, sameness is judged on the raw name, which only "
                     + "EXACT allows");
         }
+        if (options.strategy() == Strategy.UNIQUE_CONSTRAINT) {
+            checkPartitionKey(c, table, dialect);
+        }
         if (options.strategy() == Strategy.UNIQUE_CONSTRAINT && !hasUniqueIndexOn(c, table)) {
             Set<String> key = lowerCase(table.keyColumns());
             throw new SchemaMismatchException("strategy UNIQUE_CONSTRAINT needs a unique constraint on exactly " + key
@@ -64,12 +67,33 @@ public final class SchemaValidator {
                     + " ADD CONSTRAINT uq_" + table.table() + "_key UNIQUE (" + String.join(", ", key)
                     + ")) or use SELECT_FOR_UPDATE");
         }
+        if (options.strategy() == Strategy.UNIQUE_CONSTRAINT) {
+            checkUniqueKeys(c, table, dialect);
+        }
         if (options.strategy() == Strategy.SELECT_FOR_UPDATE) {
             requireStripes(c, stripeTable, options.lockStripes());
         }
         int limit = table.nameKey() == null ? dialect.rawNameIndexLimit() : FileKey.MAX_FILE_NAME_BYTES;
         Integer size = varcharSize(c, table, table.fileName());
         return size == null ? limit : Math.min(limit, size);
+    }
+
+    private static void checkPartitionKey(Connection c, TableSchema table, Dialect dialect) {
+        try {
+            dialect.checkPartitionKey(c, table);
+        } catch (SQLException e) {
+            throw new SchemaMismatchException("cannot read the partitioning of " + table.qualifiedTable() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void checkUniqueKeys(Connection c, TableSchema table, Dialect dialect) {
+        try {
+            dialect.checkUniqueKeys(c, table);
+        } catch (SQLException e) {
+            throw new SchemaMismatchException("cannot read the unique keys of " + table.qualifiedTable() + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     private static void requireStripes(Connection c, String stripeTable, int stripes) {

@@ -23,7 +23,7 @@ import org.jooq.impl.DataSourceConnectionProvider;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A {@link DuplicateGuard} on jOOQ, for PostgreSQL and H2.
+ * A {@link DuplicateGuard} on jOOQ, for PostgreSQL, H2 and MariaDB ({@code SQLDialect.MARIADB}).
  *
  * <p><b>Quick start</b> (library-owned table):
  * <pre>{@code
@@ -43,7 +43,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Lock timeout.</b> PostgreSQL: {@code SET LOCAL lock_timeout} for the guard's statements (restored to the
  * caller's value afterwards in joined mode). H2: {@code SET LOCK_TIMEOUT}, which is per session in H2, so in joined
- * mode the caller's session keeps the guard's timeout.
+ * mode the caller's session keeps the guard's timeout. MariaDB: {@code SET SESSION innodb_lock_wait_timeout} in whole
+ * seconds, rounded up (at least 1 s), put back to the previous value after every call, own or joined; own
+ * transactions run at READ COMMITTED unless {@code isolation} is set (see the README's MariaDB notes).
  *
  * <p>Immutable and thread-safe once built.
  *
@@ -184,7 +186,9 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
             return switch (dialect.family()) {
                 case POSTGRES -> Dialect.POSTGRESQL;
                 case H2 -> Dialect.H2;
-                default -> throw new IllegalArgumentException("dialect must be POSTGRES or H2, was " + dialect);
+                case MARIADB -> Dialect.MARIADB;
+                default -> throw new IllegalArgumentException("dialect must be POSTGRES, H2 or MARIADB, was "
+                        + dialect);
             };
         }
 

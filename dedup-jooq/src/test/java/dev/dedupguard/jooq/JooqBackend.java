@@ -33,7 +33,11 @@ final class JooqBackend implements GuardBackend<Object> {
     static final Field<Long> SIZE_BYTES = DSL.field(name("size_bytes"), SQLDataType.BIGINT);
 
     static SQLDialect dialect(TestDatabase db) {
-        return db == TestDatabase.POSTGRESQL ? SQLDialect.POSTGRES : SQLDialect.H2;
+        return switch (db) {
+            case POSTGRESQL -> SQLDialect.POSTGRES;
+            case H2 -> SQLDialect.H2;
+            case MARIADB -> SQLDialect.MARIADB;
+        };
     }
 
     static HostTable<Record> mapping(TestTable table) {

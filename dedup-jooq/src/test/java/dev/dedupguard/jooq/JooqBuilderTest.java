@@ -160,9 +160,9 @@ class JooqBuilderTest {
         var results = guard.registerAll(java.util.List.of(full, keyOnly));
 
         assertThat(results).allMatch(dev.dedupguard.Registration::isNew);
-        assertThat(db.queryString("select uploaded_by || '/' || status from case_file where id = ?",
+        assertThat(db.queryString("select concat(uploaded_by, '/', status) from case_file where id = ?",
                 results.get(0).id())).isEqualTo("analyst-7/received");
-        assertThat(db.queryString("select coalesce(uploaded_by, 'none') || '/' || status from case_file where id = ?",
+        assertThat(db.queryString("select concat(coalesce(uploaded_by, 'none'), '/', status) from case_file where id = ?",
                 results.get(1).id())).isEqualTo("none/received");
     }
 
@@ -217,7 +217,7 @@ class JooqBuilderTest {
     @Test
     void unsupportedDialectAndBadNamesFailAtOnce() {
         assertThatThrownBy(() -> JooqDuplicateGuard.forLibraryTable(TestDatabase.H2.dataSource(), SQLDialect.SQLITE))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("dialect must be POSTGRES or H2, was SQLITE");
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("dialect must be POSTGRES, H2 or MARIADB, was SQLITE");
         assertThatThrownBy(() -> JooqDuplicateGuard.forLibraryTable(TestDatabase.H2.dataSource(), SQLDialect.H2)
                 .tableName("x; drop table y")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("tableName must be an unquoted SQL identifier");

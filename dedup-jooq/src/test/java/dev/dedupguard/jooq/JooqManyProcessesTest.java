@@ -6,8 +6,11 @@ import dev.dedupguard.Strategy;
 import dev.dedupguard.testing.ManyProcessesContract;
 import dev.dedupguard.testing.ProcessGuardFactory;
 import dev.dedupguard.testing.TestTable;
-import org.jooq.SQLDialect;
+import java.sql.Connection;
+import java.sql.SQLException;
 import javax.sql.DataSource;
+import org.jooq.SQLDialect;
+import org.jooq.tools.jdbc.JDBCUtils;
 
 /** Separate JVMs racing on the same keys, on the jOOQ backend. */
 class JooqManyProcessesTest extends ManyProcessesContract {
@@ -21,7 +24,13 @@ class JooqManyProcessesTest extends ManyProcessesContract {
         @Override
         @SuppressWarnings({"unchecked", "rawtypes"})
         public DuplicateGuard<Object> guard(DataSource ds, Strategy strategy, TestTable table) {
-            return (DuplicateGuard) JooqDuplicateGuard.forHostTable(ds, SQLDialect.POSTGRES, JooqBackend.mapping(table))
+            SQLDialect dialect;
+            try (Connection c = ds.getConnection()) {
+                dialect = JDBCUtils.dialect(c);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            return (DuplicateGuard) JooqDuplicateGuard.forHostTable(ds, dialect, JooqBackend.mapping(table))
                     .strategy(strategy).build();
         }
 

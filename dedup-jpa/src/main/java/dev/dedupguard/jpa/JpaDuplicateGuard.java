@@ -18,12 +18,13 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
 import org.hibernate.dialect.H2Dialect;
+import org.hibernate.dialect.MariaDBDialect;
 import org.hibernate.dialect.PostgreSQLDialect;
 import org.hibernate.engine.jdbc.connections.spi.ConnectionProvider;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 
 /**
- * A {@link DuplicateGuard} on Jakarta Persistence 3.2 with Hibernate ORM 7.4, for PostgreSQL and H2: for the library
+ * A {@link DuplicateGuard} on Jakarta Persistence 3.2 with Hibernate ORM 7.4, for PostgreSQL, H2 and MariaDB: for the library
  * entity {@link DedupFile}, or for the host's own entity mapped by an {@link EntityMapping}.
  *
  * <p><b>Quick start</b> (host entity, inside the host's transaction):
@@ -62,8 +63,10 @@ import org.hibernate.engine.spi.SessionFactoryImplementor;
  * do all entities on H2. There a racing duplicate makes Hibernate log one {@code WARN} from {@code SqlExceptionHelper}.
  *
  * <p><b>Lock timeout.</b> Applied with {@code SET LOCAL lock_timeout} (PostgreSQL, restored in joined mode) or
- * {@code SET LOCK_TIMEOUT} (H2, per session); Hibernate's {@code jakarta.persistence.lock.timeout} hint is not used,
- * since its PostgreSQL dialect ignores a finite value.
+ * {@code SET LOCK_TIMEOUT} (H2, per session) or {@code SET SESSION innodb_lock_wait_timeout} (MariaDB: whole seconds,
+ * rounded up, at least 1 s; the previous value is put back after every call, own or joined); Hibernate's
+ * {@code jakarta.persistence.lock.timeout} hint is not used, since its PostgreSQL dialect ignores a finite value. On
+ * MariaDB own transactions run at READ COMMITTED unless {@code isolation} is set.
  *
  * <p>Immutable and thread-safe once built.
  *
@@ -212,8 +215,11 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
             if (hibernate instanceof H2Dialect) {
                 return Dialect.H2;
             }
-            throw new IllegalArgumentException("the persistence unit's database must be PostgreSQL or H2, its dialect "
-                    + "is " + hibernate.getClass().getName());
+            if (hibernate instanceof MariaDBDialect) {
+                return Dialect.MARIADB;
+            }
+            throw new IllegalArgumentException("the persistence unit's database must be PostgreSQL, H2 or MariaDB, its "
+                    + "dialect is " + hibernate.getClass().getName());
         }
 
         private void createSchema(Connection c, Dialect dialect, EntityModel<?> model, GuardOptions options)

@@ -1,7 +1,7 @@
 /**
  * The Jakarta Persistence backend on Hibernate ORM: {@link dev.dedupguard.jpa.JpaDuplicateGuard} for the library entity
  * {@link dev.dedupguard.jpa.DedupFile} or the host's own entity (mapped by {@link dev.dedupguard.jpa.EntityMapping}), on
- * PostgreSQL or H2. Nothing in this package is {@code null} unless marked {@code @Nullable}.
+ * PostgreSQL, H2 or MariaDB. Nothing in this package is {@code null} unless marked {@code @Nullable}.
  */
 @NullMarked
 package dev.dedupguard.jpa;

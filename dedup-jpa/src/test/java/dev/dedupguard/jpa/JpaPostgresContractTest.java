@@ -8,9 +8,12 @@ import dev.dedupguard.testing.TestTable;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The contract suite on the Jpa backend and Postgres, for every table x strategy the table supports. */
+/**
+ * The contract suite on the JPA backend and PostgreSQL, for every table x strategy the table supports, and on the
+ * partitioned host table ({@code PARTITION BY HASH (case_id)}, 4 partitions) with the two guarded strategies.
+ */
 @ParameterizedClass(name = "{0} {1}")
-@MethodSource("dev.dedupguard.testing.GuardContract#matrix")
+@MethodSource("dev.dedupguard.testing.GuardContract#postgresMatrix")
 class JpaPostgresContractTest extends GuardContract<Object> {
     JpaPostgresContractTest(TestTable table, Strategy strategy) {
         super(table, strategy);

@@ -10,7 +10,13 @@ import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.internal.GuardFactory;
 import dev.dedupguard.spi.StoredKey;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -22,21 +28,28 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The guard's PostgreSQL connection is terminated ({@code pg_terminate_backend}) in the middle of a registration: while
- * it holds a stripe lock, and after its insert but before its commit. The caller gets a clear exception carrying the
- * key, nothing is half-stored, no lock is left behind, and the pool recovers. A backend's test class extends this and
- * names its {@link GuardBackend}.
+ * The guard's connection is terminated in the middle of a registration ({@code pg_terminate_backend} on PostgreSQL,
+ * {@code KILL CONNECTION} on MariaDB): while it holds a stripe lock, and after its insert but before its commit. The
+ * caller gets a clear exception carrying the key, nothing is half-stored, no lock is left behind, and the pool
+ * recovers. A backend's test class extends this, names its {@link GuardBackend} and, if not PostgreSQL, its
+ * {@link #database()}.
  *
  * @param <F> the backend's registered type
  */
 public abstract class ConnectionKillContract<F> {
     private final ExecutorService pool = Executors.newCachedThreadPool();
-    private final TestDatabase db = TestDatabase.POSTGRESQL;
+    private TestDatabase db;
 
     protected abstract GuardBackend<F> backend();
 
+    /** The database to run on: PostgreSQL unless overridden (MariaDB is the other one whose sessions can be killed). */
+    protected TestDatabase database() {
+        return TestDatabase.POSTGRESQL;
+    }
+
     @BeforeEach
     void clean() {
+        db = database();
         TestTable.createAll(db);
         TestTable.clearAll(db);
     }
@@ -103,8 +116,7 @@ public abstract class ConnectionKillContract<F> {
             }
         });
         assertThat(paused.await(20, TimeUnit.SECONDS)).isTrue();
-        long killed = db.queryLong("select count(pg_terminate_backend(pid)) from pg_stat_activity where state = "
-                + "'idle in transaction' and pid <> pg_backend_pid() and datname = current_database()");
+        long killed = killSessionsInTransaction();
         assertThat(killed).as("backends terminated").isEqualTo(1);
         resume.countDown();
 
@@ -122,5 +134,30 @@ public abstract class ConnectionKillContract<F> {
             assertThat(plain.register(backend().file(table, Keys.key(7, i))).isNew()).as("the pool recovered").isTrue();
         }
         assertThat(table.rowsWith(db, key)).isEqualTo(1);
+    }
+
+    /** Kills every session with an open transaction (the paused registration's); returns how many. */
+    private long killSessionsInTransaction() throws SQLException, InterruptedException {
+        if (db != TestDatabase.MARIADB) {
+            return db.queryLong("select count(pg_terminate_backend(pid)) from pg_stat_activity where state = "
+                    + "'idle in transaction' and pid <> pg_backend_pid() and datname = current_database()");
+        }
+        // information_schema.innodb_trx is a snapshot InnoDB refreshes at most every 0.1 s: ask until it shows one
+        List<Long> sessions = new ArrayList<>();
+        for (int attempt = 0; attempt < 30 && sessions.isEmpty(); attempt++) {
+            if (attempt > 0) {
+                Thread.sleep(150);
+            }
+            try (Connection c = db.dataSource().getConnection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select t.trx_mysql_thread_id from information_schema.innodb_trx t"
+                         + " join information_schema.processlist p on p.id = t.trx_mysql_thread_id"
+                         + " where p.db = database() and p.id <> connection_id()")) {
+                while (rs.next()) {
+                    sessions.add(rs.getLong(1));
+                }
+            }
+        }
+        sessions.forEach(MariaDbServer.shared()::killConnection);
+        return sessions.size();
     }
 }

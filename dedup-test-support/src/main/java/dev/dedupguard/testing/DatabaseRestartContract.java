@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * PostgreSQL is stopped and started again while 6 threads register overlapping keys. Afterwards every key that was
+ * The database server (embedded PostgreSQL, or the shared MariaDB if {@link #database()} says so) is stopped and
+ * started again while 6 threads register overlapping keys. Afterwards every key that was
  * reported stored is in the table exactly once, no key is in it twice, and a key whose registration failed is either
  * absent or stored once (a commit whose answer was lost is in doubt, never half-stored); registering it again
  * gives a consistent answer. A backend's test class extends this and names its {@link ProcessGuardFactory}, which builds
@@ -45,23 +47,98 @@ public abstract class DatabaseRestartContract {
     /** Builds the backend's guard on the test's pool. */
     protected abstract ProcessGuardFactory factory();
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource({"UNIQUE_CONSTRAINT, HOST", "SELECT_FOR_UPDATE, HOST_UNCONSTRAINED"})
-    void restartUnderLoadLosesAndDuplicatesNothing(Strategy strategy, TestTable table) throws Exception {
+    /** The database to run on: PostgreSQL (a server of the test's own) unless overridden. */
+    protected TestDatabase database() {
+        return TestDatabase.POSTGRESQL;
+    }
+
+    /** A server the test can restart, and the JDBC URL of the database the test uses on it. */
+    private interface Server extends AutoCloseable {
+        String jdbcUrl();
+
+        String user();
+
+        /** Stops the server and starts it again with the same data, on the same port. */
+        void restart() throws Exception;
+
+        @Override
+        void close() throws Exception;
+    }
+
+    private Server server() throws Exception {
+        if (database() == TestDatabase.MARIADB) {
+            MariaDbServer mariadb = MariaDbServer.shared();
+            try (Connection c = mariadb.connect(""); Statement s = c.createStatement()) {
+                s.execute("drop database if exists dedup_restart");
+                s.execute("create database dedup_restart character set utf8mb4 collate utf8mb4_nopad_bin");
+            }
+            return new Server() {
+                @Override
+                public String jdbcUrl() {
+                    return "jdbc:mariadb://127.0.0.1:" + mariadb.port() + "/dedup_restart";
+                }
+
+                @Override
+                public String user() {
+                    return MariaDbServer.USER;
+                }
+
+                @Override
+                public void restart() {
+                    mariadb.restart();
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         Path data = dir.resolve("pg");
-        EmbeddedPostgres pg = start(data, port);
+        EmbeddedPostgres first = start(data, port);
+        return new Server() {
+            private EmbeddedPostgres pg = first;
+
+            @Override
+            public String jdbcUrl() {
+                return pg.getJdbcUrl("postgres", "postgres");
+            }
+
+            @Override
+            public String user() {
+                return "postgres";
+            }
+
+            @Override
+            public void restart() throws Exception {
+                pg.close();
+                Thread.sleep(1000);
+                pg = start(data, port);
+            }
+
+            @Override
+            public void close() throws Exception {
+                pg.close();
+            }
+        };
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"UNIQUE_CONSTRAINT, HOST", "SELECT_FOR_UPDATE, HOST_UNCONSTRAINED"})
+    void restartUnderLoadLosesAndDuplicatesNothing(Strategy strategy, TestTable table) throws Exception {
+        Server server = server();
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(pg.getJdbcUrl("postgres", "postgres"));
+        config.setJdbcUrl(server.jdbcUrl());
+        config.setUsername(server.user());
         config.setMaximumPoolSize(8);
         config.setConnectionTimeout(2000);
         config.setValidationTimeout(1000);
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try (HikariDataSource ds = new HikariDataSource(config)) {
-            createTables(ds);
+            createTables(ds, database());
             ProcessGuardFactory factory = factory();
             DuplicateGuard<Object> guard = factory.guard(ds, strategy, table);
             Map<Integer, Long> stored = new ConcurrentHashMap<>();
@@ -93,10 +170,9 @@ public abstract class DatabaseRestartContract {
             Thread.sleep(1500);
             AtomicLong idBeforeRestart = new AtomicLong(stored.values().stream().mapToLong(Long::longValue).max()
                     .orElse(0));
-            pg.close();
-            Thread.sleep(1000);
-            pg = start(data, port);
-            Thread.sleep(2500);
+            server.restart();
+            awaitStoredAfter(stored, idBeforeRestart.get(), Duration.ofSeconds(20));
+            Thread.sleep(1500);
             running.set(false);
             for (Future<?> f : workers) {
                 f.get(60, TimeUnit.SECONDS);
@@ -124,7 +200,16 @@ public abstract class DatabaseRestartContract {
                     storedAfterRestart, failed.size());
         } finally {
             pool.shutdownNow();
-            pg.close();
+            server.close();
+        }
+    }
+
+    /** Waits until a registration stored after the restart (an id above {@code before}) or {@code limit} passed. */
+    private static void awaitStoredAfter(Map<Integer, Long> stored, long before, Duration limit)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline && stored.values().stream().noneMatch(id -> id > before)) {
+            Thread.sleep(100);
         }
     }
 
@@ -132,17 +217,21 @@ public abstract class DatabaseRestartContract {
         return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
     }
 
-    private static void createTables(HikariDataSource ds) throws Exception {
+    private static void createTables(HikariDataSource ds, TestDatabase db) throws Exception {
+        boolean mariadb = db == TestDatabase.MARIADB;
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             for (String table : List.of("case_file", "case_file_legacy")) {
-                s.execute("create table " + table + " (id bigint generated by default as identity primary key,"
-                        + " case_id bigint not null, file_hash char(64) not null, original_filename varchar(4096) "
+                s.execute("create table " + table + " (id bigint "
+                        + (mariadb ? "auto_increment" : "generated by default as identity") + " primary key,"
+                        + " case_id bigint not null, file_hash char(64)" + (mariadb ? " character set ascii" : "")
+                        + " not null, original_filename varchar(" + (mariadb ? "750" : "4096") + ") "
                         + "not null, uploaded_by varchar(100), size_bytes bigint, status varchar(20) default "
                         + "'received' not null" + (table.equals("case_file")
                         ? ", constraint uq_case_file_duplicate unique (case_id, file_hash, original_filename)" : "")
                         + ")");
             }
-            dev.dedupguard.LibrarySchema.create(c, dev.dedupguard.LibrarySchema.Database.POSTGRESQL,
+            dev.dedupguard.LibrarySchema.create(c, mariadb ? dev.dedupguard.LibrarySchema.Database.MARIADB
+                    : dev.dedupguard.LibrarySchema.Database.POSTGRESQL,
                     dev.dedupguard.LibrarySchema.DEFAULT_FILE_TABLE, dev.dedupguard.LibrarySchema.DEFAULT_STRIPE_TABLE,
                     1024, false, true);
         }

@@ -40,8 +40,17 @@ public abstract class GuardContract<F> {
      * {@code @ParameterizedClass @MethodSource("dev.dedupguard.testing.GuardContract#matrix")}.
      */
     public static Stream<Arguments> matrix() {
-        return Arrays.stream(TestTable.values()).flatMap(t -> Arrays.stream(Strategy.values())
-                .filter(t::supports).map(s -> Arguments.of(t, s)));
+        return Arrays.stream(TestTable.values()).filter(t -> t != TestTable.HOST_PARTITIONED)
+                .flatMap(t -> Arrays.stream(Strategy.values()).filter(t::supports).map(s -> Arguments.of(t, s)));
+    }
+
+    /**
+     * {@link #matrix()} plus the partitioned host table ({@link TestTable#HOST_PARTITIONED}) with the two guarded
+     * strategies: the argument source for PostgreSQL's subclasses.
+     */
+    public static Stream<Arguments> postgresMatrix() {
+        return Stream.concat(matrix(), Stream.of(Strategy.UNIQUE_CONSTRAINT, Strategy.SELECT_FOR_UPDATE)
+                .map(s -> Arguments.of(TestTable.HOST_PARTITIONED, s)));
     }
 
     /** The backend under test. */

@@ -18,9 +18,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Separate JVM processes (not threads) register the same keys against one embedded PostgreSQL at the same instant:
- * across all processes, exactly one "new" answer and exactly one stored row per key. A backend's test class extends
- * this and names its {@link ProcessGuardFactory}. Tagged {@code slow}.
+ * Separate JVM processes (not threads) register the same keys against one database server (embedded PostgreSQL, or
+ * MariaDB if {@link #database()} says so) at the same instant: across all processes, exactly one "new" answer and
+ * exactly one stored row per key. A backend's test class extends this and names its {@link ProcessGuardFactory}.
+ * Tagged {@code slow}.
  */
 @Tag("slow")
 public abstract class ManyProcessesContract {
@@ -30,10 +31,15 @@ public abstract class ManyProcessesContract {
     /** The factory each child process builds its guard with. */
     protected abstract Class<? extends ProcessGuardFactory> factory();
 
+    /** The database to run on: PostgreSQL unless overridden; not H2 (in-process only). */
+    protected TestDatabase database() {
+        return TestDatabase.POSTGRESQL;
+    }
+
     @ParameterizedTest(name = "{0} on {1}")
     @CsvSource({"UNIQUE_CONSTRAINT, HOST", "SELECT_FOR_UPDATE, HOST_UNCONSTRAINED"})
     void processesRacingOnTheSameKeysStoreEachKeyOnce(Strategy strategy, TestTable table) throws Exception {
-        TestDatabase db = TestDatabase.POSTGRESQL;
+        TestDatabase db = database();
         TestTable.createAll(db);
         TestTable.clearAll(db);
         long scope = System.nanoTime() % 1_000_000_000L;

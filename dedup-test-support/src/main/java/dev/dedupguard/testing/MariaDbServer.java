@@ -142,6 +142,16 @@ public final class MariaDbServer {
      * @throws IllegalArgumentException if {@code database} is not an unquoted identifier of at most 64 characters
      */
     public synchronized DataSource freshDatabase(String database) {
+        return freshDatabase(database, URL_PROPERTIES);
+    }
+
+    /**
+     * {@link #freshDatabase(String)} with the driver's connection properties {@code urlProperties} ({@code a=b&c=d},
+     * empty for the driver's defaults) instead of {@link #URL_PROPERTIES}: the pool a host with a plain URL has.
+     *
+     * @throws IllegalArgumentException if {@code database} is not an unquoted identifier of at most 64 characters
+     */
+    public synchronized HikariDataSource freshDatabase(String database, String urlProperties) {
         requireDatabaseName(database);
         HikariDataSource old = pools.remove(database);
         if (old != null) {
@@ -154,7 +164,8 @@ public final class MariaDbServer {
             throw new IllegalStateException("cannot create MariaDB database " + database, e);
         }
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl(database));
+        config.setJdbcUrl("jdbc:mariadb://127.0.0.1:" + port + "/" + database
+                + (urlProperties.isEmpty() ? "" : "?" + urlProperties));
         config.setUsername(USER);
         config.setMaximumPoolSize(POOL_SIZE);
         config.setPoolName("mariadb-" + database);

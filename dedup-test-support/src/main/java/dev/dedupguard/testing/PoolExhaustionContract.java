@@ -27,14 +27,20 @@ public abstract class PoolExhaustionContract {
     /** Builds the backend's guard on the test's small pool. */
     protected abstract ProcessGuardFactory factory();
 
+    /** The database to run on: PostgreSQL unless overridden. */
+    protected TestDatabase database() {
+        return TestDatabase.POSTGRESQL;
+    }
+
     @Test
     void moreCallersThanConnectionsQueueAndAFullPoolFailsClearlyInsteadOfHanging() throws Exception {
-        TestDatabase db = TestDatabase.POSTGRESQL;
+        TestDatabase db = database();
         TestTable.createAll(db);
         TestTable.clearAll(db);
         TestTable table = TestTable.HOST_UNCONSTRAINED;
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(db.jdbcUrl());
+        config.setUsername(db.user());
         config.setMaximumPoolSize(2);
         config.setConnectionTimeout(1000);
         ExecutorService pool = Executors.newFixedThreadPool(16);

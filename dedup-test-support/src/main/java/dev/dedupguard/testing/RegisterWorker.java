@@ -1,8 +1,11 @@
 package dev.dedupguard.testing;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
+import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -18,9 +21,7 @@ public final class RegisterWorker {
         ProcessGuardFactory factory = (ProcessGuardFactory) Class.forName(args[0]).getDeclaredConstructor()
                 .newInstance();
         TestTable table = TestTable.valueOf(args[3]);
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(args[1]);
-        DuplicateGuard<Object> guard = factory.guard(ds, Strategy.valueOf(args[2]), table);
+        DuplicateGuard<Object> guard = factory.guard(dataSource(args[1]), Strategy.valueOf(args[2]), table);
         long scope = Long.parseLong(args[4]);
         int keys = Integer.parseInt(args[5]);
         long startAt = Long.parseLong(args[6]);
@@ -39,5 +40,19 @@ public final class RegisterWorker {
         System.out.print(out);
         System.out.flush();
         System.exit(0);
+    }
+
+    /** A connection source for the URL: PostgreSQL's URLs carry the user; MariaDB's log in as {@link MariaDbServer#USER}. */
+    private static DataSource dataSource(String url) {
+        if (url.startsWith("jdbc:mariadb:")) {
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(url);
+            config.setUsername(MariaDbServer.USER);
+            config.setMaximumPoolSize(2);
+            return new HikariDataSource(config);
+        }
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(url);
+        return ds;
     }
 }

