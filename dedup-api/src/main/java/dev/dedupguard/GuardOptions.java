@@ -59,6 +59,8 @@ public record GuardOptions(
      * @param hashAlgorithm the digest content hashes must be; not {@code null}
      * @param lockStripes number of stripe rows; 1 to 1,048,576
      * @param batchChunkSize files per statement and per own transaction in a batch; 1 to 10,000
+     * @param listener observes every call of the guard; not {@code null} ({@link GuardListener#NONE} for none)
+     * @param backend the backend's name as the listener sees it: 1 to 32 characters out of {@code a-z 0-9 _ -}
      * @throws NullPointerException if {@code strategy}, {@code namePolicy} or {@code hashAlgorithm} is {@code null}
      * @throws IllegalArgumentException naming the setting and its value, if {@code lockTimeout} is {@code null} or
      *     a number is outside its range

@@ -162,6 +162,8 @@ public abstract class Dialect {
      * Whether the lock timeout set for an own transaction stays on the connection after the transaction ends, so that
      * own transactions too must {@link #swapLockTimeout swap} it and put the previous value back (MariaDB's session
      * setting); {@code false} where it ends with the transaction or where the session keeping it is accepted (H2).
+     *
+     * @return whether own transactions restore the lock timeout they set
      */
     public boolean lockTimeoutOutlivesTransaction() {
         return false;
@@ -170,8 +172,9 @@ public abstract class Dialect {
     // ---------------------------------------------------------------- isolation
 
     /**
-     * The isolation level of an own transaction when the guard's options set none, or {@code null} for the
-     * connection's own.
+     * The isolation level of an own transaction when the guard's options set none.
+     *
+     * @return the level, or {@code null} for the connection's own
      */
     public @Nullable Isolation defaultOwnIsolation() {
         return null;
@@ -236,7 +239,11 @@ public abstract class Dialect {
      * the following plain check read that stale snapshot without complaint; does nothing where the lock itself raises
      * one (PostgreSQL) or the check is refused beforehand ({@link #checkJoinedStripeLock}).
      *
+     * @param c the caller's connection, holding the stripe locks
+     * @param stripeTable the stripe table
+     * @param stripes the stripes just locked, ascending
      * @throws StorageException of kind {@code SERIALIZATION_FAILURE} if the snapshot is stale
+     * @throws SQLException if the database fails
      */
     public void checkSnapshotAfterStripeLock(Connection c, String stripeTable, int[] stripes) throws SQLException {
     }
@@ -247,7 +254,10 @@ public abstract class Dialect {
      * Checks, beyond the presence of a unique constraint on the key columns, that the database enforces it the way
      * {@code UNIQUE_CONSTRAINT} relies on; does nothing where any such constraint will do.
      *
+     * @param c a connection to the guard's database
+     * @param table the guard's table
      * @throws dev.dedupguard.SchemaMismatchException if the table's unique keys do not fit, saying how to fix them
+     * @throws SQLException if the database fails
      */
     public void checkUniqueKeys(Connection c, TableSchema table) throws SQLException {
     }
@@ -257,7 +267,10 @@ public abstract class Dialect {
      * partitioned table must include the partition key, so no constraint could keep a key unique across partitions.
      * Does nothing for a table that is not partitioned, or where the database has no declarative partitioning.
      *
+     * @param c a connection to the guard's database
+     * @param table the guard's table
      * @throws dev.dedupguard.SchemaMismatchException naming the partition key and the key columns
+     * @throws SQLException if the database fails
      */
     public void checkPartitionKey(Connection c, TableSchema table) throws SQLException {
     }
