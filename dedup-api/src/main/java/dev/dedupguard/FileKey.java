@@ -10,7 +10,8 @@ import java.util.Locale;
  * <p>The constructor validates every field and fails fast with an {@link IllegalArgumentException} that names the
  * field and the bad value:
  * <ul>
- *   <li>{@code scope}: not blank, at most {@value #MAX_SCOPE_LENGTH} characters, no control characters;</li>
+ *   <li>{@code scope}: not blank, at most {@value #MAX_SCOPE_LENGTH} characters, no control characters, no unpaired
+ *       surrogates;</li>
  *   <li>{@code contentHash}: hexadecimal digits only, {@value #MIN_HASH_LENGTH} to {@value #MAX_HASH_LENGTH} of
  *       them; normalised to lower case. The guard also checks the length against its configured
  *       {@link HashAlgorithm};</li>
@@ -18,6 +19,8 @@ import java.util.Locale;
  *       {@value #MAX_FILE_NAME_BYTES} bytes in UTF-8. It is kept exactly as given (no trimming, no normalisation);
  *       the guard's {@link NamePolicy} is applied to the uniqueness key only.</li>
  * </ul>
+ * Both strings must be valid UTF-16 because JDBC drivers encode an unpaired surrogate as {@code ?}: two different
+ * scopes would reach the database as the same value.
  *
  * @param scope the scope the file belongs to, e.g. a case id
  * @param contentHash lower-case hex digest of the content
@@ -75,6 +78,7 @@ public record FileKey(String scope, String contentHash, String fileName) {
                     + scope.length() + ": " + Texts.quote(scope));
         }
         rejectControlCharacters("scope", scope);
+        rejectUnpairedSurrogates("scope", scope);
         return scope;
     }
 
@@ -106,21 +110,25 @@ public record FileKey(String scope, String contentHash, String fileName) {
             throw new IllegalArgumentException("fileName must not be blank, was " + Texts.quote(name));
         }
         rejectControlCharacters("fileName", name);
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                throw new IllegalArgumentException("fileName must be valid Unicode; found an unpaired surrogate "
-                        + Texts.describe(c) + " at index " + i + " in " + Texts.quote(name));
-            }
-        }
+        rejectUnpairedSurrogates("fileName", name);
         int bytes = name.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_FILE_NAME_BYTES) {
             throw new IllegalArgumentException("fileName must be at most " + MAX_FILE_NAME_BYTES
                     + " bytes in UTF-8, was " + bytes + " bytes: " + Texts.quote(name));
         }
         return name;
+    }
+
+    private static void rejectUnpairedSurrogates(String field, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(field + " must be valid Unicode; found an unpaired surrogate "
+                        + Texts.describe(c) + " at index " + i + " in " + Texts.quote(value));
+            }
+        }
     }
 
     private static void rejectControlCharacters(String field, String value) {

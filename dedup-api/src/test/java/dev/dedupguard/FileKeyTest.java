@@ -102,4 +102,12 @@ class FileKeyTest {
         String name = "e\u0301\u200F\u202Efdp.exe";
         assertThat(FileKey.of("s", HASH, name).fileName()).isEqualTo(name);
     }
+    @Test
+    void unpairedSurrogateInTheScopeIsRejectedLikeInTheName() {
+        assertThat(FileKey.of("case-\uD83D\uDCC1", HASH, "x").scope()).isEqualTo("case-\uD83D\uDCC1");
+        for (String scope : new String[] {"case-7\uD800", "case-7\uDC00", "\uDC00case", "a\uD800b"}) {
+            assertThatThrownBy(() -> FileKey.of(scope, HASH, "x.pdf")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("scope must be valid Unicode; found an unpaired surrogate");
+        }
+    }
 }
