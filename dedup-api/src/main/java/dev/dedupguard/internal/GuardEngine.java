@@ -12,6 +12,7 @@ import dev.dedupguard.GuardListener.RetryReason;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.LockTimeoutException;
 import dev.dedupguard.Registration;
+import dev.dedupguard.RegistrationInterruptedException;
 import dev.dedupguard.SerializationConflictException;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.spi.StorageBackend;
@@ -192,6 +193,10 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
     private DuplicateGuardException toPublic(FileKey key, StorageException e) {
         return switch (e.kind()) {
             case LOCK_TIMEOUT -> new LockTimeoutException(key, options.lockTimeout(), e);
+            case INTERRUPTED -> {
+                Thread.currentThread().interrupt();
+                yield new RegistrationInterruptedException(key, e);
+            }
             case UNIQUE_VIOLATION -> options.strategy() == Strategy.NO_LOCK
                     ? new DuplicateGuardException("NO_LOCK lost the check-then-insert race for " + key
                             + ": a concurrent registration inserted it first and the unique constraint rejected "

@@ -16,6 +16,11 @@ public class StorageException extends RuntimeException {
         LOCK_TIMEOUT,
         /** A unique constraint rejected a row (SQLSTATE 23505, MySQL 1062). */
         UNIQUE_VIOLATION,
+        /**
+         * The calling thread was interrupted while a statement waited; the statement was cancelled and the work rolled
+         * back (the savepoint in joined mode). Not retried.
+         */
+        INTERRUPTED,
         /** Anything else. */
         OTHER
     }

@@ -278,6 +278,20 @@ public abstract class Dialect {
     // ---------------------------------------------------------------- errors
 
     /**
+     * Whether a failure of {@code kind}, raised by a call that took {@code elapsed} under {@code lockTimeout}, is the
+     * database's own reaction to the calling thread being interrupted (after which the thread's interrupt flag may be
+     * clear). By default none is: interruption is noticed by the guard, which cancels the waiting statement.
+     *
+     * @param kind how the call failed
+     * @param elapsed how long the call ran
+     * @param lockTimeout the guard's lock timeout
+     * @return whether the failure means that the thread was interrupted
+     */
+    public boolean interruptEndedWait(StorageException.Kind kind, Duration elapsed, Duration lockTimeout) {
+        return false;
+    }
+
+    /**
      * The kind of one driver exception, by SQLSTATE and vendor code (never by message text).
      *
      * @param sqlState the exception's SQLSTATE, or {@code null} if the driver gave none

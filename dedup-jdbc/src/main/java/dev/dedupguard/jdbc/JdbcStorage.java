@@ -2,9 +2,12 @@ package dev.dedupguard.jdbc;
 
 import dev.dedupguard.FileKey;
 import dev.dedupguard.spi.StorageBackend;
+import dev.dedupguard.spi.StorageException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -81,15 +84,20 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
     @Override
     public abstract FileKey keyOf(F file);
 
+    /**
+     * Runs {@code work} as {@link StorageBackend#inTransaction} requires. If the calling thread is interrupted while a
+     * statement waits (for a lock), the statement is cancelled, the work rolled back and
+     * {@link StorageException.Kind#INTERRUPTED} raised; the connection stays usable.
+     */
     @Override
     public final <T> T inTransaction(TransactionSpec spec, StorageWork<F, T> work) {
         if (joinsCallerTransaction()) {
             Dialect dialect = table.dialect();
             if (dialect.pipelinesStatements() && dialect.swapLockTimeoutQuery() != null) {
-                return onCallerConnection(c -> inPipelinedSavepoint(c, spec, work));
+                return onCallerConnection(c -> watched(c, spec, conn -> inPipelinedSavepoint(conn, spec, work)));
             }
-            return onCallerConnection(c -> JdbcTransactions.inSavepoint(c, dialect, spec,
-                    conn -> run(conn, null, work)));
+            return onCallerConnection(c -> watched(c, spec, conn -> JdbcTransactions.inSavepoint(conn, dialect, spec,
+                    tx -> run(tx, null, work))));
         }
         Connection c;
         try {
@@ -99,8 +107,8 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
         }
         try {
             String pending = carryLockTimeout ? table.dialect().lockTimeoutValue(spec.lockTimeout()) : null;
-            return JdbcTransactions.inOwnTransaction(c, table.dialect(), spec, pending == null,
-                    conn -> run(conn, pending, work));
+            return watched(c, spec, conn -> JdbcTransactions.inOwnTransaction(conn, table.dialect(), spec,
+                    pending == null, tx -> run(tx, pending, work)));
         } finally {
             release(c);
         }
@@ -147,6 +155,19 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
                 throw dialect.translate("registration in the caller's transaction", e);
             }
             return result;
+    private <T> T watched(Connection c, TransactionSpec spec, Function<Connection, T> work) {
+        long started = System.nanoTime();
+        try (InterruptWatch watch = InterruptWatch.start(c)) {
+            try {
+                return work.apply(watch.connection());
+            } catch (StorageException e) {
+                if (watch.interrupted() || table.dialect().interruptEndedWait(e.kind(),
+                        Duration.ofNanos(System.nanoTime() - started), spec.lockTimeout())) {
+                    throw new StorageException(StorageException.Kind.INTERRUPTED, "interrupted while waiting: "
+                            + e.getMessage(), e);
+                }
+                throw e;
+            }
         }
     }
 
