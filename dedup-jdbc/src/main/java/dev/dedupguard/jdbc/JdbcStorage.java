@@ -155,6 +155,13 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
                 throw dialect.translate("registration in the caller's transaction", e);
             }
             return result;
+        }
+    }
+
+    /**
+     * Runs {@code work} on {@code c} watched for interruption: if the calling thread is interrupted while a statement
+     * waits, the statement is cancelled and the failure reported as {@link StorageException.Kind#INTERRUPTED}.
+     */
     private <T> T watched(Connection c, TransactionSpec spec, Function<Connection, T> work) {
         long started = System.nanoTime();
         try (InterruptWatch watch = InterruptWatch.start(c)) {
