@@ -8,6 +8,10 @@ package dev.dedupguard;
  */
 public class RegistrationInterruptedException extends DuplicateGuardException {
 
+    /**
+     * @param key the key whose registration was interrupted
+     * @param cause the storage failure that the cancelled statement raised
+     */
     public RegistrationInterruptedException(FileKey key, Throwable cause) {
         super("interrupted while waiting for a lock to register " + key + ": the statement was cancelled and the "
                 + "registration rolled back", key, cause);
