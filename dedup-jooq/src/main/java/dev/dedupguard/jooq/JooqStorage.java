@@ -176,11 +176,18 @@ final class JooqStorage<F> extends JdbcStorage<F> {
 
     /** The primitives, on one transaction's connection. */
     private final class Session extends JdbcSession<F> {
-        private final DSLContext ctx;
+        /** Created on first use: the prepared path needs none, and each one copies the settings. */
+        private @Nullable DSLContext ctx;
 
         Session(Connection connection, @Nullable String pendingLockTimeout) {
             super(connection, JooqStorage.this.table, joined != null, pendingLockTimeout);
-            this.ctx = DSL.using(connection, sqlDialect, settings);
+        }
+
+        private DSLContext ctx() {
+            if (ctx == null) {
+                ctx = DSL.using(connection, sqlDialect, settings);
+            }
+            return ctx;
         }
 
         /**
@@ -190,7 +197,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         private InsertOnDuplicateStep<Record> insertStep(Map<Field<?>, Object> values) {
             flushQueued();
             List<Field<?>> columns = new ArrayList<>(values.keySet());
-            InsertValuesStepN<Record> insert = ctx.insertInto(DSL.table(model.table.getQualifiedName()), columns);
+            InsertValuesStepN<Record> insert = ctx().insertInto(DSL.table(model.table.getQualifiedName()), columns);
             List<Field<?>> row = new ArrayList<>(columns.size());
             values.forEach((f, v) -> row.add(DSL.val(v, f.getDataType())));
             return insert.values(row);
@@ -262,7 +269,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                 valueMaps.add(values);
             }
             List<Field<?>> columnList = new ArrayList<>(columns.values());
-            InsertValuesStepN<Record> into = ctx.insertInto(DSL.table(model.table.getQualifiedName()), columnList);
+            InsertValuesStepN<Record> into = ctx().insertInto(DSL.table(model.table.getQualifiedName()), columnList);
             boolean uniform = valueMaps.stream().allMatch(m -> m.size() == columnList.size());
             InsertOnDuplicateStep<Record> insert = uniform
                     ? into.select(DSL.select(DSL.asterisk()).from(unnest(columnList, valueMaps)))
