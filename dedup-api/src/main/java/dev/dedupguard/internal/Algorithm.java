@@ -122,15 +122,11 @@ abstract class Algorithm {
     private static final class InsertIfAbsent extends Algorithm {
         @Override
         <F> Outcome register(StorageSession<F> session, F file, StoredKey key) {
-            OptionalLong inserted = session.insertIfAbsent(file, key);
-            if (inserted.isPresent()) {
-                return new Outcome(inserted.getAsLong(), true);
-            }
-            OptionalLong existing = session.find(key);
-            if (existing.isEmpty()) {
+            StorageSession.Stored stored = session.insertOrFind(file, key);
+            if (stored == null) {
                 throw invisible(List.of(key));
             }
-            return new Outcome(existing.getAsLong(), false);
+            return new Outcome(stored.id(), stored.inserted());
         }
 
         @Override

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The primitives the strategies are written in, bound to one transaction. Every method runs in that transaction
@@ -73,6 +74,26 @@ public interface StorageSession<F> {
     OptionalLong insertIfAbsent(F file, StoredKey key);
 
     /**
+     * {@link #insertIfAbsent}, and for a key that exists, the row's id ({@link #find}): what a registration needs.
+     * A backend may answer both in one statement; the default sends the insert and, after a conflict, the lookup.
+     * Like {@link #insertIfAbsent}, it leaves the transaction usable and does not absorb violations of other
+     * constraints.
+     *
+     * @param file the host's file, for the columns beyond the key
+     * @param key the key columns to store
+     * @return the new row's id, or the existing row's; {@code null} if the key exists but the transaction cannot see
+     *     its row (a snapshot taken before that row was committed)
+     */
+    default @Nullable Stored insertOrFind(F file, StoredKey key) {
+        OptionalLong inserted = insertIfAbsent(file, key);
+        if (inserted.isPresent()) {
+            return new Stored(inserted.getAsLong(), true);
+        }
+        OptionalLong existing = find(key);
+        return existing.isPresent() ? new Stored(existing.getAsLong(), false) : null;
+    }
+
+    /**
      * {@link #insertIfAbsent} for many rows with distinct keys, sorted by key; returns the ids of the rows this
      * call inserted. Backends should send one statement per call; the default sends one per row.
      *
@@ -103,5 +124,14 @@ public interface StorageSession<F> {
      * @param <F> the type the host registers
      */
     record Row<F>(F file, StoredKey key) {
+    }
+
+    /**
+     * The row a registration ends with: the one it inserted, or the one that already held the key.
+     *
+     * @param id the row's id
+     * @param inserted {@code true} if this call inserted the row
+     */
+    record Stored(long id, boolean inserted) {
     }
 }

@@ -196,6 +196,20 @@ public abstract class Dialect {
     }
 
     /**
+     * One statement that runs {@code insertIfAbsentSql} and, if it inserted nothing, {@code findSql} for the same key,
+     * returning one row (the id, and whether it was inserted), or {@code null} if the database cannot combine them.
+     * The lookup may see only rows committed before the statement began (one snapshot), so a conflict with a row
+     * committed while the insert waited returns no row: the caller then looks the key up on its own.
+     *
+     * @param insertIfAbsentSql an insert with {@link #insertIfAbsentClause}, returning only the id
+     * @param findSql the key lookup, selecting only the id; its parameters follow the insert's
+     * @return the combined statement, or {@code null}
+     */
+    public @Nullable String insertOrFindSql(String insertIfAbsentSql, String findSql) {
+        return null;
+    }
+
+    /**
      * Whether several statements can travel in one round trip as one prepared statement, each with its own snapshot
      * (PostgreSQL's driver sends {@code a; b} as one message); {@link JdbcSession} then queues statements that only
      * prepare the next one. Requires {@code UPDATE ... RETURNING}.

@@ -307,6 +307,51 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         return new Object[] {table.scopeValue(key), key.file().contentHash(), table.schema().nameMatchValue(key)};
     }
 
+    /**
+     * {@link #insertOrFind(String, String, int, Binder, StoredKey)} for an insert whose parameters JDBC binds as they
+     * are.
+     *
+     * @param attempted what the statement does, for the message of a failure
+     * @param sql the combined statement
+     * @param insertParameters the insert's parameters, in order; the key's follow
+     * @param key the key being registered
+     * @return the new or existing row, or {@code null} if the transaction cannot see the existing row
+     */
+    protected final StorageSession.@Nullable Stored insertOrFind(String attempted, String sql, Object[] insertParameters,
+            StoredKey key) {
+        return insertOrFind(attempted, sql, insertParameters.length, (ps, first) -> bind(ps, first, insertParameters),
+                key);
+    }
+
+    /**
+     * Runs a statement from {@link JdbcTable#insertOrFindSql} (with what is queued ahead of it); if it returns no row
+     * (the key's row was committed while the insert waited, after the statement's snapshot), looks the key up again.
+     *
+     * @param attempted what the statement does, for the message of a failure
+     * @param sql the combined statement
+     * @param insertParameters how many parameters the insert has
+     * @param insertBinder binds the insert's parameters; the key's follow
+     * @param key the key being registered
+     * @return the new or existing row, or {@code null} if the transaction cannot see the existing row
+     */
+    protected final StorageSession.@Nullable Stored insertOrFind(String attempted, String sql, int insertParameters,
+            Binder insertBinder, StoredKey key) {
+        Object[] keyParameters = keyParameters(key);
+        StorageSession.@Nullable Stored stored = execute(attempted, sql, true, (ps, first) -> {
+            insertBinder.bind(ps, first);
+            bind(ps, first + insertParameters, keyParameters);
+        }, (ps, hasResultSet) -> {
+            try (ResultSet rs = ps.getResultSet()) {
+                return rs.next() ? new StorageSession.Stored(rs.getLong(1), rs.getBoolean(2)) : null;
+            }
+        });
+        if (stored != null) {
+            return stored;
+        }
+        OptionalLong existing = find(key);
+        return existing.isPresent() ? new StorageSession.Stored(existing.getAsLong(), false) : null;
+    }
+
     @Override
     public OptionalLong find(StoredKey key) {
         return execute("finding the key", table.findSql(), false, keyParameters(key), (ps, rs) -> {

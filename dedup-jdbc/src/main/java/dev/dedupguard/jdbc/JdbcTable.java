@@ -86,6 +86,18 @@ public final class JdbcTable {
         return scopeValue.apply(key);
     }
 
+    /**
+     * The dialect's insert-or-find statement ({@link Dialect#insertOrFindSql}) around a backend's insert for this
+     * table; its parameters are the insert's, then the key's ({@link JdbcSession#keyParameters}). Render it once per
+     * insert and keep it.
+     *
+     * @param insertIfAbsentSql an insert-if-absent into this table returning only the id
+     * @return the combined statement, or {@code null} if the database cannot combine them
+     */
+    public @Nullable String insertOrFindSql(String insertIfAbsentSql) {
+        return dialect.insertOrFindSql(insertIfAbsentSql, find);
+    }
+
     String findSql() {
         return find;
     }

@@ -93,6 +93,16 @@ final class PostgresDialect extends Dialect {
         return " on conflict (" + keyColumns + ") do nothing returning " + idColumn;
     }
 
+    /**
+     * A data-modifying {@code WITH}: the lookup runs only if the insert returned nothing (a one-time filter on the
+     * insert's output), so a new file costs what the insert alone costs.
+     */
+    @Override
+    public String insertOrFindSql(String insertIfAbsentSql, String findSql) {
+        return "with ins as (" + insertIfAbsentSql + ") select ins.*, true from ins union all select f.*, false from ("
+                + findSql + ") f where not exists (select 1 from ins)";
+    }
+
     @Override
     public boolean pipelinesStatements() {
         return true;

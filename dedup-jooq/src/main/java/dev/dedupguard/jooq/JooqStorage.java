@@ -7,6 +7,7 @@ import dev.dedupguard.jdbc.JdbcSession;
 import dev.dedupguard.jdbc.JdbcStorage;
 import dev.dedupguard.jdbc.JdbcTable;
 import dev.dedupguard.jdbc.JdbcTransactions;
+import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -126,8 +127,9 @@ final class JooqStorage<F> extends JdbcStorage<F> {
      *
      * @param sql {@code INSERT ... VALUES (...) RETURNING id}
      * @param ifAbsentSql the same with the dialect's insert-if-absent clause
+     * @param orFindSql the insert-if-absent and the key lookup in one statement, where the database can combine them
      */
-    private record PreparedInsert(String sql, String ifAbsentSql) {
+    private record PreparedInsert(String sql, String ifAbsentSql, @Nullable String orFindSql) {
     }
 
     /** The insert for this column set, rendered on first use and kept (a host record sets few distinct column sets). */
@@ -148,8 +150,8 @@ final class JooqStorage<F> extends JdbcStorage<F> {
             keys.add(renderer.render(DSL.name(k.getName())));
         }
         String id = renderer.render(DSL.name(model.id.getName()));
-        PreparedInsert insert = new PreparedInsert(sql + " returning " + id,
-                sql + table.dialect().insertIfAbsentClause(keys.toString(), id));
+        String ifAbsent = sql + table.dialect().insertIfAbsentClause(keys.toString(), id);
+        PreparedInsert insert = new PreparedInsert(sql + " returning " + id, ifAbsent, table.insertOrFindSql(ifAbsent));
         if (inserts.size() < MAX_CACHED_INSERTS) {
             inserts.put(names, insert);
         }
@@ -253,6 +255,20 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                 }
                 throw table.dialect().translate("inserting the row", e);
             }
+        }
+
+        /** Where the database can, the insert and the lookup of an existing row in one statement. */
+        @Override
+        public StorageSession.@Nullable Stored insertOrFind(F file, StoredKey key) {
+            if (prepared) {
+                Map<Field<?>, Object> values = model.insertValues(file, key);
+                Object[] parameters = plainValues(values);
+                String sql = parameters == null ? null : preparedInsertFor(values.keySet()).orFindSql();
+                if (sql != null) {
+                    return insertOrFind("inserting the row", sql, parameters, key);
+                }
+            }
+            return super.insertOrFind(file, key);
         }
 
         @Override

@@ -8,6 +8,7 @@ import dev.dedupguard.jdbc.JdbcTable;
 import dev.dedupguard.jdbc.JdbcTransactions;
 import dev.dedupguard.jdbc.TableSchema;
 import dev.dedupguard.spi.StorageException;
+import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
 import jakarta.persistence.EntityManager;
 import java.sql.Connection;
@@ -48,6 +49,7 @@ final class JpaStorage<F> extends JdbcStorage<F> {
     private final @Nullable EntityManager joined;
     private final EntityModel<F> model;
     private final @Nullable NativeInsert nativeInsert;
+    private final @Nullable String nativeInsertOrFind;
     /** Bind parameters kept free for what the session queues ahead of a multi-row insert (lock timeout, stripes). */
     private static final int QUEUED_PARAMETERS = 2048;
     /** The multi-row insert rendered last, kept since consecutive chunks mostly have the same size. */
@@ -68,6 +70,7 @@ final class JpaStorage<F> extends JdbcStorage<F> {
         this.joined = joined;
         this.model = model;
         this.nativeInsert = nativeInsert;
+        this.nativeInsertOrFind = nativeInsert == null ? null : table.insertOrFindSql(nativeInsert.insertIfAbsentSql());
     }
 
     /** Whether inserts run as the native statement rather than through a {@code StatelessSession}. */
@@ -195,6 +198,31 @@ final class JpaStorage<F> extends JdbcStorage<F> {
                 }
                 return OptionalLong.empty();
             }
+        }
+
+        /**
+         * Natively, where the database can combine them, the insert and the lookup of an existing row in one
+         * statement; the entity gets the id if it was inserted.
+         */
+        @Override
+        public StorageSession.@Nullable Stored insertOrFind(F file, StoredKey key) {
+            NativeInsert insert = nativeInsert;
+            String sql = nativeInsertOrFind;
+            if (insert == null || sql == null) {
+                return super.insertOrFind(file, key);
+            }
+            SharedSessionContractImplementor session = hibernate();
+            Object[] before = ownState(file);
+            Object entity = model.entityToInsert(file, key);
+            Object[] state = insert.prepare(entity, session);
+            StorageSession.Stored stored = insertOrFind("inserting the row", sql, insert.parameterCount(),
+                    (ps, first) -> insert.bind(ps, first, state, session), key);
+            if (stored != null && stored.inserted()) {
+                insert.stored(entity, stored.id(), state, session);
+            } else if (before != null) {
+                model.persister.setValues(file, before);
+            }
+            return stored;
         }
 
         /**

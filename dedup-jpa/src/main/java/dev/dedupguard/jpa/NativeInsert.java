@@ -182,6 +182,11 @@ final class NativeInsert {
         return sql.append(keyReturningClause).toString();
     }
 
+    /** How many parameters one row of the insert has ({@link #bind} binds them). */
+    int parameterCount() {
+        return columnCount;
+    }
+
     /** The most rows one statement can carry within the driver's parameter limit (less {@code reserved}). */
     int maxRowsPerStatement(int reserved) {
         return Math.max(1, (MAX_PARAMETERS - reserved) / Math.max(1, columnCount));
