@@ -85,12 +85,8 @@ abstract class Algorithm {
         <F> Outcome register(StorageSession<F> session, F file, StoredKey key) {
             int[] stripe = {key.stripe(stripes)};
             session.lockStripes(stripe);
-            OptionalLong existing = session.find(key);
-            if (existing.isPresent()) {
-                return new Outcome(existing.getAsLong(), false);
-            }
-            session.touchStripes(stripe);
-            return new Outcome(session.insert(file, key), true);
+            StorageSession.Stored stored = session.findOrInsert(file, key, stripe);
+            return new Outcome(stored.id(), stored.inserted());
         }
 
         @Override

@@ -94,6 +94,25 @@ public interface StorageSession<F> {
     }
 
     /**
+     * With the key's stripes locked by {@link #lockStripes}: the row with the key that the transaction sees, or else
+     * {@link #touchStripes} and {@link #insert}. A backend may do all of it in one statement; the default sends them
+     * one by one.
+     *
+     * @param file the host's file, for the columns beyond the key
+     * @param key the key columns to store
+     * @param stripes the key's stripes, locked by this transaction
+     * @return the existing row's id, or the new row's
+     */
+    default Stored findOrInsert(F file, StoredKey key, int[] stripes) {
+        OptionalLong existing = find(key);
+        if (existing.isPresent()) {
+            return new Stored(existing.getAsLong(), false);
+        }
+        touchStripes(stripes);
+        return new Stored(insert(file, key), true);
+    }
+
+    /**
      * {@link #insertIfAbsent} for many rows with distinct keys, sorted by key; returns the ids of the rows this
      * call inserted. Backends should send one statement per call; the default sends one per row.
      *

@@ -210,6 +210,24 @@ public abstract class Dialect {
     }
 
     /**
+     * One statement that, sent after the statement that locked the key's stripe (so with a snapshot that shows every
+     * registration committed under it), returns the key's row if there is one, or else inserts the row and bumps the
+     * stripe's registration count: one row, the id and whether it was inserted. {@code null} if the database cannot
+     * combine them. Its parameters: the lookup's, the insert's, the stripe's.
+     *
+     * @param insertHead {@code INSERT INTO table (columns)}
+     * @param rowValues the row's value expressions, comma-separated, without parentheses
+     * @param idColumn the generated id column to return
+     * @param findSql the key lookup, selecting only the id
+     * @param touchStripeSql the {@code UPDATE} of one stripe row's registration count, ending in its {@code WHERE} clause
+     * @return the combined statement, or {@code null}
+     */
+    public @Nullable String findOrInsertSql(String insertHead, String rowValues, String idColumn, String findSql,
+            String touchStripeSql) {
+        return null;
+    }
+
+    /**
      * Whether several statements can travel in one round trip as one prepared statement, each with its own snapshot
      * (PostgreSQL's driver sends {@code a; b} as one message); {@link JdbcSession} then queues statements that only
      * prepare the next one. Requires {@code UPDATE ... RETURNING}.

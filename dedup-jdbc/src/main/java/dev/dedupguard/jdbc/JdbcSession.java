@@ -352,6 +352,51 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         return existing.isPresent() ? new StorageSession.Stored(existing.getAsLong(), false) : null;
     }
 
+    /**
+     * Runs a statement from {@link JdbcTable#findOrInsertSql} with what is queued ahead of it (the stripe lock).
+     *
+     * @param attempted what the statement does, for the message of a failure
+     * @param sql the combined statement
+     * @param insertParameters how many parameters the insert has
+     * @param insertBinder binds the insert's parameters, after the key's; the stripe follows
+     * @param key the key being registered
+     * @param stripe the key's stripe, locked by this transaction
+     * @return the existing row, or the new one
+     */
+    protected final StorageSession.Stored findOrInsert(String attempted, String sql, int insertParameters,
+            Binder insertBinder, StoredKey key, int stripe) {
+        Object[] keyParameters = keyParameters(key);
+        return execute(attempted, sql, true, (ps, first) -> {
+            int next = bind(ps, first, keyParameters);
+            insertBinder.bind(ps, next);
+            ps.setObject(next + insertParameters, stripe);
+        }, (ps, hasResultSet) -> {
+            try (ResultSet rs = ps.getResultSet()) {
+                if (!rs.next()) {
+                    throw new StorageException(StorageException.Kind.OTHER, "the registration returned no row", null);
+                }
+                return new StorageSession.Stored(rs.getLong(1), rs.getBoolean(2));
+            }
+        });
+    }
+
+    /**
+     * {@link #findOrInsert(String, String, int, Binder, StoredKey, int)} for an insert whose parameters JDBC binds as
+     * they are.
+     *
+     * @param attempted what the statement does, for the message of a failure
+     * @param sql the combined statement
+     * @param insertParameters the insert's parameters, in order
+     * @param key the key being registered
+     * @param stripe the key's stripe, locked by this transaction
+     * @return the existing row, or the new one
+     */
+    protected final StorageSession.Stored findOrInsert(String attempted, String sql, Object[] insertParameters,
+            StoredKey key, int stripe) {
+        return findOrInsert(attempted, sql, insertParameters.length, (ps, first) -> bind(ps, first, insertParameters),
+                key, stripe);
+    }
+
     @Override
     public OptionalLong find(StoredKey key) {
         return execute("finding the key", table.findSql(), false, keyParameters(key), (ps, rs) -> {

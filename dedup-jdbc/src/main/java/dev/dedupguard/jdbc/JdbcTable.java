@@ -98,6 +98,19 @@ public final class JdbcTable {
         return dialect.insertOrFindSql(insertIfAbsentSql, find);
     }
 
+    /**
+     * The dialect's find-or-insert statement ({@link Dialect#findOrInsertSql}) around a backend's insert for this
+     * table, for a key on one stripe; its parameters are the key's ({@link JdbcSession#keyParameters}), the insert's,
+     * then the stripe. Render it once per insert and keep it.
+     *
+     * @param insertHead {@code INSERT INTO table (columns)}
+     * @param rowValues the row's value expressions, comma-separated, without parentheses
+     * @return the combined statement, or {@code null} if the database cannot combine them
+     */
+    public @Nullable String findOrInsertSql(String insertHead, String rowValues) {
+        return dialect.findOrInsertSql(insertHead, rowValues, schema.id(), find, touchOneStripe);
+    }
+
     String findSql() {
         return find;
     }

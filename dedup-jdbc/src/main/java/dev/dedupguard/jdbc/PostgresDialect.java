@@ -103,6 +103,20 @@ final class PostgresDialect extends Dialect {
                 + findSql + ") f where not exists (select 1 from ins)";
     }
 
+    /**
+     * A data-modifying {@code WITH}: the insert and the stripe write run only if the lookup found nothing. The lookup
+     * is a statement of its own after the lock, never part of the lock's statement (one snapshot for lock and check
+     * would miss the previous holder's commit at READ COMMITTED).
+     */
+    @Override
+    public String findOrInsertSql(String insertHead, String rowValues, String idColumn, String findSql,
+            String touchStripeSql) {
+        return "with f as (" + findSql + "), ins as (" + insertHead + " select " + rowValues
+                + " where not exists (select 1 from f) returning " + idColumn + "), t as (" + touchStripeSql
+                + " and exists (select 1 from ins) returning 1) select ins.*, true from ins union all select f.*, false"
+                + " from f";
+    }
+
     @Override
     public boolean pipelinesStatements() {
         return true;

@@ -128,8 +128,11 @@ final class JooqStorage<F> extends JdbcStorage<F> {
      * @param sql {@code INSERT ... VALUES (...) RETURNING id}
      * @param ifAbsentSql the same with the dialect's insert-if-absent clause
      * @param orFindSql the insert-if-absent and the key lookup in one statement, where the database can combine them
+     * @param findOrInsertSql the lookup and, if it finds nothing, the insert and the stripe write in one statement,
+     *     where the database can combine them
      */
-    private record PreparedInsert(String sql, String ifAbsentSql, @Nullable String orFindSql) {
+    private record PreparedInsert(String sql, String ifAbsentSql, @Nullable String orFindSql,
+            @Nullable String findOrInsertSql) {
     }
 
     /** The insert for this column set, rendered on first use and kept (a host record sets few distinct column sets). */
@@ -142,16 +145,19 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         }
         DSLContext renderer = DSL.using(sqlDialect, settings);
         StringJoiner into = new StringJoiner(", ", "insert into " + renderer.render(
-                DSL.table(model.table.getQualifiedName())) + " (", ") values (");
+                DSL.table(model.table.getQualifiedName())) + " (", ")");
         names.forEach(n -> into.add(renderer.render(DSL.name(n))));
-        String sql = into + String.join(", ", Collections.nCopies(names.size(), "?")) + ")";
+        String head = into.toString();
+        String rowValues = String.join(", ", Collections.nCopies(names.size(), "?"));
+        String sql = head + " values (" + rowValues + ")";
         StringJoiner keys = new StringJoiner(", ");
         for (Field<?> k : model.keyColumns()) {
             keys.add(renderer.render(DSL.name(k.getName())));
         }
         String id = renderer.render(DSL.name(model.id.getName()));
         String ifAbsent = sql + table.dialect().insertIfAbsentClause(keys.toString(), id);
-        PreparedInsert insert = new PreparedInsert(sql + " returning " + id, ifAbsent, table.insertOrFindSql(ifAbsent));
+        PreparedInsert insert = new PreparedInsert(sql + " returning " + id, ifAbsent, table.insertOrFindSql(ifAbsent),
+                table.findOrInsertSql(head, rowValues));
         if (inserts.size() < MAX_CACHED_INSERTS) {
             inserts.put(names, insert);
         }
@@ -269,6 +275,20 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                 }
             }
             return super.insertOrFind(file, key);
+        }
+
+        /** Where the database can, the lookup and the insert with its stripe write in one statement. */
+        @Override
+        public StorageSession.Stored findOrInsert(F file, StoredKey key, int[] stripes) {
+            if (prepared && stripes.length == 1) {
+                Map<Field<?>, Object> values = model.insertValues(file, key);
+                Object[] parameters = plainValues(values);
+                String sql = parameters == null ? null : preparedInsertFor(values.keySet()).findOrInsertSql();
+                if (sql != null) {
+                    return findOrInsert("registering the row", sql, parameters, key, stripes[0]);
+                }
+            }
+            return super.findOrInsert(file, key, stripes);
         }
 
         @Override

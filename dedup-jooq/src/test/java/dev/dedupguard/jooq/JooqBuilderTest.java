@@ -145,6 +145,31 @@ class JooqBuilderTest {
                 id)).isEqualTo("analyst-7/1234/received");
     }
 
+    /**
+     * The guarded strategies on PostgreSQL insert through {@code INSERT ... SELECT} inside one statement: a value the
+     * host set to {@code null} is bound without a type, and must still reach its column as a null of that column's type.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Strategy.class, names = {"SELECT_FOR_UPDATE", "UNIQUE_CONSTRAINT"})
+    void hostValuesSetToNullAreStoredAsNulls(Strategy strategy) {
+        TestDatabase db = TestDatabase.POSTGRESQL;
+        TestTable table = strategy == Strategy.UNIQUE_CONSTRAINT ? TestTable.HOST : TestTable.HOST_UNCONSTRAINED;
+        var guard = JooqDuplicateGuard.forHostTable(db.dataSource(), SQLDialect.POSTGRES, JooqBackend.mapping(table))
+                .strategy(strategy).build();
+        org.jooq.Record file = (org.jooq.Record) new JooqBackend().file(table, Keys.key(5, 1));
+        file.set(JooqBackend.UPLOADED_BY, null);
+        file.set(JooqBackend.SIZE_BYTES, null);
+
+        var first = guard.register(file);
+        var again = guard.register(file);
+
+        assertThat(first.isNew()).isTrue();
+        assertThat(again.isNew()).isFalse();
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(db.queryString("select concat(coalesce(uploaded_by, 'none'), '/', coalesce(size_bytes, -1), '/', status)"
+                + " from " + table.table() + " where id = ?", first.id())).isEqualTo("none/-1/received");
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void batchOfHostRowsThatSetDifferentColumnsKeepsEachRowsValuesAndDefaults(TestDatabase db) {

@@ -77,8 +77,8 @@ class JooqRoundTripTest {
                 expectedDuplicate = 2;  // find, commit: nothing waits, so no lock timeout is needed
             }
             case SELECT_FOR_UPDATE -> {
-                expectedNew = 3;        // [lock stripe (+ lock timeout); find], [touch stripe; insert], commit
-                expectedDuplicate = 2;  // [lock stripe (+ lock timeout); find], commit
+                expectedNew = 2;        // [lock stripe (+ lock timeout); find, else insert + touch stripe], commit
+                expectedDuplicate = 2;  // the same statements: the lookup finds the row, commit
             }
             default -> {
                 expectedNew = 2;        // insert on conflict do nothing (+ lock timeout), commit: as the baseline

@@ -55,7 +55,8 @@ import org.hibernate.engine.spi.SessionFactoryImplementor;
  * embeddables, {@code java.time}, many-to-one keys), the version seeded, the {@code @PrePersist} callbacks, the
  * interceptor and the insert event listeners run as {@code StatelessSession.insert} runs them ({@code @PrePersist}
  * also for a duplicate, since it runs before the statement); {@link #registerAll} sends one multi-row statement per
- * chunk. There is no lookup before the insert and no savepoint around it, so an expected duplicate, racing or not,
+ * chunk; with {@code SELECT_FOR_UPDATE} the lookup, the insert and the stripe write are one statement, sent with the
+ * stripe lock. There is no lookup before the insert and no savepoint around it, so an expected duplicate, racing or not,
  * fails no statement and nothing logs a warning. Entities that need more than that statement keep Hibernate's own
  * insert through a {@code StatelessSession} on the same connection, after a lookup and inside a savepoint: ids not from
  * an identity column, inheritance, secondary tables, {@code @SQLInsert}, dynamic insert, owned collections,

@@ -50,6 +50,7 @@ final class JpaStorage<F> extends JdbcStorage<F> {
     private final EntityModel<F> model;
     private final @Nullable NativeInsert nativeInsert;
     private final @Nullable String nativeInsertOrFind;
+    private final @Nullable String nativeFindOrInsert;
     /** Bind parameters kept free for what the session queues ahead of a multi-row insert (lock timeout, stripes). */
     private static final int QUEUED_PARAMETERS = 2048;
     /** The multi-row insert rendered last, kept since consecutive chunks mostly have the same size. */
@@ -71,6 +72,8 @@ final class JpaStorage<F> extends JdbcStorage<F> {
         this.model = model;
         this.nativeInsert = nativeInsert;
         this.nativeInsertOrFind = nativeInsert == null ? null : table.insertOrFindSql(nativeInsert.insertIfAbsentSql());
+        this.nativeFindOrInsert = nativeInsert == null ? null
+                : table.findOrInsertSql(nativeInsert.columnsHead(), nativeInsert.valueList());
     }
 
     /** Whether inserts run as the native statement rather than through a {@code StatelessSession}. */
@@ -218,6 +221,31 @@ final class JpaStorage<F> extends JdbcStorage<F> {
             StorageSession.Stored stored = insertOrFind("inserting the row", sql, insert.parameterCount(),
                     (ps, first) -> insert.bind(ps, first, state, session), key);
             if (stored != null && stored.inserted()) {
+                insert.stored(entity, stored.id(), state, session);
+            } else if (before != null) {
+                model.persister.setValues(file, before);
+            }
+            return stored;
+        }
+
+        /**
+         * Natively, where the database can combine them, the lookup and (if it finds nothing) the insert with its stripe
+         * write in one statement; the entity gets the id if it was inserted.
+         */
+        @Override
+        public StorageSession.Stored findOrInsert(F file, StoredKey key, int[] stripes) {
+            NativeInsert insert = nativeInsert;
+            String sql = nativeFindOrInsert;
+            if (insert == null || sql == null || stripes.length != 1) {
+                return super.findOrInsert(file, key, stripes);
+            }
+            SharedSessionContractImplementor session = hibernate();
+            Object[] before = ownState(file);
+            Object entity = model.entityToInsert(file, key);
+            Object[] state = insert.prepare(entity, session);
+            StorageSession.Stored stored = findOrInsert("registering the row", sql, insert.parameterCount(),
+                    (ps, first) -> insert.bind(ps, first, state, session), key, stripes[0]);
+            if (stored.inserted()) {
                 insert.stored(entity, stored.id(), state, session);
             } else if (before != null) {
                 model.persister.setValues(file, before);

@@ -47,6 +47,8 @@ final class NativeInsert {
     private final int columnCount;
     private final String head;
     private final String rowValues;
+    private final String columnsHead;
+    private final String valueList;
     private final String insert;
     private final String insertIfAbsent;
     private final String keyReturningClause;
@@ -81,8 +83,10 @@ final class NativeInsert {
         }
         this.attributes = List.copyOf(inserted);
         this.columnCount = columns.size();
-        this.head = "insert into " + schema.qualifiedTable() + " (" + String.join(", ", columns) + ") values ";
-        this.rowValues = "(" + String.join(", ", values) + ")";
+        this.columnsHead = "insert into " + schema.qualifiedTable() + " (" + String.join(", ", columns) + ")";
+        this.valueList = String.join(", ", values);
+        this.head = columnsHead + " values ";
+        this.rowValues = "(" + valueList + ")";
         String keys = String.join(", ", schema.keyColumns());
         this.insert = head + rowValues + " returning " + schema.id();
         this.insertIfAbsent = head + rowValues + dialect.insertIfAbsentClause(keys, schema.id());
@@ -180,6 +184,16 @@ final class NativeInsert {
             sql.append(i == 0 ? "" : ", ").append(rowValues);
         }
         return sql.append(keyReturningClause).toString();
+    }
+
+    /** {@code INSERT INTO table (columns)}, without the values. */
+    String columnsHead() {
+        return columnsHead;
+    }
+
+    /** One row's value expressions, comma-separated, without parentheses. */
+    String valueList() {
+        return valueList;
     }
 
     /** How many parameters one row of the insert has ({@link #bind} binds them). */

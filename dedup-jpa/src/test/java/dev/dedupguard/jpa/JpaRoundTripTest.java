@@ -62,7 +62,7 @@ class JpaRoundTripTest {
                 assertThat(duplicate).hasSize(2);  // find, commit
             }
             case SELECT_FOR_UPDATE -> {
-                assertThat(fresh).hasSize(3);      // [lock stripe (+ timeout); find], [touch stripe; insert], commit
+                assertThat(fresh).hasSize(2);      // [lock stripe (+ timeout); find, else insert + touch stripe], commit
                 assertThat(duplicate).hasSize(2);  // [lock stripe (+ timeout); find], commit
             }
             default -> {
