@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Comparator;
 import java.util.Objects;
 
 /**
@@ -22,10 +21,6 @@ import java.util.Objects;
  *     from which the engine derives lock stripes
  */
 public record StoredKey(FileKey file, String nameKey, String nameDigest, long lockHash) implements Comparable<StoredKey> {
-
-    private static final Comparator<StoredKey> ORDER = Comparator.comparing((StoredKey k) -> k.file().scope())
-            .thenComparing(k -> k.file().contentHash())
-            .thenComparing(StoredKey::nameDigest);
 
     /**
      * Takes the forms as given, without checking that they derive from each other; use {@link #of} to derive them.
@@ -84,7 +79,11 @@ public record StoredKey(FileKey file, String nameKey, String nameDigest, long lo
     /** A total order (scope, content hash, name digest) in which batches insert, so that they never deadlock. */
     @Override
     public int compareTo(StoredKey other) {
-        return ORDER.compare(this, other);
+        int c = file.scope().compareTo(other.file.scope());
+        if (c == 0) {
+            c = file.contentHash().compareTo(other.file.contentHash());
+        }
+        return c != 0 ? c : nameDigest.compareTo(other.nameDigest);
     }
 
     /** Equal keys are the same file: same scope, same content hash, same name key. */
