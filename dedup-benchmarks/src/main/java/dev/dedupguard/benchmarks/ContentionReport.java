@@ -288,8 +288,8 @@ public final class ContentionReport {
                 + "(subjects interleaved, order rotated each round), " + p.cell().toMillis() + " ms per throughput cell "
                 + "after " + p.warmup().toMillis() + " ms warm-up, threads " + p.threads() + "; W5 " + p.batchRounds()
                 + "x per subject; figures are medians across rounds, spreads min-max");
-        env.put("connection pool", "HikariCP, shared by all subjects (one pool for the whole run, auto-commit on; "
-                + "each subject sets its own transaction)");
+        env.put("connection pool", "HikariCP, 24 connections, one pool shared by all subjects for the whole run "
+                + "(auto-commit on; each subject sets its own transaction)");
         return env;
     }
 
