@@ -15,12 +15,15 @@ import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
 
 /**
  * The database a benchmark runs on: embedded PostgreSQL 17 (default), in-process H2, MariaDB 11.4 (the server of
  * {@code MariaDbServer}, started by the run), or a PostgreSQL JDBC URL of the user's own, with the benchmark tables
- * created ({@code bench_file} unique on the key, {@code bench_file_nouniq} without a constraint, the stripe table) and a
- * JPA factory over the same pool.
+ * created ({@code bench_file} unique on the key, {@code bench_file_nouniq} without a constraint, the stripe table, the
+ * tables of the other libraries measured: Spring Integration's shipped schema script for the database, Camel's
+ * documented {@code CAMEL_MESSAGEPROCESSED}) and a JPA factory over the same pool.
  */
 final class BenchDatabase implements AutoCloseable {
     static final int STRIPES = 1024;
@@ -90,6 +93,34 @@ final class BenchDatabase implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create the benchmark tables on " + name, e);
         }
+        try (Connection c = dataSource.getConnection()) {
+            if (!exists(c, "INT_METADATA_STORE")) {
+                new ResourceDatabasePopulator(new ClassPathResource("org/springframework/integration/jdbc/schema-"
+                        + (postgres ? "postgresql" : mariadb ? "mysql" : "h2") + ".sql")).populate(c);
+            }
+            if (!exists(c, "CAMEL_MESSAGEPROCESSED")) {
+                // Camel's JdbcMessageIdRepository.DEFAULT_CREATE_STRING; its own create-if-missing runs the probe and
+                // the create in one transaction, which PostgreSQL aborts at the failed probe
+                try (Statement s = c.createStatement()) {
+                    s.execute("CREATE TABLE CAMEL_MESSAGEPROCESSED (processorName VARCHAR(255), messageId VARCHAR(100), "
+                            + "createdAt TIMESTAMP, PRIMARY KEY (processorName, messageId))");
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create the benchmark tables on " + name, e);
+        }
+    }
+
+    private static boolean exists(Connection c, String table) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeQuery("select 1 from " + table + " where 1 = 0").close();
+            return true;
+        } catch (SQLException e) {
+            if (!c.getAutoCommit()) {
+                c.rollback();
+            }
+            return false;
+        }
     }
 
     String name() {
@@ -123,10 +154,20 @@ final class BenchDatabase implements AutoCloseable {
                 .createEntityManagerFactory();
     }
 
-    /** Removes every registered row (between runs of a workload). */
+    /**
+     * Removes every registered row (between rounds). On PostgreSQL a truncate, not a delete: after a delete and an
+     * autovacuum the statistics say "empty", and a statement prepared then (Spring Integration's and Camel's key
+     * lookups) may keep a sequential-scan plan while the table grows again within the next cell.
+     */
     void clear() {
+        if (postgres) {
+            execute("truncate bench_file, bench_file_nouniq, INT_METADATA_STORE, CAMEL_MESSAGEPROCESSED");
+            return;
+        }
         execute("delete from bench_file");
         execute("delete from bench_file_nouniq");
+        execute("delete from INT_METADATA_STORE");
+        execute("delete from CAMEL_MESSAGEPROCESSED");
     }
 
     void execute(String sql) {

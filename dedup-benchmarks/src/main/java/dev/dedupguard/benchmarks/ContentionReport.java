@@ -11,11 +11,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
+import javax.sql.DataSource;
 
 /**
  * Runs every workload on every subject (the raw JDBC baseline, and jOOQ and JPA with each strategy) in one run, and
@@ -32,24 +34,57 @@ public final class ContentionReport {
     static final List<Strategy> STRATEGIES = List.of(Strategy.NO_LOCK, Strategy.SELECT_FOR_UPDATE,
             Strategy.UNIQUE_CONSTRAINT);
 
-    /** How long each measurement runs. */
-    record Profile(String name, List<Integer> threads, Duration cell, Duration warmup, List<Integer> racers,
+    /**
+     * How long each measurement runs. Every thread count is measured in {@code rounds} rounds; each round measures
+     * every subject once, in an order rotated by one subject per round, so that no subject always runs first or last;
+     * the report takes the median across rounds and shows the spread.
+     */
+    record Profile(String name, List<Integer> threads, Duration cell, Duration warmup, int rounds, List<Integer> racers,
             int hotKeys, Duration hold, int batchFiles) {
         static Profile of(String name) {
             return switch (name) {
                 case "quick" -> new Profile(name, List.of(1, 2, 4, 8, 16), Duration.ofMillis(1000),
-                        Duration.ofMillis(300), List.of(4, 16), 30, Duration.ofMillis(50), 1000);
+                        Duration.ofMillis(300), 1, List.of(4, 16), 30, Duration.ofMillis(50), 1000);
+                case "stable" -> new Profile(name, List.of(1, 2, 4, 8, 16), Duration.ofMillis(1200),
+                        Duration.ofMillis(300), 5, List.of(4, 16), 30, Duration.ofMillis(50), 1000);
                 case "full" -> new Profile(name, List.of(1, 2, 4, 8, 16), Duration.ofSeconds(5), Duration.ofSeconds(2),
-                        List.of(2, 4, 8, 16), 200, Duration.ofMillis(50), 1000);
-                case "smoke" -> new Profile(name, List.of(1, 2), Duration.ofMillis(100), Duration.ofMillis(20),
+                        3, List.of(2, 4, 8, 16), 200, Duration.ofMillis(50), 1000);
+                case "smoke" -> new Profile(name, List.of(1, 2), Duration.ofMillis(100), Duration.ofMillis(20), 2,
                         List.of(2), 3, Duration.ofMillis(50), 20);
-                default -> throw new IllegalArgumentException("--profile must be quick or full, was " + name);
+                default -> throw new IllegalArgumentException("--profile must be quick, stable or full, was " + name);
             };
+        }
+
+        /** How often W5 is measured: every round, at most three times (each takes seconds). */
+        int batchRounds() {
+            return Math.min(rounds, 3);
         }
     }
 
-    /** Round trips of one registration of a new file and of a duplicate. */
-    record RoundTrips(String subject, int newFile, int duplicate) {
+    /** The median of a set of measurements and its range. */
+    record Spread(double median, double min, double max, int n) {
+        static Spread of(List<Double> values) {
+            if (values.isEmpty()) {
+                throw new IllegalArgumentException("no values");
+            }
+            List<Double> sorted = values.stream().sorted().toList();
+            int n = sorted.size();
+            double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+            return new Spread(median, sorted.get(0), sorted.get(n - 1), n);
+        }
+
+        /** {@code 0.93x (0.88-0.97)}, or just the median for one measurement. */
+        String ratio() {
+            return fmt(median) + "x" + (n > 1 ? " (" + fmt(min) + "-" + fmt(max) + ")" : "");
+        }
+    }
+
+    /**
+     * Round trips of one registration of a new file and of a duplicate, in the guard's own transaction and, for the
+     * guards, joined to a transaction of the caller's (-1: not measured); the joined figures exclude the caller's own
+     * begin and commit.
+     */
+    record RoundTrips(String subject, int newFile, int duplicate, int joinedNewFile, int joinedDuplicate) {
     }
 
     /** Everything one run measured. */
@@ -67,7 +102,9 @@ public final class ContentionReport {
               --database postgres|h2|mariadb|URL  embedded PostgreSQL 17 (default), in-process H2, embedded MariaDB 11.4,
                                            or a jdbc:postgresql: URL
                                            (user and password as URL parameters)
-              --profile quick|full         quick: about 100 s on 2 cores (default); full: 5 s cells, more racers
+              --profile quick|stable|full  quick: one round, about 2.5 min on 2 cores (default); stable: 5 interleaved
+                                           rounds, medians and spreads, about 12 min (the committed report);
+                                           full: 5 s cells, 3 rounds, more racers
               --out DIR                    where the report goes (default: the module's target/contention-report);
                                            --out docs replaces the committed report
               --help                       this text
@@ -128,25 +165,24 @@ public final class ContentionReport {
         long started = System.nanoTime();
         try (BenchDatabase db = BenchDatabase.open(database)) {
             Map<String, String> env = environment(db, p);
-            List<Subject> subjects = new ArrayList<>();
-            subjects.add(Subject.create(Subject.BASELINE, null, db, db.dataSource(), null));
-            for (String backend : BACKENDS) {
-                for (Strategy s : STRATEGIES) {
-                    subjects.add(Subject.create(backend, s, db, db.dataSource(), db.emf()));
-                }
-            }
+            List<Subject> subjects = subjects(db, db.dataSource(), db.emf());
             Progress progress = new Progress(log, started);
             progress.say("environment: " + env);
 
             List<Workloads.Throughput> distinct = new ArrayList<>();
             List<Workloads.Throughput> reuploads = new ArrayList<>();
             for (int threads : p.threads()) {
-                for (Subject s : subjects) {
-                    Workloads.throughput(s, threads, p.warmup(), 0);
-                    distinct.add(progress.cell("W1 distinct", Workloads.throughput(s, threads, p.cell(), 0)));
-                    reuploads.add(progress.cell("W3 re-uploads", Workloads.throughput(s, threads, p.cell(), 0.1)));
+                for (int round = 0; round < p.rounds(); round++) {
+                    List<Subject> order = new ArrayList<>(subjects);
+                    Collections.rotate(order, -round);
+                    for (Subject s : order) {
+                        Workloads.throughput(s, threads, p.warmup(), 0);
+                        distinct.add(progress.cell("W1 distinct", Workloads.throughput(s, threads, p.cell(), 0, round)));
+                        reuploads.add(progress.cell("W3 re-uploads",
+                                Workloads.throughput(s, threads, p.cell(), 0.1, round)));
+                    }
+                    db.clear();
                 }
-                db.clear();
             }
 
             List<Workloads.HotFile> hot = new ArrayList<>();
@@ -160,26 +196,48 @@ public final class ContentionReport {
                                     + " rows, %d exceptions, losers %s", s.label(), racers, h.keysWithOneWinner(),
                             h.keys(), h.duplicateRows(), h.exceptions(), h.loserOutcomes()));
                 }
+                if (!s.guard()) {
+                    continue;
+                }
                 for (Workloads.Held h : Workloads.held(s, p.hold())) {
                     held.add(h);
                     progress.say(String.format("W4 held tx      %-32s %-36s waited %5.0f ms -> %s", s.label(),
                             h.scenario(), h.waitedMillis(), h.outcome()));
                 }
                 if (s.strategy() != Strategy.NO_LOCK) {
-                    Workloads.Batch b = Workloads.batch(s, p.batchFiles());
-                    batches.add(b);
-                    progress.say(String.format("W5 batch        %-32s registerAll(%d) %.0f ms vs singles %.0f ms: %.1fx",
-                            s.label(), b.files(), b.batchMillis(), b.singlesMillis(), b.speedup()));
+                    for (int round = 0; round < p.batchRounds(); round++) {
+                        Workloads.Batch b = round == 0 ? Workloads.batch(s, p.batchFiles())
+                                : Workloads.measureBatch(s, p.batchFiles());
+                        batches.add(b);
+                        progress.say(String.format("W5 batch        %-32s registerAll(%d) %.0f ms vs singles %.0f ms: "
+                                + "%.1fx", s.label(), b.files(), b.batchMillis(), b.singlesMillis(), b.speedup()));
+                    }
                 }
             }
             db.clear();
             List<RoundTrips> roundTrips = roundTrips(db);
-            roundTrips.forEach(r -> progress.say(String.format("round trips     %-32s new file %d, duplicate %d",
-                    r.subject(), r.newFile(), r.duplicate())));
+            roundTrips.forEach(r -> progress.say(String.format("round trips     %-32s new file %d, duplicate %d"
+                    + "; joined: new file %d, duplicate %d", r.subject(), r.newFile(), r.duplicate(), r.joinedNewFile(),
+                    r.joinedDuplicate())));
             db.clear();
             env.put("run time", String.format("%.0f s", (System.nanoTime() - started) / 1e9));
             return new Results(env, p, distinct, reuploads, hot, held, batches, roundTrips);
         }
+    }
+
+    /** The baseline, then every backend x strategy, then the other libraries, over {@code ds}. */
+    static List<Subject> subjects(BenchDatabase db, DataSource ds, EntityManagerFactory emf) {
+        List<Subject> subjects = new ArrayList<>();
+        subjects.add(Subject.create(Subject.BASELINE, null, db, ds, null));
+        for (String backend : BACKENDS) {
+            for (Strategy s : STRATEGIES) {
+                subjects.add(Subject.create(backend, s, db, ds, emf));
+            }
+        }
+        for (String other : Subject.ALTERNATIVES) {
+            subjects.add(Subject.create(other, null, db, ds, null));
+        }
+        return subjects;
     }
 
     private static List<RoundTrips> roundTrips(BenchDatabase db) {
@@ -187,25 +245,33 @@ public final class ContentionReport {
         EntityManagerFactory emf = BenchDatabase.factory(counting);
         try {
             List<RoundTrips> out = new ArrayList<>();
-            List<Subject> subjects = new ArrayList<>();
-            subjects.add(Subject.create(Subject.BASELINE, null, db, counting, null));
-            for (String backend : BACKENDS) {
-                for (Strategy s : STRATEGIES) {
-                    subjects.add(Subject.create(backend, s, db, counting, emf));
-                }
-            }
-            for (Subject s : subjects) {
+            for (Subject s : subjects(db, counting, emf)) {
                 FileKey key = Workloads.key(Workloads.freshScope(), 0, 0);
                 counting.reset();
                 s.register(key);
                 int fresh = counting.roundTrips().size();
                 counting.reset();
                 s.register(key);
-                out.add(new RoundTrips(s.label(), fresh, counting.roundTrips().size()));
+                int duplicate = counting.roundTrips().size();
+                int joinedFresh = -1;
+                int joinedDuplicate = -1;
+                if (s.guard()) {
+                    joinedFresh = joined(s, counting, Workloads.key(Workloads.freshScope(), 0, 0));
+                    joinedDuplicate = joined(s, counting, key);
+                }
+                out.add(new RoundTrips(s.label(), fresh, duplicate, joinedFresh, joinedDuplicate));
             }
             return out;
         } finally {
             emf.close();
+        }
+    }
+
+    /** The round trips of one joined registration, without the caller's begin and rollback. */
+    private static int joined(Subject s, CountingDataSource counting, FileKey key) {
+        counting.reset();
+        try (Subject.Held held = s.hold(key)) {
+            return counting.roundTrips().size();
         }
     }
 
@@ -218,9 +284,12 @@ public final class ContentionReport {
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
         env.putAll(db.facts());
-        env.put("profile", p.name() + ": " + p.cell().toMillis() + " ms per throughput cell after "
-                + p.warmup().toMillis() + " ms warm-up, threads " + p.threads());
-        env.put("connection pool", "HikariCP, 24 connections, shared by all subjects");
+        env.put("profile", p.name() + ": " + p.rounds() + " round" + (p.rounds() == 1 ? "" : "s") + " per thread count "
+                + "(subjects interleaved, order rotated each round), " + p.cell().toMillis() + " ms per throughput cell "
+                + "after " + p.warmup().toMillis() + " ms warm-up, threads " + p.threads() + "; W5 " + p.batchRounds()
+                + "x per subject; figures are medians across rounds, spreads min-max");
+        env.put("connection pool", "HikariCP, 24 connections, one pool shared by all subjects for the whole run "
+                + "(auto-commit on; each subject sets its own transaction)");
         return env;
     }
 
@@ -231,9 +300,10 @@ public final class ContentionReport {
         }
 
         Workloads.Throughput cell(String workload, Workloads.Throughput t) {
-            say(String.format("%-15s %-32s threads=%2d %8.0f registrations/s%s", workload, t.subject().length() > 32
-                    ? "baseline" : t.subject(), t.threads(), t.perSecond(), t.errors() > 0 ? ", " + t.errors()
-                    + " errors" : ""));
+            say(String.format("%-15s %-38s threads=%2d round %d %8.0f registrations/s, %5.0f us CPU, %6.1f KB/reg%s",
+                    workload, t.subject().startsWith(Subject.BASELINE) ? Subject.BASELINE : t.subject(), t.threads(),
+                    t.round() + 1, t.perSecond(), t.cpuMicrosPerRegistration(), t.bytesPerRegistration() / 1024,
+                    t.errors() > 0 ? ", " + t.errors() + " errors" : ""));
             return t;
         }
     }
@@ -245,9 +315,31 @@ public final class ContentionReport {
         Files.writeString(out.resolve("benchmarks.svg"), ReportWriter.svg(r));
     }
 
+    /** The ratio of {@code subject} to the baseline at {@code threads}, round by round (same round, same order). */
+    static Spread ratios(List<Workloads.Throughput> cells, String subject, int threads) {
+        return paired(cells, subject, Subject.BASELINE, threads);
+    }
+
+    /** The ratio of {@code subject} to {@code other} (a label, or a label's prefix) per round, at {@code threads}. */
+    static Spread paired(List<Workloads.Throughput> cells, String subject, String other, int threads) {
+        List<Double> ratios = new ArrayList<>();
+        for (Workloads.Throughput t : cells) {
+            if (t.subject().equals(subject) && t.threads() == threads) {
+                Workloads.Throughput o = find(cells, x -> x.subject().startsWith(other) && x.threads() == threads
+                        && x.round() == t.round());
+                ratios.add(t.perSecond() / o.perSecond());
+            }
+        }
+        return Spread.of(ratios);
+    }
+
     static double ratio(List<Workloads.Throughput> cells, String subject, int threads) {
-        double base = find(cells, t -> t.subject().startsWith("baseline") && t.threads() == threads).perSecond();
-        return find(cells, t -> t.subject().equals(subject) && t.threads() == threads).perSecond() / base;
+        return ratios(cells, subject, threads).median();
+    }
+
+    /** The measurements of {@code subject} at {@code threads}, one per round. */
+    static List<Workloads.Throughput> rounds(List<Workloads.Throughput> cells, String subject, int threads) {
+        return cells.stream().filter(t -> t.subject().equals(subject) && t.threads() == threads).toList();
     }
 
     static <T> T find(List<T> list, Predicate<T> p) {

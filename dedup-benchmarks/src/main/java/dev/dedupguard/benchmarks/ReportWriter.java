@@ -33,6 +33,14 @@ final class ReportWriter {
                 .append("H2 and MariaDB, and a commit per file) measured in the same run, on the same pool and ")
                 .append("database. Timings on a 2-core machine are noisy: read ratios, not absolute numbers, and rerun ")
                 .append("on your own database with `--database jdbc:postgresql://...`.\n\n");
+        int rounds = r.profile().rounds();
+        md.append("Profile `").append(r.profile().name()).append("`: ").append(rounds == 1 ? "one round; every ratio is "
+                + "a single measurement (use `--profile stable` for medians and spreads)" : rounds + " rounds per thread "
+                + "count; each round measures every subject once, in an order rotated by one subject per round, and a "
+                + "ratio is taken between the subject and the baseline of the same round. A figure is the median "
+                + "across rounds, followed by the range (min-max) of the rounds in parentheses").append(". The database "
+                + "server, the client threads and the JIT share the machine's cores; on a shared 2-core machine a "
+                + "round-to-round spread of 10-20% is normal.\n\n");
 
         md.append("## Environment\n\n| | |\n| --- | --- |\n");
         r.environment().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
@@ -78,14 +86,18 @@ final class ReportWriter {
                 .append("waited at least 90% of the ").append(r.profile().hold().toMillis())
                 .append(" ms the first kept its transaction open.\n");
 
-        md.append("\n## Targets\n\n| target | measured in this run | verdict |\n| --- | --- | --- |\n");
+        md.append("\n## Targets\n\nEach throughput target is checked on the median ratio at every thread count; "
+                + "the lowest median is the one that decides. A MISS says by how much, and why.\n\n"
+                + "| target | measured in this run | verdict |\n| --- | --- | --- |\n");
         for (Target t : targets(r)) {
             md.append("| ").append(t.what).append(" | ").append(t.measured).append(" | ")
-                    .append(t.met ? "met" : "**missed**: " + t.why).append(" |\n");
+                    .append(t.met ? "PASS" : "**MISS** " + t.why).append(" |\n");
         }
 
         throughputTable(md, "W1: distinct files (every registration a new key)", r.distinct(), r.profile());
         throughputTable(md, "W3: re-uploads (10% of registrations repeat a stored key)", r.reuploads(), r.profile());
+        clientCostTable(md, r.distinct(), r.profile());
+        alternatives(md, r);
 
         md.append("\n## W2: hot file (every racer registers the same new key at the same instant)\n\n")
                 .append("| subject | racers | keys | keys with exactly one winner | duplicate rows | exceptions to callers"
@@ -107,22 +119,34 @@ final class ReportWriter {
         }
 
         md.append("\n## W5: batch (`registerAll` of ").append(r.profile().batchFiles()).append(" new files vs as many "
-                + "single registrations, one thread)\n\n| subject | registerAll | singles | speedup |\n"
+                + "single registrations, one thread; ").append(r.profile().batchRounds())
+                .append(" measurement(s) per subject)\n\n| subject | registerAll | singles | speedup |\n"
                 + "| --- | --- | --- | --- |\n");
-        for (Workloads.Batch b : r.batches()) {
-            md.append("| ").append(b.subject()).append(" | ").append(ms(b.batchMillis())).append(" | ")
-                    .append(ms(b.singlesMillis())).append(" | ").append(fmt(b.speedup())).append("x |\n");
+        for (String subject : r.batches().stream().map(Workloads.Batch::subject).distinct().toList()) {
+            List<Workloads.Batch> bs = r.batches().stream().filter(b -> b.subject().equals(subject)).toList();
+            md.append("| ").append(subject).append(" | ")
+                    .append(ms(ContentionReport.Spread.of(bs.stream().map(Workloads.Batch::batchMillis).toList())
+                            .median())).append(" | ")
+                    .append(ms(ContentionReport.Spread.of(bs.stream().map(Workloads.Batch::singlesMillis).toList())
+                            .median())).append(" | ").append(speedup(r, subject).ratio()).append(" |\n");
         }
 
-        md.append("\n## SQL round trips per registration (own transaction, counted at the JDBC boundary)\n\n")
-                .append("| subject | new file | duplicate |\n| --- | --- | --- |\n");
+        md.append("\n## SQL round trips per registration (counted at the JDBC boundary)\n\n")
+                .append("Own: the guard's own transaction, its commit included. Joined: inside a transaction of the "
+                        + "caller's, without the caller's begin and commit.\n\n")
+                .append("| subject | own: new file | own: duplicate | joined: new file | joined: duplicate |\n"
+                        + "| --- | --- | --- | --- | --- |\n");
         r.roundTrips().forEach(x -> md.append("| ").append(x.subject()).append(" | ").append(x.newFile())
-                .append(" | ").append(x.duplicate()).append(" |\n"));
+                .append(" | ").append(x.duplicate()).append(" | ").append(x.joinedNewFile() < 0 ? "-" : x.joinedNewFile())
+                .append(" | ").append(x.joinedDuplicate() < 0 ? "-" : x.joinedDuplicate()).append(" |\n"));
 
-        md.append("\n## Reproduce\n\n```bash\n# this report (quick profile, embedded PostgreSQL; --database h2 or a JDBC URL),"
-                + " written to\n# dedup-benchmarks/target/contention-report; -Dexec.args=\"--out docs\" replaces the "
-                + "committed one\n"
-                + "mvn -B -ntp -q -pl dedup-benchmarks -am package -DskipTests exec:java\n"
+        md.append("\n## Reproduce\n\n```bash\n# this report (stable profile, about 12 min on 2 cores; embedded PostgreSQL; "
+                + "--database h2|mariadb or a JDBC URL),\n# written to dedup-benchmarks/target/contention-report; "
+                + "add --out docs to replace the committed one\n"
+                + "mvn -B -ntp -q -pl dedup-benchmarks -am package -DskipTests exec:java -Dexec.args=\"--profile stable\"\n"
+                + "# allocation per registration as JMH measures it (gc.alloc.rate.norm, bytes per operation)\n"
+                + "java -jar dedup-benchmarks/target/benchmarks.jar RegistrationBenchmark.distinctFiles -p database=postgres "
+                + "-p strategy=UNIQUE_CONSTRAINT -f 1 -wi 1 -w 2s -i 3 -r 2s -t 4 -prof gc\n"
                 + "# JMH, about 90 s: W1/W3 for one strategy on embedded PostgreSQL, 4 threads (JMH's defaults: ~5 hours)\n"
                 + "java -jar dedup-benchmarks/target/benchmarks.jar RegistrationBenchmark -p database=postgres "
                 + "-p strategy=UNIQUE_CONSTRAINT -f 1 -wi 1 -w 2s -i 3 -r 2s -t 4\n```\n\n"
@@ -140,28 +164,103 @@ final class ReportWriter {
 
     private static void throughputTable(StringBuilder md, String title, List<Workloads.Throughput> cells,
             ContentionReport.Profile p) {
-        md.append("\n## ").append(title).append("\n\nRegistrations per second, and the ratio to the baseline at the "
-                + "same thread count.\n\n| subject |");
+        md.append("\n## ").append(title).append("\n\nRegistrations per second (median across rounds), and the ratio to "
+                + "the baseline of the same round at the same thread count: median (min-max).\n\n| subject |");
         p.threads().forEach(t -> md.append(" ").append(t).append(t == 1 ? " thread |" : " threads |"));
         md.append("\n| --- |");
         p.threads().forEach(t -> md.append(" --- |"));
         md.append("\n");
-        List<String> subjects = cells.stream().map(Workloads.Throughput::subject).distinct().toList();
-        for (String s : subjects) {
-            md.append("| ").append(s.startsWith("baseline") ? "baseline" : s).append(" |");
+        for (String s : subjects(cells)) {
+            md.append("| ").append(s.startsWith(Subject.BASELINE) ? Subject.BASELINE : s).append(" |");
             for (int t : p.threads()) {
-                Workloads.Throughput c = find(cells, x -> x.subject().equals(s) && x.threads() == t);
-                md.append(String.format(Locale.ROOT, " %.0f/s", c.perSecond()));
-                if (!s.startsWith("baseline")) {
-                    md.append(" (").append(fmt(ratio(cells, s, t))).append("x)");
+                List<Workloads.Throughput> rounds = ContentionReport.rounds(cells, s, t);
+                double perSecond = ContentionReport.Spread.of(rounds.stream().map(Workloads.Throughput::perSecond)
+                        .toList()).median();
+                md.append(String.format(Locale.ROOT, " %.0f/s", perSecond));
+                if (!s.startsWith(Subject.BASELINE)) {
+                    md.append(" (").append(ContentionReport.ratios(cells, s, t).ratio()).append(")");
                 }
-                if (c.errors() > 0) {
-                    md.append(", ").append(c.errors()).append(" errors");
+                long errors = rounds.stream().mapToLong(Workloads.Throughput::errors).sum();
+                if (errors > 0) {
+                    md.append(", ").append(errors).append(" errors");
                 }
                 md.append(" |");
             }
             md.append("\n");
         }
+    }
+
+    private static List<String> subjects(List<Workloads.Throughput> cells) {
+        return cells.stream().map(Workloads.Throughput::subject).distinct().toList();
+    }
+
+    private static void clientCostTable(StringBuilder md, List<Workloads.Throughput> cells, ContentionReport.Profile p) {
+        md.append("\n## Client cost per registration (W1)\n\nCPU time of the registering threads (`ThreadMXBean`"
+                + " thread CPU time, summed over the worker threads, divided by the registrations) and the heap they "
+                + "allocated (`com.sun.management.ThreadMXBean#getThreadAllocatedBytes`), medians across rounds: "
+                + "microseconds of CPU / KiB allocated per registration. The client side only (the driver's work "
+                + "included, the database server's not). The JMH benchmark gives the same allocation figure with "
+                + "`-prof gc` (see Reproduce).\n\n| subject |");
+        p.threads().forEach(t -> md.append(" ").append(t).append(t == 1 ? " thread |" : " threads |"));
+        md.append("\n| --- |");
+        p.threads().forEach(t -> md.append(" --- |"));
+        md.append("\n");
+        for (String s : subjects(cells)) {
+            md.append("| ").append(s.startsWith(Subject.BASELINE) ? Subject.BASELINE : s).append(" |");
+            for (int t : p.threads()) {
+                List<Workloads.Throughput> rounds = ContentionReport.rounds(cells, s, t);
+                double cpu = ContentionReport.Spread.of(rounds.stream()
+                        .map(Workloads.Throughput::cpuMicrosPerRegistration).toList()).median();
+                double bytes = ContentionReport.Spread.of(rounds.stream()
+                        .map(Workloads.Throughput::bytesPerRegistration).toList()).median();
+                md.append(String.format(Locale.ROOT, " %.0f us / %.1f KiB |", cpu, bytes / 1024));
+            }
+            md.append("\n");
+        }
+    }
+
+    private static void alternatives(StringBuilder md, ContentionReport.Results r) {
+        md.append("\n## The other libraries, as their documentation prescribes\n\n"
+                + "- **Spring Integration** `JdbcMetadataStore.putIfAbsent` (spring-integration-jdbc "
+                + version(org.springframework.integration.jdbc.metadata.JdbcMetadataStore.class)
+                + "), each call in a `TransactionTemplate` over a `DataSourceTransactionManager`, on `INT_METADATA_STORE` "
+                + "created by the schema script shipped in its jar for this database. The metadata key is "
+                + "`scope:hash:name` (the guard's whole key); the value is a registration number handed out by the "
+                + "benchmark, so a duplicate answers with the winner's number. On PostgreSQL its insert ends in "
+                + "`ON CONFLICT DO NOTHING`; on other databases a racing duplicate's constraint violation is caught "
+                + "inside the store.\n"
+                + "- **Camel** `JdbcMessageIdRepository.add` (camel-sql "
+                + version(org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository.class)
+                + "), with a `TransactionTemplate` over a `DataSourceTransactionManager`, on `CAMEL_MESSAGEPROCESSED` "
+                + "with Camel's own DDL (primary key on processor name and message id). The message id is "
+                + "`scope:hash` (the column holds 100 characters: the file name does not fit, so the same content "
+                + "under another name would count as a duplicate). It answers only added / not added, no id. It "
+                + "counts, then inserts: a racer that loses between the two gets Spring's `DuplicateKeyException`.\n"
+                + "\nBoth are measured in W1, W2 and W3 only: neither has a joined mode to hold (W4) or a batch call "
+                + "(W5). Their ratios:\n\n| subject | W1, 1 / " + maxThreads(r) + " threads | W3, 1 / "
+                + maxThreads(r) + " threads |\n| --- | --- | --- |\n");
+        for (String other : List.of("spring-integration JdbcMetadataStore", "camel JdbcMessageIdRepository")) {
+            md.append("| ").append(other).append(" | ")
+                    .append(ContentionReport.ratios(r.distinct(), other, 1).ratio()).append(" / ")
+                    .append(ContentionReport.ratios(r.distinct(), other, maxThreads(r)).ratio()).append(" | ")
+                    .append(ContentionReport.ratios(r.reuploads(), other, 1).ratio()).append(" / ")
+                    .append(ContentionReport.ratios(r.reuploads(), other, maxThreads(r)).ratio()).append(" |\n");
+        }
+    }
+
+    /** The version in a class's jar manifest, or "?" when the jar states none. */
+    private static String version(Class<?> type) {
+        String v = type.getPackage().getImplementationVersion();
+        return v == null ? "?" : v;
+    }
+
+    private static int maxThreads(ContentionReport.Results r) {
+        return r.profile().threads().get(r.profile().threads().size() - 1);
+    }
+
+    private static ContentionReport.Spread speedup(ContentionReport.Results r, String subject) {
+        return ContentionReport.Spread.of(r.batches().stream().filter(b -> b.subject().equals(subject))
+                .map(Workloads.Batch::speedup).toList());
     }
 
     /** One of the targets, checked against this run. */
@@ -172,16 +271,32 @@ final class ReportWriter {
         List<Target> targets = new ArrayList<>();
         targets.add(minRatio(r, r.distinct(), "W1", "jooq", Strategy.UNIQUE_CONSTRAINT, 0.95));
         targets.add(minRatio(r, r.reuploads(), "W3", "jooq", Strategy.UNIQUE_CONSTRAINT, 0.95));
-        targets.add(minRatio(r, r.distinct(), "W1", "jooq", Strategy.SELECT_FOR_UPDATE, 0.75));
-        targets.add(minRatio(r, r.distinct(), "W1", "jpa", Strategy.UNIQUE_CONSTRAINT, 0.80));
+        targets.add(aboveOther(r, r.distinct(), "W1"));
+        targets.add(aboveOther(r, r.reuploads(), "W3"));
+        targets.add(minRatio(r, r.distinct(), "W1", "jooq", Strategy.SELECT_FOR_UPDATE, 0.80));
+        targets.add(minRatio(r, r.distinct(), "W1", "jpa", Strategy.UNIQUE_CONSTRAINT, 0.90));
+        targets.add(minRatio(r, r.reuploads(), "W3", "jpa", Strategy.UNIQUE_CONSTRAINT, 0.90));
+        targets.add(minRatio(r, r.distinct(), "W1", "jpa", Strategy.SELECT_FOR_UPDATE, 0.75));
+        targets.add(minRatio(r, r.reuploads(), "W3", "jpa", Strategy.SELECT_FOR_UPDATE, 0.75));
         for (String backend : ContentionReport.BACKENDS) {
-            Workloads.Batch b = find(r.batches(), x -> x.subject().equals(label(backend, Strategy.UNIQUE_CONSTRAINT)));
-            targets.add(new Target("W5 " + backend + " UNIQUE_CONSTRAINT: registerAll >= 10x singles",
-                    fmt(b.speedup()) + "x", b.speedup() >= 10, backend.equals("jpa")
+            ContentionReport.Spread b = speedup(r, label(backend, Strategy.UNIQUE_CONSTRAINT));
+            targets.add(new Target("W5 " + backend + " UNIQUE_CONSTRAINT: registerAll(" + r.profile().batchFiles()
+                    + ") >= 10x as fast as as many single registrations", b.ratio(), b.median() >= 10,
+                    "by " + fmt(10 - b.median()) + "x: " + (backend.equals("jpa")
                     ? "the JPA backend inserts row by row through Hibernate (one statement per file, in one "
                     + "transaction per chunk); only the jOOQ backend sends one multi-row statement per chunk"
-                    : "one statement per chunk of 500 (2 statements for 1,000 files) is already the floor in round trips; "
-                    + "the rest is the per-file client work and the server's index maintenance"));
+                    : "one statement per chunk of 500 (2 statements for 1,000 files) is already the floor in round "
+                    + "trips; the rest is the per-file client work and the server's index maintenance")));
+        }
+        for (String backend : ContentionReport.BACKENDS) {
+            String subject = label(backend, Strategy.UNIQUE_CONSTRAINT);
+            ContentionReport.RoundTrips rt = find(r.roundTrips(), x -> x.subject().equals(subject));
+            int extra = Math.max(rt.joinedNewFile() - rt.newFile(), rt.joinedDuplicate() - rt.duplicate());
+            targets.add(new Target("Joined " + subject + ": within 1 extra round trip of own mode",
+                    "new file " + rt.joinedNewFile() + " joined vs " + rt.newFile() + " own; duplicate "
+                    + rt.joinedDuplicate() + " joined vs " + rt.duplicate() + " own (own includes its commit)",
+                    extra <= 1, "by " + (extra - 1) + " round trip(s): joined mode wraps the registration in a "
+                    + "savepoint (set and release), which own mode does not need"));
         }
         for (Strategy s : List.of(Strategy.SELECT_FOR_UPDATE, Strategy.UNIQUE_CONSTRAINT)) {
             for (String backend : ContentionReport.BACKENDS) {
@@ -201,17 +316,39 @@ final class ReportWriter {
         return targets;
     }
 
-    private static Target minRatio(ContentionReport.Results r, List<Workloads.Throughput> cells, String workload,
-            String backend, Strategy s, double target) {
-        String subject = label(backend, s);
+    private static Target aboveOther(ContentionReport.Results r, List<Workloads.Throughput> cells, String workload) {
+        String subject = label("jooq", Strategy.UNIQUE_CONSTRAINT);
+        String other = "spring-integration JdbcMetadataStore";
         double min = Double.MAX_VALUE;
         int at = 0;
         StringBuilder all = new StringBuilder();
         for (int t : r.profile().threads()) {
-            double ratio = ratio(cells, subject, t);
-            all.append(all.length() == 0 ? "" : ", ").append(t).append(": ").append(fmt(ratio)).append("x");
-            if (ratio < min) {
-                min = ratio;
+            ContentionReport.Spread ratio = ContentionReport.paired(cells, subject, other, t);
+            all.append(all.length() == 0 ? "" : ", ").append(t).append(": ").append(ratio.ratio());
+            if (ratio.median() < min) {
+                min = ratio.median();
+                at = t;
+            }
+        }
+        return new Target(workload + " " + subject + " above Spring Integration's JdbcMetadataStore at every thread "
+                + "count (ratio jooq / spring-integration, same round)", "lowest " + fmt(min) + "x at " + at
+                + " threads (" + all + ")", min > 1, "by " + fmt(1 - min) + "x at " + at + " threads: both send "
+                + "the same kind of statement; see the round-trip table for the per-registration count of each");
+    }
+
+    private static Target minRatio(ContentionReport.Results r, List<Workloads.Throughput> cells, String workload,
+            String backend, Strategy s, double target) {
+        String subject = label(backend, s);
+        double min = Double.MAX_VALUE;
+        ContentionReport.Spread worst = null;
+        int at = 0;
+        StringBuilder all = new StringBuilder();
+        for (int t : r.profile().threads()) {
+            ContentionReport.Spread ratio = ContentionReport.ratios(cells, subject, t);
+            all.append(all.length() == 0 ? "" : ", ").append(t).append(": ").append(ratio.ratio());
+            if (ratio.median() < min) {
+                min = ratio.median();
+                worst = ratio;
                 at = t;
             }
         }
@@ -223,9 +360,16 @@ final class ReportWriter {
                 : "the same " + rt.newFile() + " round trips as the baseline; explanation (not measured separately): "
                         + "per registration the guard also validates the key, computes two SHA-256 digests and renders "
                         + "its SQL with " + (backend.equals("jpa") ? "Hibernate" : "jOOQ") + ", and on "
-                        + r.environment().get("cpus") + " cores that client work competes with the database server";
+                        + r.environment().get("cpus") + " cores that client work competes with the database server "
+                        + "(see the client cost table)";
+        String spread = worst != null && worst.n() > 1 && worst.max() >= target
+                ? "; the best round at " + at + " threads reached " + fmt(worst.max()) + "x, so the miss is within "
+                        + "this machine's round-to-round spread"
+                : "";
         return new Target(workload + " " + subject + " >= " + fmt(target) + "x the baseline at every thread count",
-                "lowest " + fmt(min) + "x at " + at + " threads (" + all + ")", min >= target, why);
+                "lowest median " + fmt(min) + "x at " + at + " threads (" + all + ")", min >= target,
+                "by " + fmt(target - min) + "x at " + at + " threads (profile " + r.profile().name() + "): " + why
+                        + spread);
     }
 
     static String json(ContentionReport.Results r) {
@@ -287,13 +431,15 @@ final class ReportWriter {
                 subjects.add(label(backend, s));
             }
         }
-        String[] colors = {"#c7c7c7", "#6baed6", "#2171b5", "#fdae6b", "#e6550d", "#a63603"};
-        int width = 960;
+        subjects.add("spring-integration JdbcMetadataStore");
+        subjects.add("camel JdbcMessageIdRepository");
+        String[] colors = {"#c7c7c7", "#6baed6", "#2171b5", "#fdae6b", "#e6550d", "#a63603", "#74c476", "#9e9ac8"};
+        int width = 1060;
         int height = 420;
         int left = 60;
         int top = 40;
         int plotH = 300;
-        int groupW = (width - left - 220) / threads.size();
+        int groupW = (width - left - 310) / threads.size();
         int barW = (groupW - 16) / subjects.size();
         double max = 1.2;
         for (String s : subjects) {
@@ -328,11 +474,11 @@ final class ReportWriter {
         for (int i = 0; i < subjects.size(); i++) {
             int y = top + 20 + i * 22;
             svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>"
-                    + "<text x=\"%d\" y=\"%d\">%s</text>\n", width - 200, y, colors[i], width - 180, y + 12,
+                    + "<text x=\"%d\" y=\"%d\">%s</text>\n", width - 290, y, colors[i], width - 270, y + 12,
                     subjects.get(i)));
         }
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\">1.00 = the baseline in the same run</text>\n",
-                width - 200, top + 20 + subjects.size() * 22 + 16));
+                width - 290, top + 20 + subjects.size() * 22 + 16));
         return svg.append("</svg>\n").toString();
     }
 }

@@ -20,24 +20,36 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import javax.sql.DataSource;
+import org.apache.camel.processor.idempotent.jdbc.JdbcMessageIdRepository;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
+import org.springframework.integration.jdbc.metadata.JdbcMetadataStore;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * One thing that registers files, measured side by side: the raw JDBC baseline, or a guard (backend x strategy).
- * {@code UNIQUE_CONSTRAINT} and the baseline use {@code bench_file} (unique on the key); the other strategies use
- * {@code bench_file_nouniq}, the table they exist for, where a duplicate they admit is visible as a second row.
- * Thread-safe.
+ * One thing that registers files, measured side by side: the raw JDBC baseline, a guard (backend x strategy), or a
+ * library users would otherwise choose (Spring Integration's {@code JdbcMetadataStore}, Camel's
+ * {@code JdbcMessageIdRepository}, each on its own documented table). {@code UNIQUE_CONSTRAINT} and the baseline use
+ * {@code bench_file} (unique on the key); the other strategies use {@code bench_file_nouniq}, the table they exist
+ * for, where a duplicate they admit is visible as a second row. Thread-safe.
  */
 abstract class Subject {
     /** The baseline's name in reports. */
     static final String BASELINE = "baseline";
+    /** Spring Integration's {@code JdbcMetadataStore}, as a backend name. */
+    static final String SPRING_INTEGRATION = "spring-integration";
+    /** Camel's {@code JdbcMessageIdRepository}, as a backend name. */
+    static final String CAMEL = "camel";
+    /** The libraries measured beside the guards. */
+    static final List<String> ALTERNATIVES = List.of(SPRING_INTEGRATION, CAMEL);
 
     /** What one registration answered. */
     record Outcome(boolean isNew, long id) {
@@ -61,14 +73,17 @@ abstract class Subject {
         this.strategy = strategy;
     }
 
-    /** {@code baseline}, {@code jooq} or {@code jpa}, with a strategy for the last two. */
+    /** {@code baseline}, {@code jooq}, {@code jpa}, {@code spring-integration} or {@code camel}; a strategy for jooq and jpa. */
     static Subject create(String backend, Strategy strategy, BenchDatabase db, DataSource ds, EntityManagerFactory emf) {
         return switch (backend) {
             case BASELINE -> new Baseline(ds, db.postgres());
+            case SPRING_INTEGRATION -> new SpringIntegration(ds);
+            case CAMEL -> new Camel(ds);
             case "jooq" -> new Jooq(strategy, ds, db.postgres() ? SQLDialect.POSTGRES
                     : db.mariadb() ? SQLDialect.MARIADB : SQLDialect.H2);
             case "jpa" -> new Jpa(strategy, emf);
-            default -> throw new IllegalArgumentException("backend must be baseline, jooq or jpa, was " + backend);
+            default -> throw new IllegalArgumentException("backend must be baseline, jooq, jpa, spring-integration or "
+                    + "camel, was " + backend);
         };
     }
 
@@ -85,8 +100,18 @@ abstract class Subject {
         return strategy == null ? "baseline (raw JDBC insert on conflict + commit)" : backend + " " + strategy;
     }
 
+    /** Whether this is one of the guards (not the baseline, not another library). */
+    boolean guard() {
+        return strategy != null;
+    }
+
     String table() {
         return strategy == null || strategy == Strategy.UNIQUE_CONSTRAINT ? "bench_file" : "bench_file_nouniq";
+    }
+
+    /** The rows stored for case {@code scope}. */
+    long rows(BenchDatabase db, long scope) {
+        return db.count("select count(*) from " + table() + " where case_id = " + scope);
     }
 
     abstract Outcome register(FileKey key);
@@ -326,6 +351,100 @@ abstract class Subject {
                     em.close();
                 }
             };
+        }
+    }
+
+    /**
+     * Spring Integration's {@code JdbcMetadataStore.putIfAbsent} in a {@code TransactionTemplate} over a
+     * {@code DataSourceTransactionManager}, on the {@code INT_METADATA_STORE} table of the schema script shipped in its
+     * jar. The metadata key is {@code scope:hash:name} (the guard's whole key); the value is a registration number
+     * this subject hands out, so a duplicate answers with the winner's number.
+     */
+    private static final class SpringIntegration extends Subject {
+        private final JdbcMetadataStore store;
+        private final TransactionTemplate tx;
+        private final AtomicLong ids = new AtomicLong();
+
+        SpringIntegration(DataSource ds) {
+            super(SPRING_INTEGRATION, null);
+            store = new JdbcMetadataStore(ds);
+            store.afterPropertiesSet();
+            store.start();
+            tx = new TransactionTemplate(new DataSourceTransactionManager(ds));
+        }
+
+        @Override
+        String label() {
+            return "spring-integration JdbcMetadataStore";
+        }
+
+        @Override
+        long rows(BenchDatabase db, long scope) {
+            return db.count("select count(*) from INT_METADATA_STORE where METADATA_KEY like '" + scope + ":%'");
+        }
+
+        @Override
+        Outcome register(FileKey key) {
+            String id = Long.toString(ids.incrementAndGet());
+            String winner = tx.execute(status -> store.putIfAbsent(key.scope() + ":" + key.contentHash() + ":"
+                    + key.fileName(), id));
+            return winner == null ? new Outcome(true, Long.parseLong(id)) : new Outcome(false, Long.parseLong(winner));
+        }
+
+        @Override
+        List<Outcome> registerAll(List<FileKey> keys) {
+            List<Outcome> out = new ArrayList<>(keys.size());
+            keys.forEach(k -> out.add(register(k)));
+            return out;
+        }
+
+        @Override
+        Held hold(FileKey key) {
+            throw new UnsupportedOperationException("measured in own transactions only");
+        }
+    }
+
+    /**
+     * Camel's {@code JdbcMessageIdRepository.add} with a {@code TransactionTemplate} over a
+     * {@code DataSourceTransactionManager}, on its {@code CAMEL_MESSAGEPROCESSED} table. The message id is
+     * {@code scope:hash}: the column holds 100 characters, too few for the file name as well. The repository answers
+     * only "added or not", no id.
+     */
+    private static final class Camel extends Subject {
+        private final JdbcMessageIdRepository repository;
+
+        Camel(DataSource ds) {
+            super(CAMEL, null);
+            repository = new JdbcMessageIdRepository(ds, new TransactionTemplate(new DataSourceTransactionManager(ds)),
+                    "dedup-bench");
+            repository.start();
+        }
+
+        @Override
+        String label() {
+            return "camel JdbcMessageIdRepository";
+        }
+
+        @Override
+        long rows(BenchDatabase db, long scope) {
+            return db.count("select count(*) from CAMEL_MESSAGEPROCESSED where messageId like '" + scope + ":%'");
+        }
+
+        @Override
+        Outcome register(FileKey key) {
+            return new Outcome(repository.add(key.scope() + ":" + key.contentHash()), 0);
+        }
+
+        @Override
+        List<Outcome> registerAll(List<FileKey> keys) {
+            List<Outcome> out = new ArrayList<>(keys.size());
+            keys.forEach(k -> out.add(register(k)));
+            return out;
+        }
+
+        @Override
+        Held hold(FileKey key) {
+            throw new UnsupportedOperationException("measured in own transactions only");
         }
     }
 

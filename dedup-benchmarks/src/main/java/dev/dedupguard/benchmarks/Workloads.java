@@ -4,6 +4,7 @@ import dev.dedupguard.FileKey;
 import dev.dedupguard.NamePolicy;
 import dev.dedupguard.spi.StoredKey;
 import dev.dedupguard.testing.Keys;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -35,18 +36,41 @@ final class Workloads {
                 "evidence-" + thread + "-" + i + ".evtx");
     }
 
-    /** W1 (repeatFraction 0) and W3 (0.1): registrations per second over {@code duration} with {@code threads}. */
-    record Throughput(String subject, int threads, long registrations, long errors, double seconds) {
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    /**
+     * W1 (repeatFraction 0) and W3 (0.1): registrations per second over {@code duration} with {@code threads}, in
+     * round {@code round} of the profile, with the CPU time and the heap allocation of the worker threads (the client
+     * side only: the database server's work is not in them).
+     */
+    record Throughput(String subject, int threads, int round, long registrations, long errors, double seconds,
+            long cpuNanos, long allocatedBytes) {
         double perSecond() {
             return registrations / seconds;
+        }
+
+        double cpuMicrosPerRegistration() {
+            return registrations == 0 ? 0 : cpuNanos / 1e3 / registrations;
+        }
+
+        double bytesPerRegistration() {
+            return registrations == 0 ? 0 : (double) allocatedBytes / registrations;
         }
     }
 
     static Throughput throughput(Subject s, int threads, Duration duration, double repeatFraction) throws Exception {
+        return throughput(s, threads, duration, repeatFraction, 0);
+    }
+
+    static Throughput throughput(Subject s, int threads, Duration duration, double repeatFraction, int round)
+            throws Exception {
         long scope = freshScope();
         CyclicBarrier start = new CyclicBarrier(threads + 1);
         AtomicLong done = new AtomicLong();
         AtomicLong errors = new AtomicLong();
+        AtomicLong cpu = new AtomicLong();
+        AtomicLong allocated = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         long[] window = new long[2];
         try {
@@ -57,6 +81,8 @@ final class Workloads {
                     List<FileKey> stored = new ArrayList<>();
                     ThreadLocalRandom random = ThreadLocalRandom.current();
                     start.await();
+                    long cpu0 = THREADS.getCurrentThreadCpuTime();
+                    long allocated0 = THREADS.getCurrentThreadAllocatedBytes();
                     long end = System.nanoTime() + duration.toNanos();
                     for (int i = 0; System.nanoTime() < end; i++) {
                         boolean repeat = !stored.isEmpty() && random.nextDouble() < repeatFraction;
@@ -70,6 +96,8 @@ final class Workloads {
                             errors.incrementAndGet();
                         }
                     }
+                    cpu.addAndGet(THREADS.getCurrentThreadCpuTime() - cpu0);
+                    allocated.addAndGet(THREADS.getCurrentThreadAllocatedBytes() - allocated0);
                     return null;
                 }));
             }
@@ -82,7 +110,8 @@ final class Workloads {
         } finally {
             pool.shutdownNow();
         }
-        return new Throughput(s.label(), threads, done.get(), errors.get(), (window[1] - window[0]) / 1e9);
+        return new Throughput(s.label(), threads, round, done.get(), errors.get(), (window[1] - window[0]) / 1e9,
+                cpu.get(), allocated.get());
     }
 
     /** W2: {@code racers} threads register the same new key at the same instant, for each of {@code keys} keys. */
@@ -147,7 +176,7 @@ final class Workloads {
             }
         }
         failures.forEach(f -> loserOutcomes.merge(f, 1L, Long::sum));
-        long rows = db.count("select count(*) from " + s.table() + " where case_id = " + scope);
+        long rows = s.rows(db, scope);
         Collections.sort(loserNanos);
         return new HotFile(s.label(), racers, keys, oneWinner, rows - keys, failures.size(), loserOutcomes,
                 percentile(loserNanos, 0.50), percentile(loserNanos, 0.99));
@@ -237,7 +266,7 @@ final class Workloads {
     }
 
     /** One measurement; the first call of {@link #batch} warms up the batch path, which no other workload runs. */
-    private static Batch measureBatch(Subject s, int files) {
+    static Batch measureBatch(Subject s, int files) {
         long scope = freshScope();
         List<FileKey> batch = new ArrayList<>();
         List<FileKey> singles = new ArrayList<>();
