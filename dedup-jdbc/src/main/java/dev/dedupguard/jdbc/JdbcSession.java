@@ -142,7 +142,7 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     private void queueLockTimeout() {
         String pending = takeLockTimeout();
         if (pending != null) {
-            queue("select * from " + table.dialect().lockTimeoutCarrier() + " cfg", new Object[] {pending}, null);
+            queue(table.setLockTimeoutSql(), new Object[] {pending}, null);
         }
     }
 
@@ -246,13 +246,17 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     }
 
     private <T> T send(String attempted, List<Queued> ahead, String sql, Binder binder, ResultReader<T> reader) {
-        StringBuilder text = new StringBuilder();
-        for (Queued q : ahead) {
-            text.append(q.sql()).append(";\n");
+        String text;
+        if (ahead.isEmpty()) {
+            text = sql;
+        } else {
+            List<String> statements = new ArrayList<>(ahead.size() + 1);
+            ahead.forEach(q -> statements.add(q.sql()));
+            statements.add(sql);
+            text = table.pipelinedSql(statements);
         }
-        text.append(sql);
         return jdbc(attempted, () -> {
-            try (PreparedStatement ps = connection.prepareStatement(text.toString())) {
+            try (PreparedStatement ps = connection.prepareStatement(text)) {
                 int next = 1;
                 for (Queued q : ahead) {
                     next = bind(ps, next, q.parameters());

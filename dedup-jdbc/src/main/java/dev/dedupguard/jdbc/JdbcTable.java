@@ -6,15 +6,21 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One guard's table on one database, with the SQL of the key-based primitives rendered once, when the guard is built:
  * find, delete, lock and touch stripes. Identifiers come from the {@link TableSchema} (validated names); values are
- * always bound as parameters. Immutable and thread-safe.
+ * always bound as parameters. Thread-safe; it keeps the joined text of statements it pipelines (see {@code
+ * pipelinedSql}).
  */
 public final class JdbcTable {
+    /** Combinations of statements kept by {@link #pipelinedSql}: a guard sends a handful, batches a few more. */
+    private static final int MAX_PIPELINED = 256;
+
     private final Dialect dialect;
     private final TableSchema schema;
     private final String stripeTable;
@@ -24,6 +30,8 @@ public final class JdbcTable {
     private final String lockOneStripe;
     private final @Nullable String lockOneStripeCarryingTimeout;
     private final String touchOneStripe;
+    private final @Nullable String setLockTimeout;
+    private final ConcurrentMap<List<String>, String> pipelined = new ConcurrentHashMap<>();
 
     /**
      * Renders the key-based statements for the table; the names are used as given, so they must be validated
@@ -47,6 +55,8 @@ public final class JdbcTable {
         this.lockOneStripe = renderLockStripes(1, false);
         this.lockOneStripeCarryingTimeout = dialect.lockTimeoutCarrier() == null ? null : renderLockStripes(1, true);
         this.touchOneStripe = renderTouchStripes(1);
+        this.setLockTimeout = dialect.lockTimeoutCarrier() == null ? null
+                : "select * from " + dialect.lockTimeoutCarrier() + " cfg";
     }
 
     /**
@@ -109,6 +119,29 @@ public final class JdbcTable {
      */
     public @Nullable String findOrInsertSql(String insertHead, String rowValues) {
         return dialect.findOrInsertSql(insertHead, rowValues, schema.id(), find, touchOneStripe);
+    }
+
+    /** The statement that sets the lock timeout through the dialect's carrier (see {@link Dialect#lockTimeoutCarrier}). */
+    String setLockTimeoutSql() {
+        if (setLockTimeout == null) {
+            throw new IllegalStateException(dialect.displayName() + " has no lock timeout carrier");
+        }
+        return setLockTimeout;
+    }
+
+    /**
+     * Statements joined into one text to be sent as one prepared statement; the same text for the same statements, so
+     * that the driver's statement cache finds it without hashing a new string on every call.
+     */
+    String pipelinedSql(List<String> statements) {
+        String text = pipelined.get(statements);
+        if (text == null) {
+            text = String.join(";\n", statements);
+            if (pipelined.size() < MAX_PIPELINED) {
+                pipelined.putIfAbsent(List.copyOf(statements), text);
+            }
+        }
+        return text;
     }
 
     String findSql() {

@@ -1,0 +1,32 @@
+package dev.dedupguard.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class JdbcTableTest {
+    private final JdbcTable table = new JdbcTable(Dialect.POSTGRESQL,
+            new TableSchema(null, "dedup_file", "id", "scope", "content_hash", "file_name", "name_key"),
+            "dedup_lock_stripe", key -> key.file().scope());
+
+    @Test
+    void pipelinedStatementsAreJoinedOnceAndTheSameTextIsReturnedAfterwards() {
+        String lock = table.setLockTimeoutSql();
+        String find = table.findSql();
+
+        String first = table.pipelinedSql(List.of(lock, find));
+        String again = table.pipelinedSql(new java.util.ArrayList<>(List.of(lock, find)));
+
+        assertThat(first).isEqualTo(lock + ";\n" + find);
+        assertThat(again).as("the kept text, whose hash the driver's statement cache does not compute again")
+                .isSameAs(first);
+        assertThat(table.pipelinedSql(List.of(find, lock))).isEqualTo(find + ";\n" + lock);
+    }
+
+    @Test
+    void theLockTimeoutStatementIsRenderedOnce() {
+        assertThat(table.setLockTimeoutSql()).isSameAs(table.setLockTimeoutSql())
+                .startsWith("select * from ").contains("set_config('lock_timeout'");
+    }
+}
