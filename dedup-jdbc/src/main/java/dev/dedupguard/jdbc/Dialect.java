@@ -97,6 +97,28 @@ public abstract class Dialect {
     }
 
     /**
+     * A prefix that puts the lock timeout (a {@link #lockTimeoutValue} rendered as a literal) in force for the one
+     * statement it precedes and for nothing else, or {@code null} if the database has none. Where there is one, the
+     * guard prefixes every statement that can wait and never touches the session's setting: no reading, setting or
+     * restoring it, in own and joined mode alike.
+     *
+     * @param value the lock timeout value, as {@link #lockTimeoutValue} returns it
+     * @return SQL text ending with a space, to put in front of a statement; or {@code null}
+     */
+    public @Nullable String lockTimeoutStatementPrefix(String value) {
+        return null;
+    }
+
+    /**
+     * Whether the lock timeout is put in force per statement ({@link #lockTimeoutStatementPrefix} is not {@code null}).
+     *
+     * @return {@code true} if statements that can wait carry the lock timeout themselves
+     */
+    public final boolean hasLockTimeoutStatementPrefix() {
+        return lockTimeoutStatementPrefix("1") != null;
+    }
+
+    /**
      * The lock timeout in the form the database's setting takes, bound as the carrier's parameter.
      *
      * @param timeout the guard's lock timeout, 1 ms to 1 hour
@@ -224,6 +246,28 @@ public abstract class Dialect {
      */
     public @Nullable String findOrInsertSql(String insertHead, String rowValues, String idColumn, String findSql,
             String touchStripeSql) {
+        return null;
+    }
+
+    /**
+     * Whether {@code INSERT ... RETURNING} returns the generated ids of the inserted rows (PostgreSQL, MariaDB 10.5
+     * and later), so that an insert is one plain statement.
+     *
+     * @return {@code true} if inserts may end with {@code RETURNING}; {@code false} by default
+     */
+    public boolean insertReturns() {
+        return hasInsertIfAbsent();
+    }
+
+    /**
+     * The clause appended to a {@code SELECT} of rows that exist (the unique key has just reported them) to read their
+     * latest committed version, whatever the transaction's snapshot shows, or {@code null} where the plain read after
+     * a duplicate-key error is current enough (a stale snapshot fails the insert itself, as on PostgreSQL). Used only
+     * for keys whose insert failed as a duplicate: on such a row it locks that row alone, not a gap.
+     *
+     * @return SQL text starting with a space, or {@code null}
+     */
+    public @Nullable String lockingReadClause() {
         return null;
     }
 

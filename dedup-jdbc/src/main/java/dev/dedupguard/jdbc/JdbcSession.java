@@ -10,9 +10,11 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -27,6 +29,14 @@ import org.jspecify.annotations.Nullable;
  * what the lock's previous holder committed). A backend that must run a statement through its own machinery (jOOQ,
  * Hibernate) calls {@link #flushQueued()} first.
  *
+ * <p><b>Lock timeout per statement.</b> Where the dialect has a {@link Dialect#lockTimeoutStatementPrefix lock timeout
+ * prefix} (MariaDB), a pending lock timeout is not sent at all: every statement that can wait carries it, and a backend
+ * that renders such a statement itself puts {@link #lockTimeoutPrefix()} in front of it.
+ *
+ * <p><b>Re-reads after a duplicate.</b> A backend reports a key whose insert failed as a duplicate with
+ * {@link #duplicate}; a later {@link #find} or {@link #findAll} of that key reads it with the dialect's
+ * {@link Dialect#lockingReadClause() locking read}, if it has one, so that a stale snapshot cannot hide the row.
+ *
  * @param <F> the type the host registers
  */
 public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
@@ -40,6 +50,8 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     /** Statements queued to travel ahead of the next one. */
     private final List<Queued> queued = new ArrayList<>(3);
     private boolean sentAnything;
+    private final @Nullable String lockTimeoutPrefix;
+    private final Set<StoredKey> duplicates = new HashSet<>();
 
     /**
      * @param connection the transaction's connection
@@ -53,7 +65,36 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         this.table = table;
         this.joined = joined;
         this.pipelines = table.dialect().pipelinesStatements();
-        this.pendingLockTimeout = pendingLockTimeout;
+        Dialect dialect = table.dialect();
+        if (pendingLockTimeout != null && dialect.hasLockTimeoutStatementPrefix()) {
+            this.lockTimeoutPrefix = dialect.lockTimeoutStatementPrefix(pendingLockTimeout);
+            this.pendingLockTimeout = null;
+        } else {
+            this.lockTimeoutPrefix = null;
+            this.pendingLockTimeout = pendingLockTimeout;
+        }
+    }
+
+    /**
+     * The prefix that puts the lock timeout in force for one statement, for a statement that can wait which the backend
+     * runs itself; see {@link JdbcSession}.
+     *
+     * @return SQL text ending with a space, or an empty string where the timeout is not carried per statement
+     */
+    protected final String lockTimeoutPrefix() {
+        return lockTimeoutPrefix == null ? "" : lockTimeoutPrefix;
+    }
+
+    /**
+     * Records that {@code key}'s insert failed as a duplicate, so that re-reads of it are current; see
+     * {@link JdbcSession}.
+     *
+     * @param key the key the unique constraint reported
+     * @return an empty id, for {@link StorageSession#insertIfAbsent} to return
+     */
+    protected final OptionalLong duplicate(StoredKey key) {
+        duplicates.add(key);
+        return OptionalLong.empty();
     }
 
     /**
@@ -242,7 +283,7 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         }
         List<Queued> ahead = List.copyOf(queued);
         queued.clear();
-        return send(attempted, ahead, sql, binder, reader);
+        return send(attempted, ahead, canWait ? lockTimeoutPrefix() + sql : sql, binder, reader);
     }
 
     private <T> T send(String attempted, List<Queued> ahead, String sql, Binder binder, ResultReader<T> reader) {
@@ -403,7 +444,9 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
 
     @Override
     public OptionalLong find(StoredKey key) {
-        return execute("finding the key", table.findSql(), false, keyParameters(key), (ps, rs) -> {
+        String locking = duplicates.contains(key) ? table.dialect().lockingReadClause() : null;
+        String sql = locking == null ? table.findSql() : table.findSql() + locking;
+        return execute("finding the key", sql, locking != null, keyParameters(key), (ps, rs) -> {
             try (ResultSet r = ps.getResultSet()) {
                 return r.next() ? OptionalLong.of(r.getLong(1)) : OptionalLong.empty();
             }
@@ -412,6 +455,26 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
 
     @Override
     public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
+        if (keys.isEmpty()) {
+            return Map.of();
+        }
+        if (table.dialect().lockingReadClause() != null && !duplicates.isEmpty()) {
+            List<StoredKey> plain = new ArrayList<>(keys.size());
+            Map<StoredKey, Long> found = new HashMap<>();
+            for (StoredKey key : keys) {
+                if (duplicates.contains(key)) {
+                    find(key).ifPresent(id -> found.put(key, id));
+                } else {
+                    plain.add(key);
+                }
+            }
+            found.putAll(plainFindAll(plain));
+            return found;
+        }
+        return plainFindAll(keys);
+    }
+
+    private Map<StoredKey, Long> plainFindAll(Collection<StoredKey> keys) {
         if (keys.isEmpty()) {
             return Map.of();
         }
@@ -468,7 +531,8 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         for (int i = 0; i < stripes.length; i++) {
             parameters[first + i] = stripes[i];
         }
-        queue(table.lockStripesSql(stripes.length, timeout != null), parameters, lockedRows(stripes.clone()));
+        queue(lockTimeoutPrefix() + table.lockStripesSql(stripes.length, timeout != null), parameters,
+                lockedRows(stripes.clone()));
         if (!pipelines) {
             sendQueued();
             if (joined) {

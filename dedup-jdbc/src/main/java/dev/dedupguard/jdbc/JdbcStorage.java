@@ -33,13 +33,15 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
      * @param table the table and its rendered SQL
      * @param maxFileNameBytes the longest file name the table stores and indexes (what the schema check found)
      * @param carryLockTimeout whether own transactions let the first statement that can wait carry the lock timeout
-     *     (one round trip fewer where the dialect has a {@link Dialect#lockTimeoutCarrier() carrier}); otherwise it is
-     *     set before the work starts
+     *     (one round trip fewer where the dialect has a {@link Dialect#lockTimeoutCarrier() carrier}), or, where the
+     *     dialect has a {@link Dialect#lockTimeoutStatementPrefix per-statement prefix}, lets every statement that can
+     *     wait carry it in own and joined mode; otherwise it is set before the work starts
      */
     protected JdbcStorage(JdbcTable table, int maxFileNameBytes, boolean carryLockTimeout) {
         this.table = table;
         this.maxFileNameBytes = maxFileNameBytes;
-        this.carryLockTimeout = carryLockTimeout && table.dialect().lockTimeoutCarrier() != null;
+        this.carryLockTimeout = carryLockTimeout && (table.dialect().lockTimeoutCarrier() != null
+                || table.dialect().hasLockTimeoutStatementPrefix());
     }
 
     @Override
@@ -95,6 +97,11 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
             Dialect dialect = table.dialect();
             if (dialect.pipelinesStatements() && dialect.swapLockTimeoutQuery() != null) {
                 return onCallerConnection(c -> watched(c, spec, conn -> inPipelinedSavepoint(conn, spec, work)));
+            }
+            if (carryLockTimeout && dialect.hasLockTimeoutStatementPrefix()) {
+                String timeout = dialect.lockTimeoutValue(spec.lockTimeout());
+                return onCallerConnection(c -> watched(c, spec, conn -> JdbcTransactions.inSavepoint(conn, dialect,
+                        spec, false, tx -> run(tx, timeout, work))));
             }
             return onCallerConnection(c -> watched(c, spec, conn -> JdbcTransactions.inSavepoint(conn, dialect, spec,
                     tx -> run(tx, null, work))));

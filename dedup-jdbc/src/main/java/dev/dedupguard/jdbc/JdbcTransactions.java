@@ -119,6 +119,26 @@ public final class JdbcTransactions {
      * @throws StorageException for any database failure, classified by {@code dialect}
      */
     public static <T> T inSavepoint(Connection c, Dialect dialect, TransactionSpec spec, SqlWork<T> work) {
+        return inSavepoint(c, dialect, spec, true, work);
+    }
+
+    /**
+     * {@link #inSavepoint(Connection, Dialect, TransactionSpec, SqlWork)}, leaving the lock timeout to {@code work}
+     * if {@code swapLockTimeout} is {@code false} (its statements carry it, see
+     * {@link Dialect#lockTimeoutStatementPrefix}).
+     *
+     * @param <T> what {@code work} returns
+     * @param c the connection of the caller's transaction, with auto-commit off
+     * @param dialect the database, which swaps the lock timeout and classifies failures
+     * @param spec the lock timeout to apply (its isolation is ignored: the caller's transaction decides)
+     * @param swapLockTimeout whether to set the lock timeout around {@code work} and restore the caller's afterwards
+     * @param work the work, run once
+     * @return what {@code work} returned; nothing is committed
+     * @throws IllegalStateException if {@code c} is in auto-commit mode: there is no transaction to join
+     * @throws StorageException for any database failure, classified by {@code dialect}
+     */
+    public static <T> T inSavepoint(Connection c, Dialect dialect, TransactionSpec spec, boolean swapLockTimeout,
+            SqlWork<T> work) {
         Savepoint savepoint;
         try {
             requireTransaction(c);
@@ -128,7 +148,7 @@ public final class JdbcTransactions {
         }
         String previousTimeout = null;
         try {
-            previousTimeout = dialect.swapLockTimeout(c, spec.lockTimeout());
+            previousTimeout = swapLockTimeout ? dialect.swapLockTimeout(c, spec.lockTimeout()) : null;
             T result = work.run(c);
             if (previousTimeout != null) {
                 String restore = previousTimeout;

@@ -30,10 +30,16 @@ import org.jspecify.annotations.Nullable;
  *       the guard would have to demand of the host's pool, and one that changes Hibernate's row counts), burns an
  *       auto-increment value per duplicate, and with a second unique key reports another row's id.</li>
  *   <li><b>Lock timeout</b>: {@code innodb_lock_wait_timeout} counts whole seconds, so the guard's timeout is rounded
- *       <em>up</em> to whole seconds, at least 1 (a 300 ms timeout waits about 1 s). It is set for the session
- *       ({@code SET SESSION}) before the guard's statements and the previous value is put back afterwards, in own and
- *       joined mode alike, so the host's connections keep their setting. A wait that times out (1205) rolls back
- *       the statement only (with the server default {@code innodb_rollback_on_timeout=OFF}).</li>
+ *       <em>up</em> to whole seconds, at least 1 (a 300 ms timeout waits about 1 s). Each statement that can wait
+ *       carries it as {@code SET STATEMENT innodb_lock_wait_timeout=N FOR ...}, which sets it for that statement
+ *       alone: the session's setting is never read, changed or put back, so the host's connections keep theirs and
+ *       the timeout costs no round trip. Where a backend runs an insert through its own machinery (Hibernate's), the
+ *       session setting is swapped around the work instead ({@code SET SESSION}, then the previous value put back).
+ *       A wait that times out (1205) rolls back the statement only (with the server default
+ *       {@code innodb_rollback_on_timeout=OFF}).</li>
+ *   <li><b>Re-read after a duplicate-key error</b> is a locking read ({@code LOCK IN SHARE MODE}): a plain read in a
+ *       REPEATABLE READ snapshot taken before the winner committed cannot see the row the key reported; the locking
+ *       read sees the latest committed version and, on a row that exists, locks that row alone (no gap).</li>
  *   <li><b>Isolation</b>: own transactions run at READ COMMITTED unless the guard's {@code isolation} says otherwise.
  *       At the server's default REPEATABLE READ, InnoDB's gap locks make concurrent registrations of different new
  *       keys deadlock each other; READ COMMITTED has none of them and the strategies need none.</li>
@@ -91,6 +97,23 @@ final class MariaDbDialect extends Dialect {
     public String lockTimeoutValue(Duration timeout) {
         long millis = Math.max(1, timeout.toMillis());
         return Long.toString((millis + 999) / 1000);
+    }
+
+    /** {@code SET STATEMENT innodb_lock_wait_timeout=N FOR }, with {@code value} checked to be whole seconds. */
+    @Override
+    public String lockTimeoutStatementPrefix(String value) {
+        return "set statement innodb_lock_wait_timeout=" + Long.parseLong(value) + " for ";
+    }
+
+    /** MariaDB 10.5 and later. */
+    @Override
+    public boolean insertReturns() {
+        return true;
+    }
+
+    @Override
+    public String lockingReadClause() {
+        return " lock in share mode";
     }
 
     @Override

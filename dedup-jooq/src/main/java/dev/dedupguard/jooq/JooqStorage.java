@@ -61,7 +61,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
     private final SQLDialect sqlDialect;
     private final Settings settings;
     private final TableModel<F> model;
-    /** Whether inserts run as JDBC statements rendered once per column set (databases with insert-if-absent). */
+    /** Whether inserts run as JDBC statements rendered once per column set (databases with {@code RETURNING}). */
     private final boolean prepared;
     private final ConcurrentMap<List<String>, PreparedInsert> inserts = new ConcurrentHashMap<>();
 
@@ -79,7 +79,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         this.sqlDialect = sqlDialect;
         this.settings = renderSettings();
         this.model = model;
-        this.prepared = table.dialect().hasInsertIfAbsent();
+        this.prepared = table.dialect().insertReturns();
     }
 
     /** Unquoted names, so that H2's default upper-casing and PostgreSQL's lower-casing both find the tables. */
@@ -125,13 +125,15 @@ final class JooqStorage<F> extends JdbcStorage<F> {
     /**
      * The SQL of a single-row insert into the columns of one column set: plain (returning the id) and insert-if-absent.
      *
+     * @param head {@code INSERT INTO t (columns) VALUES }, for multi-row inserts
      * @param sql {@code INSERT ... VALUES (...) RETURNING id}
-     * @param ifAbsentSql the same with the dialect's insert-if-absent clause
+     * @param ifAbsentSql the same with the dialect's insert-if-absent clause, or {@code null} if it has none (then a
+     *     duplicate-key error of {@code sql} is caught)
      * @param orFindSql the insert-if-absent and the key lookup in one statement, where the database can combine them
      * @param findOrInsertSql the lookup and, if it finds nothing, the insert and the stripe write in one statement,
      *     where the database can combine them
      */
-    private record PreparedInsert(String sql, String ifAbsentSql, @Nullable String orFindSql,
+    private record PreparedInsert(String head, String sql, @Nullable String ifAbsentSql, @Nullable String orFindSql,
             @Nullable String findOrInsertSql) {
     }
 
@@ -147,17 +149,18 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         StringJoiner into = new StringJoiner(", ", "insert into " + renderer.render(
                 DSL.table(model.table.getQualifiedName())) + " (", ")");
         names.forEach(n -> into.add(renderer.render(DSL.name(n))));
-        String head = into.toString();
+        String columnsHead = into.toString();
         String rowValues = String.join(", ", Collections.nCopies(names.size(), "?"));
-        String sql = head + " values (" + rowValues + ")";
+        String sql = columnsHead + " values (" + rowValues + ")";
         StringJoiner keys = new StringJoiner(", ");
         for (Field<?> k : model.keyColumns()) {
             keys.add(renderer.render(DSL.name(k.getName())));
         }
         String id = renderer.render(DSL.name(model.id.getName()));
-        String ifAbsent = sql + table.dialect().insertIfAbsentClause(keys.toString(), id);
-        PreparedInsert insert = new PreparedInsert(sql + " returning " + id, ifAbsent, table.insertOrFindSql(ifAbsent),
-                table.findOrInsertSql(head, rowValues));
+        String clause = table.dialect().insertIfAbsentClause(keys.toString(), id);
+        String ifAbsent = clause == null ? null : sql + clause;
+        PreparedInsert insert = new PreparedInsert(columnsHead + " values ", sql + " returning " + id, ifAbsent,
+                ifAbsent == null ? null : table.insertOrFindSql(ifAbsent), table.findOrInsertSql(columnsHead, rowValues));
         if (inserts.size() < MAX_CACHED_INSERTS) {
             inserts.put(names, insert);
         }
@@ -230,6 +233,21 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                     });
         }
 
+        /**
+         * The id of a row inserted by jOOQ's rendering and binding, for values the prepared path cannot bind; on a
+         * database without insert-if-absent (MariaDB) the statement ends with {@code RETURNING} and carries the lock
+         * timeout itself.
+         */
+        private long jooqInsert(Map<Field<?>, Object> values) {
+            if (table.dialect().hasInsertIfAbsent() || !prepared) {
+                return jooq("inserting the row", () -> insertStep(values).returningResult(model.id).fetchOne(model.id)
+                        .longValue());
+            }
+            String id = DSL.using(sqlDialect, settings).render(DSL.name(model.id.getName()));
+            return jooq("inserting the row", () -> ctx().resultQuery(lockTimeoutPrefix() + "{0} returning " + id,
+                    insertStep(values)).fetchOne().get(0, Long.class));
+        }
+
         @Override
         public long insert(F file, StoredKey key) {
             Map<Field<?>, Object> values = model.insertValues(file, key);
@@ -237,14 +255,18 @@ final class JooqStorage<F> extends JdbcStorage<F> {
             if (id != null) {
                 return id.orElseThrow();
             }
-            return jooq("inserting the row", () -> insertStep(values).returningResult(model.id).fetchOne(model.id)
-                    .longValue());
+            return jooqInsert(values);
         }
 
+        /**
+         * With the dialect's insert-if-absent clause, one statement that skips a duplicate; otherwise a plain insert
+         * whose duplicate-key error is caught (on MariaDB it rolls back only the statement) and recorded, so that the
+         * re-read of the key is current (see {@link JdbcSession}).
+         */
         @Override
         public OptionalLong insertIfAbsent(F file, StoredKey key) {
             Map<Field<?>, Object> values = model.insertValues(file, key);
-            if (prepared) {
+            if (prepared && table.dialect().hasInsertIfAbsent()) {
                 OptionalLong id = preparedInsert(values, true);
                 if (id != null) {
                     return id;
@@ -254,10 +276,11 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                 return fallback == null ? OptionalLong.empty() : OptionalLong.of(fallback.longValue());
             }
             try {
-                return OptionalLong.of(insertStep(values).returningResult(model.id).fetchOne(model.id).longValue());
-            } catch (DataAccessException e) {
+                OptionalLong id = prepared ? preparedInsert(values, false) : null;
+                return id != null ? id : OptionalLong.of(jooqInsert(values));
+            } catch (RuntimeException e) {
                 if (isUniqueViolation(e)) {
-                    return OptionalLong.empty();
+                    return duplicate(key);
                 }
                 throw table.dialect().translate("inserting the row", e);
             }
@@ -296,6 +319,9 @@ final class JooqStorage<F> extends JdbcStorage<F> {
             if (!prepared || rows.isEmpty()) {
                 return super.insertAllIfAbsent(rows);
             }
+            if (!table.dialect().hasInsertIfAbsent()) {
+                return insertAbsentRows(rows);
+            }
             flushQueued();
             List<Map<Field<?>, Object>> valueMaps = new ArrayList<>(rows.size());
             Map<String, Field<?>> columns = new LinkedHashMap<>();
@@ -321,6 +347,75 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                 inserted.put(key, r.get(0, Number.class).longValue());
             }
             return inserted;
+        }
+
+        /**
+         * Insert-if-absent of many rows where the database has no such clause (MariaDB; not {@code INSERT IGNORE},
+         * which also skips rows that break other constraints): one lookup of the rows' keys, then one multi-row
+         * {@code INSERT ... RETURNING} of the rows not found. If a concurrent registration commits one of them in
+         * between, the duplicate-key error rolls back that statement only and the rows go one by one instead, each
+         * duplicate caught. Rows whose values need jOOQ's own binding go one by one too.
+         */
+        private Map<StoredKey, Long> insertAbsentRows(List<Row<F>> rows) {
+            List<StoredKey> keys = new ArrayList<>(rows.size());
+            rows.forEach(r -> keys.add(r.key()));
+            Map<StoredKey, Long> existing = findAll(keys);
+            List<Row<F>> absent = new ArrayList<>(rows.size());
+            List<Map<Field<?>, Object>> valueMaps = new ArrayList<>(rows.size());
+            List<Object[]> parameters = new ArrayList<>(rows.size());
+            for (Row<F> row : rows) {
+                if (!existing.containsKey(row.key())) {
+                    Map<Field<?>, Object> values = model.insertValues(row.file(), row.key());
+                    absent.add(row);
+                    valueMaps.add(values);
+                    parameters.add(plainValues(values));
+                }
+            }
+            if (absent.isEmpty()) {
+                return Map.of();
+            }
+            List<String> columns = new ArrayList<>();
+            valueMaps.get(0).keySet().forEach(f -> columns.add(f.getName()));
+            boolean uniform = parameters.stream().allMatch(p -> p != null) && valueMaps.stream().allMatch(m -> {
+                List<String> names = new ArrayList<>(m.size());
+                m.keySet().forEach(f -> names.add(f.getName()));
+                return names.equals(columns);
+            });
+            if (!uniform || absent.size() == 1) {
+                return super.insertAllIfAbsent(absent);
+            }
+            PreparedInsert insert = preparedInsertFor(valueMaps.get(0).keySet());
+            String row = "(" + String.join(", ", Collections.nCopies(columns.size(), "?")) + ")";
+            DSLContext renderer = DSL.using(sqlDialect, settings);
+            StringJoiner returning = new StringJoiner(", ", " returning ", "");
+            for (Field<?> f : List.of(model.id, model.scope, model.contentHash, model.nameMatch())) {
+                returning.add(renderer.render(DSL.name(f.getName())));
+            }
+            String sql = insert.head() + String.join(", ", Collections.nCopies(absent.size(), row)) + returning;
+            Object[] flat = new Object[absent.size() * columns.size()];
+            for (int i = 0; i < parameters.size(); i++) {
+                System.arraycopy(parameters.get(i), 0, flat, i * columns.size(), columns.size());
+            }
+            Map<List<String>, StoredKey> byColumns = new HashMap<>();
+            absent.forEach(r -> byColumns.put(JdbcTable.columnsOf(table.scopeValue(r.key()),
+                    r.key().file().contentHash(), table.schema().nameMatchValue(r.key())), r.key()));
+            try {
+                return execute("inserting the rows", sql, true, flat, (ps, hasResultSet) -> {
+                    Map<StoredKey, Long> inserted = new HashMap<>();
+                    try (ResultSet rs = ps.getResultSet()) {
+                        while (rs.next()) {
+                            inserted.put(byColumns.get(JdbcTable.columnsOf(rs.getObject(2), rs.getString(3),
+                                    rs.getString(4))), rs.getLong(1));
+                        }
+                    }
+                    return inserted;
+                });
+            } catch (RuntimeException e) {
+                if (!isUniqueViolation(e)) {
+                    throw e;
+                }
+                return super.insertAllIfAbsent(absent);
+            }
         }
 
         /**

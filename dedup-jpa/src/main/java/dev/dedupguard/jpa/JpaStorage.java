@@ -166,8 +166,9 @@ final class JpaStorage<F> extends JdbcStorage<F> {
          * Hibernate's insert has no conflict clause, so a re-upload of a committed file is answered by a lookup first
          * (no failing insert, and no warning that Hibernate would log for one); a new key, or one whose first insert
          * is still uncommitted elsewhere, is inserted, on PostgreSQL inside a savepoint that is rolled back on a unique
-         * violation, since a failed statement aborts the transaction there; on H2 it leaves the transaction usable.
-         * The violation is recognised by SQLSTATE.
+         * violation, since a failed statement aborts the transaction there; on H2 and MariaDB it leaves the transaction
+         * usable. The violation is recognised by SQLSTATE and vendor code, and recorded, so that the re-read of the key
+         * is current even where the lookup fixed a REPEATABLE READ snapshot (MariaDB, see {@link JdbcSession}).
          */
         @Override
         public OptionalLong insertIfAbsent(F file, StoredKey key) {
@@ -199,7 +200,7 @@ final class JpaStorage<F> extends JdbcStorage<F> {
                         return null;
                     });
                 }
-                return OptionalLong.empty();
+                return duplicate(key);
             }
         }
 
