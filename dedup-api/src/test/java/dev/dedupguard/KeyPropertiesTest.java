@@ -83,14 +83,15 @@ class KeyPropertiesTest {
     @Property
     void controlCharactersAnywhereAreRejectedNamingTheField(@ForAll @StringLength(min = 1, max = 40) String prefix,
             @ForAll("controls") char control) {
-        String name = "n" + prefix.replaceAll("\\p{Cc}", "") + control;
+        String name = "n" + prefix.replaceAll("[\\p{Cc}\\p{Cs}]", "") + control;
         assertThatThrownBy(() -> FileKey.of("1", "a".repeat(64), name)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("fileName must not contain control characters");
     }
 
+    /** The ISO control characters (C0 and DEL-C1), generated directly: filtering all chars misses 1,000 times per hit. */
     @Provide
     Arbitrary<Character> controls() {
-        return Arbitraries.chars().filter(Character::isISOControl);
+        return Arbitraries.oneOf(Arbitraries.chars().range('\u0000', '\u001F'), Arbitraries.chars().range('\u007F', '\u009F'));
     }
 
     @Property
