@@ -3,11 +3,14 @@ package dev.dedupguard.jdbc;
 import dev.dedupguard.Isolation;
 import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.spi.StorageException;
+import dev.dedupguard.spi.StoredKey;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -213,6 +216,58 @@ public abstract class Dialect {
      */
     public final boolean hasInsertIfAbsent() {
         return insertIfAbsentClause("k", "id") != null;
+    }
+
+    /**
+     * The most keys one {@link #findAllSql} statement may carry; a longer lookup is split into statements of at most
+     * this many keys.
+     *
+     * @return the number of keys per lookup statement; 500 by default
+     */
+    public int maxKeysPerLookup() {
+        return 500;
+    }
+
+    /**
+     * A query selecting {@code id, scope, content hash, name match} (in that order, see {@link TableSchema#nameMatch()})
+     * of the rows of {@code table} whose key is one of {@code keys} keys, bound by {@link #bindFindAll}. By default a
+     * {@code (scope, hash, name) IN ((?, ?, ?), ...)} list of three parameters per key.
+     *
+     * @param table the guard's table
+     * @param keys how many keys the statement looks up, 1 to {@link #maxKeysPerLookup()}
+     * @return SQL text with the parameters {@link #bindFindAll} binds
+     */
+    public String findAllSql(JdbcTable table, int keys) {
+        TableSchema s = table.schema();
+        StringBuilder sql = new StringBuilder("select ").append(s.id()).append(", ").append(s.scope()).append(", ")
+                .append(s.contentHash()).append(", ").append(s.nameMatch()).append(" from ").append(s.qualifiedTable())
+                .append(" where (").append(s.scope()).append(", ").append(s.contentHash()).append(", ")
+                .append(s.nameMatch()).append(") in (");
+        for (int i = 0; i < keys; i++) {
+            sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
+        }
+        return sql.append(") order by ").append(s.id()).toString();
+    }
+
+    /**
+     * Binds the parameters of {@link #findAllSql} for {@code keys}, the first at index {@code first}.
+     *
+     * @param ps the statement, which may carry other statements' parameters before {@code first}
+     * @param first the index of the lookup's first parameter
+     * @param table the guard's table, which gives each key's scope value
+     * @param keys the keys, as many as {@link #findAllSql} was rendered for
+     * @return the index after the lookup's last parameter
+     * @throws SQLException if the driver refuses a value
+     */
+    public int bindFindAll(PreparedStatement ps, int first, JdbcTable table, List<StoredKey> keys)
+            throws SQLException {
+        int p = first;
+        for (StoredKey key : keys) {
+            ps.setObject(p++, table.scopeValue(key));
+            ps.setString(p++, key.file().contentHash());
+            ps.setString(p++, table.schema().nameMatchValue(key));
+        }
+        return p;
     }
 
     /**
