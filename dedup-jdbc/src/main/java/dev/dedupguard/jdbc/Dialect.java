@@ -58,12 +58,58 @@ public abstract class Dialect {
     public abstract int maxIdentifierLength();
 
     /**
-     * The longest raw file name, in UTF-8 bytes, that a unique index over the raw name column can hold, for tables
-     * that key on the raw name instead of a name-key digest.
+     * The size, in bytes, of a unique index entry holding the key values of the given sizes, as the database counts
+     * it against {@link #maxIndexEntryBytes()}: strings by their UTF-8 size, a {@code bigint} scope as
+     * {@link Long#BYTES}. By default 0: no entry is too large.
      *
-     * @return the limit in UTF-8 bytes, at most {@link dev.dedupguard.FileKey#MAX_FILE_NAME_BYTES}
+     * @param valueBytes the size of each key value, in index order (scope, content hash, name)
+     * @return the entry's size in bytes
      */
-    public abstract int rawNameIndexLimit();
+    public int indexEntryBytes(int... valueBytes) {
+        return 0;
+    }
+
+    /**
+     * The largest unique index entry, in bytes, the database accepts (see {@link #indexEntryBytes}).
+     *
+     * @return the limit in bytes; {@link Integer#MAX_VALUE} if the database has no such limit
+     */
+    public int maxIndexEntryBytes() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * The length of {@code value} in the characters that a declared column length ({@code varchar(n)}) counts.
+     *
+     * @param value a key value; not {@code null}
+     * @return its length as the database counts it against the column's declared length
+     */
+    public abstract int characterLength(String value);
+
+    /**
+     * Refuses a configured, possibly schema-qualified table name that the database would truncate: each part at most
+     * {@link #maxIdentifierLength()} characters, the table's part {@code reserved} fewer (for the names the library
+     * derives from it, such as the constraint {@code uq_<table>_key}).
+     *
+     * @param field the builder setting, for the message, e.g. {@code tableName}
+     * @param name the validated name, parts separated by {@code .}
+     * @param reserved how many characters the library adds to the table's part in derived names
+     * @return {@code name}
+     * @throws IllegalArgumentException naming {@code field}, the part, its length and the limit
+     */
+    public final String requireIdentifierFits(String field, String name, int reserved) {
+        String[] parts = name.split("\\.");
+        for (int i = 0; i < parts.length; i++) {
+            int limit = maxIdentifierLength() - (i == parts.length - 1 ? reserved : 0);
+            if (parts[i].length() > limit) {
+                throw new IllegalArgumentException(field + " must be at most " + limit + " characters per part on "
+                        + displayName() + " (which truncates identifiers longer than " + maxIdentifierLength()
+                        + (limit < maxIdentifierLength() ? "; the library derives uq_<table>_key from it" : "")
+                        + "), was " + parts[i].length() + ": \"" + name + "\"");
+            }
+        }
+        return name;
+    }
 
     /**
      * The dialect whose {@link #displayName()} matches the JDBC driver's product name

@@ -19,11 +19,11 @@ import org.jspecify.annotations.Nullable;
  * the first statement that waits; {@code ON CONFLICT DO NOTHING RETURNING}; a failed statement aborts the transaction.
  */
 final class PostgresDialect extends Dialect {
-    /**
-     * Longest raw file name, in UTF-8 bytes, that a unique index over the raw name holds: a btree entry is limited to
-     * about 2,700 bytes, and scope and hash share it.
-     */
-    static final int RAW_NAME_INDEX_LIMIT = 2000;
+    /** A btree (version 4) entry's limit: a third of an 8 kB page, less the page overhead. */
+    static final int MAX_INDEX_ENTRY_BYTES = 2704;
+    private static final int TUPLE_HEADER_BYTES = 8;
+    private static final int VARLENA_HEADER_BYTES = 4;
+    private static final int MAXALIGN = 8;
 
     @Override
     public String displayName() {
@@ -40,9 +40,33 @@ final class PostgresDialect extends Dialect {
         return 63;
     }
 
+    /**
+     * The tuple header, then each value with a full 4-byte varlena header (the worst case; a {@code bigint} needs
+     * none), aligned to 8 bytes.
+     */
     @Override
-    public int rawNameIndexLimit() {
-        return RAW_NAME_INDEX_LIMIT;
+    public int indexEntryBytes(int... valueBytes) {
+        int size = TUPLE_HEADER_BYTES;
+        for (int bytes : valueBytes) {
+            size += VARLENA_HEADER_BYTES + bytes;
+        }
+        return (size + MAXALIGN - 1) / MAXALIGN * MAXALIGN;
+    }
+
+    /**
+     * A btree (version 4) entry's limit.
+     *
+     * @return {@value #MAX_INDEX_ENTRY_BYTES}
+     */
+    @Override
+    public int maxIndexEntryBytes() {
+        return MAX_INDEX_ENTRY_BYTES;
+    }
+
+    /** {@code varchar(n)} counts code points. */
+    @Override
+    public int characterLength(String value) {
+        return value.codePointCount(0, value.length());
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.dedupguard.jdbc.JdbcSession;
 import dev.dedupguard.jdbc.JdbcStorage;
 import dev.dedupguard.jdbc.JdbcTable;
 import dev.dedupguard.jdbc.JdbcTransactions;
+import dev.dedupguard.jdbc.TableLimits;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StoredKey;
 import jakarta.persistence.EntityManager;
@@ -52,15 +53,15 @@ final class JpaStorage<F> extends JdbcStorage<F> {
     private volatile @Nullable RenderedRows lastRows;
 
     JpaStorage(SessionFactoryImplementor factory, ConnectionProvider connections, EntityModel<F> model,
-            Dialect dialect, String stripeTable, int maxFileNameBytes) {
+            Dialect dialect, String stripeTable, TableLimits limits) {
         this(factory, connections, null, model, new JdbcTable(dialect, model.schema, stripeTable, model::scopeValue),
-                maxFileNameBytes, NativeInsert.of(factory, model.persister, model.schema, dialect));
+                limits, NativeInsert.of(factory, model.persister, model.schema, dialect));
     }
 
     private JpaStorage(SessionFactoryImplementor factory, @Nullable ConnectionProvider connections,
-            @Nullable EntityManager joined, EntityModel<F> model, JdbcTable table, int maxFileNameBytes,
+            @Nullable EntityManager joined, EntityModel<F> model, JdbcTable table, TableLimits limits,
             @Nullable NativeInsert nativeInsert) {
-        super(table, maxFileNameBytes, nativeInsert != null);
+        super(table, limits, nativeInsert != null);
         this.factory = factory;
         this.connections = connections;
         this.joined = joined;
@@ -75,7 +76,7 @@ final class JpaStorage<F> extends JdbcStorage<F> {
 
     /** The same storage, bound to the caller's transaction of {@code entityManager}. */
     JpaStorage<F> joining(EntityManager entityManager) {
-        return new JpaStorage<>(factory, null, entityManager, model, table, maxFileNameBytes(), nativeInsert);
+        return new JpaStorage<>(factory, null, entityManager, model, table, limits(), nativeInsert);
     }
 
     @Override
