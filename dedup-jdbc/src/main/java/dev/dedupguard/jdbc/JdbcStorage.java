@@ -41,6 +41,9 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
     protected JdbcStorage(JdbcTable table, TableLimits limits, boolean carryLockTimeout) {
         this.table = table;
         this.limits = limits;
+        if (limits.keyColumnTypes() != null) {
+            table.knowKeyColumnTypes(limits.keyColumnTypes());
+        }
         this.carryLockTimeout = carryLockTimeout && table.dialect().lockTimeoutCarrier() != null;
     }
 

@@ -114,6 +114,11 @@ public final class JdbcTable {
         return types.clone();
     }
 
+    /** Keeps the key columns' type names that the schema check read, so that no lookup has to read them again. */
+    void knowKeyColumnTypes(List<String> types) {
+        keyColumnTypes = types.toArray(new String[0]);
+    }
+
     String findSql() {
         return find;
     }

@@ -7,6 +7,7 @@ import dev.dedupguard.Strategy;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
@@ -42,8 +43,13 @@ public final class SchemaValidator {
     public static TableLimits validate(Connection c, TableSchema table, GuardOptions options, String stripeTable,
             Dialect dialect) {
         String name = table.qualifiedTable();
-        try {
-            query(c, "select " + String.join(", ", table.columns()) + " from " + name + " where 1 = 0");
+        List<String> keyTypes;
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select " + String.join(", ", table.columns()) + " from " + name
+                     + " where 1 = 0")) {
+            ResultSetMetaData meta = rs.getMetaData();
+            keyTypes = List.of(meta.getColumnTypeName(2), meta.getColumnTypeName(3),
+                    meta.getColumnTypeName(table.nameKey() != null ? 5 : 4));
         } catch (SQLException e) {
             throw new SchemaMismatchException("table " + name + " with columns " + table.columns()
                     + " cannot be read: create it first (the library's DDL is in dev/dedupguard/schema/*.sql, or use "
@@ -77,7 +83,8 @@ public final class SchemaValidator {
                     + " characters in the content hash column " + table.contentHash() + " of " + name
                     + ", which holds " + hashSize + ". Widen the column or use the algorithm the column was made for");
         }
-        return new TableLimits(varcharSize(c, table, table.scope()), varcharSize(c, table, table.fileName()));
+        return new TableLimits(varcharSize(c, table, table.scope()), varcharSize(c, table, table.fileName()),
+                keyTypes);
     }
 
     /**
@@ -194,12 +201,6 @@ public final class SchemaValidator {
 
     private static @Nullable String schemaOf(Connection c, TableSchema table) throws SQLException {
         return table.schema() != null ? table.schema() : c.getSchema();
-    }
-
-    private static void query(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-        }
     }
 
     private static Set<String> lowerCase(List<String> names) {

@@ -1,5 +1,6 @@
 package dev.dedupguard.jdbc;
 
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -8,8 +9,9 @@ import org.jspecify.annotations.Nullable;
  *
  * @param scopeChars the scope column's declared length
  * @param nameChars the file name column's declared length
+ * @param keyColumnTypes the database's type names of scope, content hash and name match column (see
+ *     {@link JdbcTable#keyColumnTypes}), or {@code null} if not read
  */
-public record TableLimits(@Nullable Integer scopeChars, @Nullable Integer nameChars) {
-    /** No declared limits: what a table of unbounded text columns has. */
-    public static final TableLimits NONE = new TableLimits(null, null);
+public record TableLimits(@Nullable Integer scopeChars, @Nullable Integer nameChars,
+        @Nullable List<String> keyColumnTypes) {
 }

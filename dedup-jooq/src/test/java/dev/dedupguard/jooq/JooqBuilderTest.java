@@ -185,7 +185,7 @@ class JooqBuilderTest {
         assertThatThrownBy(() -> guard.register((org.jooq.Record) new JooqBackend().file(TestTable.HOST,
                         FileKey.of("1", Keys.sha256("a"), name))))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("at most about 2604 bytes").hasMessageContaining("name-key column");
+                .hasMessageContaining("at most about 2612 bytes").hasMessageContaining("name-key column");
     }
 
     @Test
