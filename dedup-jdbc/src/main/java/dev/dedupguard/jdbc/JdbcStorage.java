@@ -75,12 +75,15 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
             int nameBytes = utf8(key.nameKey());
             int entry = dialect.indexEntryBytes(scopeBytes, hashBytes, nameBytes);
             if (entry > dialect.maxIndexEntryBytes()) {
-                int room = nameBytes - (entry - dialect.maxIndexEntryBytes());
+                int room = nameBytes;
+                while (room > 0 && dialect.indexEntryBytes(scopeBytes, hashBytes, room) > dialect.maxIndexEntryBytes()) {
+                    room--;
+                }
                 throw new IllegalArgumentException("fileName is " + nameBytes + " bytes in UTF-8; with the scope ("
                         + scopeBytes + " bytes) and the content hash, the entry of the unique index on " + s.keyColumns()
                         + " of " + s.qualifiedTable() + " would take " + entry + " bytes, more than the "
                         + dialect.maxIndexEntryBytes() + " " + dialect.displayName() + " allows: this key's name must be "
-                        + "at most about " + Math.max(0, room) + " bytes. Map a name-key column to store longer names");
+                        + "at most about " + room + " bytes. Map a name-key column to store longer names");
             }
         }
     }
