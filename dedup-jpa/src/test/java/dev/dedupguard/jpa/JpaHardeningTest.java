@@ -6,10 +6,13 @@ import dev.dedupguard.FileKey;
 import dev.dedupguard.Registration;
 import dev.dedupguard.RegistrationInterruptedException;
 import dev.dedupguard.Strategy;
+import dev.dedupguard.testing.CountingDataSource;
 import dev.dedupguard.testing.Keys;
 import dev.dedupguard.testing.TestDatabase;
 import dev.dedupguard.testing.TestTable;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.PersistenceConfiguration;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -45,6 +49,42 @@ class JpaHardeningTest {
         assertThat(results.subList(0, 9_990)).noneMatch(Registration::isNew);
         assertThat(results.subList(9_990, 10_000)).allMatch(Registration::isNew);
         assertThat(TestTable.LIBRARY.totalRows(PG)).isEqualTo(10_000);
+    }
+
+    /**
+     * Without the native insert (H2 here), a batch of re-uploads is looked up once per 500 keys before any insert.
+     * Before the fix each row was looked up on its own by its insert-if-absent: 2,000 statements for 2,000 files.
+     */
+    @Test
+    void aBatchOfReuploadsWithoutTheNativeInsertIsLookedUpPerChunk() {
+        TestDatabase h2 = TestDatabase.H2;
+        TestTable.createAll(h2);
+        TestTable.clearAll(h2);
+        CountingDataSource counting = new CountingDataSource(h2.dataSource());
+        EntityManagerFactory emf = new PersistenceConfiguration("dedup-reuploads").managedClass(DedupFile.class)
+                .property("hibernate.connection.datasource", counting)
+                .property("hibernate.cache.use_second_level_cache", "false")
+                .property("hibernate.cache.region.factory_class", "org.hibernate.cache.internal.NoCachingRegionFactory")
+                .createEntityManagerFactory();
+        try {
+            JpaDuplicateGuard<FileKey> guard = JpaDuplicateGuard.forLibraryEntity(emf)
+                    .strategy(Strategy.UNIQUE_CONSTRAINT).batchChunkSize(1_000).build();
+            List<FileKey> keys = Keys.keys(98, 2_000);
+            assertThat(guard.registerAll(keys)).allMatch(Registration::isNew);
+
+            counting.reset();
+            assertThat(guard.registerAll(keys)).noneMatch(Registration::isNew);
+            List<String> roundTrips = counting.roundTrips();
+            assertThat(counting.count("insert")).as("every key was found, so no insert was tried").isZero();
+            assertThat(roundTrips.stream().filter(sql -> sql.contains("from dedup_file")))
+                    .as("500 keys per lookup: before the inserts, and the algorithm's lookup of the conflicts")
+                    .hasSize(8);
+            assertThat(roundTrips.size()).as("round trips, whatever the number of files: %s", roundTrips)
+                    .isLessThanOrEqualTo(16);
+            assertThat(TestTable.LIBRARY.totalRows(h2)).isEqualTo(2_000);
+        } finally {
+            emf.close();
+        }
     }
 
     @ParameterizedTest
