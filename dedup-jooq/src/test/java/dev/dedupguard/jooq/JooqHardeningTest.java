@@ -98,7 +98,7 @@ class JooqHardeningTest {
     }
     @ParameterizedTest
     @CsvSource({"POSTGRESQL, NO_LOCK", "POSTGRESQL, SELECT_FOR_UPDATE", "POSTGRESQL, UNIQUE_CONSTRAINT",
-                "H2, UNIQUE_CONSTRAINT"})
+                "H2, UNIQUE_CONSTRAINT", "MARIADB, UNIQUE_CONSTRAINT"})
     void theLargestAcceptedChunkSizeWorksForNewAndExistingKeys(TestDatabase db, Strategy strategy) {
         JooqDuplicateGuard<FileKey> guard = JooqDuplicateGuard.forLibraryTable(db.dataSource(), JooqBackend.dialect(db))
                 .strategy(strategy).batchChunkSize(10_000).build();
@@ -299,5 +299,10 @@ class JooqHardeningTest {
                 .isInstanceOf(SchemaMismatchException.class)
                 .hasMessageContaining("given the dialect H2 (H2)")
                 .hasMessageContaining("the database that answered is PostgreSQL");
+        assertThatThrownBy(() -> JooqDuplicateGuard.forLibraryTable(TestDatabase.MARIADB.dataSource(),
+                        org.jooq.SQLDialect.POSTGRES).build())
+                .isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("given the dialect POSTGRES (PostgreSQL)")
+                .hasMessageContaining("the database that answered is MariaDB");
     }
 }
