@@ -54,7 +54,7 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.options = Objects.requireNonNull(options, "options");
         this.algorithm = Algorithm.of(options.strategy(), options.lockStripes());
-        this.keys = new KeyPreparer(options, backend.maxFileNameBytes());
+        this.keys = new KeyPreparer(options, backend);
         this.transaction = new TransactionSpec(options.isolation(), options.lockTimeout());
     }
 

@@ -2,17 +2,17 @@ package dev.dedupguard.internal;
 
 import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
+import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StoredKey;
-import java.nio.charset.StandardCharsets;
 
 /** Checks a key against the guard's settings and the backend's limits, and derives its stored forms. */
 final class KeyPreparer {
     private final GuardOptions options;
-    private final int maxFileNameBytes;
+    private final StorageBackend<?> backend;
 
-    KeyPreparer(GuardOptions options, int maxFileNameBytes) {
+    KeyPreparer(GuardOptions options, StorageBackend<?> backend) {
         this.options = options;
-        this.maxFileNameBytes = maxFileNameBytes;
+        this.backend = backend;
     }
 
     StoredKey prepare(FileKey key) {
@@ -22,13 +22,9 @@ final class KeyPreparer {
                     + options.hashAlgorithm() + ", was " + key.contentHash().length() + ": \"" + key.contentHash()
                     + "\"");
         }
-        byte[] nameBytes = key.fileName().getBytes(StandardCharsets.UTF_8);
-        if (nameBytes.length > maxFileNameBytes) {
-            throw new IllegalArgumentException("fileName must be at most " + maxFileNameBytes
-                    + " bytes in UTF-8 for this table (its unique index holds the raw name), was " + nameBytes.length
-                    + " bytes; map a name-key column to store longer names");
-        }
-        return StoredKey.of(key, options.namePolicy());
+        StoredKey stored = StoredKey.of(key, options.namePolicy());
+        backend.checkKey(stored);
+        return stored;
     }
 
 }

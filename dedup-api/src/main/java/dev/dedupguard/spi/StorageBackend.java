@@ -23,13 +23,15 @@ public interface StorageBackend<F> {
     FileKey keyOf(F file);
 
     /**
-     * The longest file name, in UTF-8 bytes, that this backend's table can store and index; at most
-     * {@link FileKey#MAX_FILE_NAME_BYTES}. The engine rejects longer names before any database work.
+     * Refuses a valid key that this backend's table cannot store or index (a column too narrow for the scope or the
+     * name, a unique index entry larger than the database allows) with an {@link IllegalArgumentException} that names
+     * the field, its size and the limit. Called by the engine for every key before any database work; must not touch
+     * the database. By default every key fits.
      *
-     * @return 1 to {@link FileKey#MAX_FILE_NAME_BYTES}; the default is {@link FileKey#MAX_FILE_NAME_BYTES}
+     * @param key the key as the guard stores it (after its name policy); never {@code null}
+     * @throws IllegalArgumentException if the table cannot hold {@code key}
      */
-    default int maxFileNameBytes() {
-        return FileKey.MAX_FILE_NAME_BYTES;
+    default void checkKey(StoredKey key) {
     }
 
     /**

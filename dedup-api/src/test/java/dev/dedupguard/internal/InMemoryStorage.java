@@ -7,6 +7,7 @@ import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageException.Kind;
 import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,14 +78,23 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
         }
     }
 
+    /** Refuses a name longer than the table's {@code maxFileNameBytes}, as a narrow name column would. */
+    private void checkName(StoredKey key) {
+        int bytes = key.file().fileName().getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > maxFileNameBytes) {
+            throw new IllegalArgumentException("fileName must be at most " + maxFileNameBytes
+                    + " bytes in UTF-8 for this table, was " + bytes + " bytes");
+        }
+    }
+
     @Override
     public FileKey keyOf(FileKey file) {
         return file;
     }
 
     @Override
-    public int maxFileNameBytes() {
-        return maxFileNameBytes;
+    public void checkKey(StoredKey key) {
+        checkName(key);
     }
 
     @Override
@@ -212,8 +222,8 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
         }
 
         @Override
-        public int maxFileNameBytes() {
-            return maxFileNameBytes;
+        public void checkKey(StoredKey key) {
+            checkName(key);
         }
 
         @Override

@@ -3,11 +3,14 @@ package dev.dedupguard.jdbc;
 import dev.dedupguard.Isolation;
 import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.spi.StorageException;
+import dev.dedupguard.spi.StoredKey;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -55,12 +58,58 @@ public abstract class Dialect {
     public abstract int maxIdentifierLength();
 
     /**
-     * The longest raw file name, in UTF-8 bytes, that a unique index over the raw name column can hold, for tables
-     * that key on the raw name instead of a name-key digest.
+     * The size, in bytes, of a unique index entry holding the key values of the given sizes, as the database counts
+     * it against {@link #maxIndexEntryBytes()}: strings by their UTF-8 size, a {@code bigint} scope as
+     * {@link Long#BYTES}. By default 0: no entry is too large.
      *
-     * @return the limit in UTF-8 bytes, at most {@link dev.dedupguard.FileKey#MAX_FILE_NAME_BYTES}
+     * @param valueBytes the size of each key value, in index order (scope, content hash, name)
+     * @return the entry's size in bytes
      */
-    public abstract int rawNameIndexLimit();
+    public int indexEntryBytes(int... valueBytes) {
+        return 0;
+    }
+
+    /**
+     * The largest unique index entry, in bytes, the database accepts (see {@link #indexEntryBytes}).
+     *
+     * @return the limit in bytes; {@link Integer#MAX_VALUE} if the database has no such limit
+     */
+    public int maxIndexEntryBytes() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * The length of {@code value} in the characters that a declared column length ({@code varchar(n)}) counts.
+     *
+     * @param value a key value; not {@code null}
+     * @return its length as the database counts it against the column's declared length
+     */
+    public abstract int characterLength(String value);
+
+    /**
+     * Refuses a configured, possibly schema-qualified table name that the database would truncate: each part at most
+     * {@link #maxIdentifierLength()} characters, the table's part {@code reserved} fewer (for the names the library
+     * derives from it, such as the constraint {@code uq_<table>_key}).
+     *
+     * @param field the builder setting, for the message, e.g. {@code tableName}
+     * @param name the validated name, parts separated by {@code .}
+     * @param reserved how many characters the library adds to the table's part in derived names
+     * @return {@code name}
+     * @throws IllegalArgumentException naming {@code field}, the part, its length and the limit
+     */
+    public final String requireIdentifierFits(String field, String name, int reserved) {
+        String[] parts = name.split("\\.");
+        for (int i = 0; i < parts.length; i++) {
+            int limit = maxIdentifierLength() - (i == parts.length - 1 ? reserved : 0);
+            if (parts[i].length() > limit) {
+                throw new IllegalArgumentException(field + " must be at most " + limit + " characters per part on "
+                        + displayName() + " (which truncates identifiers longer than " + maxIdentifierLength()
+                        + (limit < maxIdentifierLength() ? "; the library derives uq_<table>_key from it" : "")
+                        + "), was " + parts[i].length() + ": \"" + name + "\"");
+            }
+        }
+        return name;
+    }
 
     /**
      * The dialect whose {@link #displayName()} matches the JDBC driver's product name
@@ -289,6 +338,58 @@ public abstract class Dialect {
      */
     public final boolean hasInsertIfAbsent() {
         return insertIfAbsentClause("k", "id") != null;
+    }
+
+    /**
+     * The most keys one {@link #findAllSql} statement may carry; a longer lookup is split into statements of at most
+     * this many keys.
+     *
+     * @return the number of keys per lookup statement; 500 by default
+     */
+    public int maxKeysPerLookup() {
+        return 500;
+    }
+
+    /**
+     * A query selecting {@code id, scope, content hash, name match} (in that order, see {@link TableSchema#nameMatch()})
+     * of the rows of {@code table} whose key is one of {@code keys} keys, bound by {@link #bindFindAll}. By default a
+     * {@code (scope, hash, name) IN ((?, ?, ?), ...)} list of three parameters per key.
+     *
+     * @param table the guard's table
+     * @param keys how many keys the statement looks up, 1 to {@link #maxKeysPerLookup()}
+     * @return SQL text with the parameters {@link #bindFindAll} binds
+     */
+    public String findAllSql(JdbcTable table, int keys) {
+        TableSchema s = table.schema();
+        StringBuilder sql = new StringBuilder("select ").append(s.id()).append(", ").append(s.scope()).append(", ")
+                .append(s.contentHash()).append(", ").append(s.nameMatch()).append(" from ").append(s.qualifiedTable())
+                .append(" where (").append(s.scope()).append(", ").append(s.contentHash()).append(", ")
+                .append(s.nameMatch()).append(") in (");
+        for (int i = 0; i < keys; i++) {
+            sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
+        }
+        return sql.append(") order by ").append(s.id()).toString();
+    }
+
+    /**
+     * Binds the parameters of {@link #findAllSql} for {@code keys}, the first at index {@code first}.
+     *
+     * @param ps the statement, which may carry other statements' parameters before {@code first}
+     * @param first the index of the lookup's first parameter
+     * @param table the guard's table, which gives each key's scope value
+     * @param keys the keys, as many as {@link #findAllSql} was rendered for
+     * @return the index after the lookup's last parameter
+     * @throws SQLException if the driver refuses a value
+     */
+    public int bindFindAll(PreparedStatement ps, int first, JdbcTable table, List<StoredKey> keys)
+            throws SQLException {
+        int p = first;
+        for (StoredKey key : keys) {
+            ps.setObject(p++, table.scopeValue(key));
+            ps.setString(p++, key.file().contentHash());
+            ps.setString(p++, table.schema().nameMatchValue(key));
+        }
+        return p;
     }
 
     /**

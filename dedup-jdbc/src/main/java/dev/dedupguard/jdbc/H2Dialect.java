@@ -1,7 +1,6 @@
 package dev.dedupguard.jdbc;
 
 import dev.dedupguard.LibrarySchema;
-import dev.dedupguard.FileKey;
 import dev.dedupguard.spi.StorageException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -33,9 +32,10 @@ final class H2Dialect extends Dialect {
         return 256;
     }
 
+    /** {@code varchar(n)} counts UTF-16 code units, as Java's {@code String.length()} does. */
     @Override
-    public int rawNameIndexLimit() {
-        return FileKey.MAX_FILE_NAME_BYTES;
+    public int characterLength(String value) {
+        return value.length();
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -453,6 +454,11 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         });
     }
 
+    /**
+     * Looks the keys up with as few statements as the dialect allows ({@link Dialect#maxKeysPerLookup()} keys each,
+     * rendered by {@link Dialect#findAllSql} and bound by {@link Dialect#bindFindAll}), each sent with what is queued
+     * ahead of it.
+     */
     @Override
     public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
         if (keys.isEmpty()) {
@@ -479,33 +485,51 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
             return Map.of();
         }
         TableSchema s = table.schema();
-        StringBuilder sql = new StringBuilder("select ").append(s.id()).append(", ").append(s.scope()).append(", ")
-                .append(s.contentHash()).append(", ").append(s.nameMatch()).append(" from ").append(s.qualifiedTable())
-                .append(" where (").append(s.scope()).append(", ").append(s.contentHash()).append(", ")
-                .append(s.nameMatch()).append(") in (");
-        Map<List<String>, StoredKey> byColumns = new HashMap<>();
-        Object[] parameters = new Object[keys.size() * 3];
-        int i = 0;
-        for (StoredKey key : keys) {
-            sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
-            Object[] one = keyParameters(key);
-            System.arraycopy(one, 0, parameters, i, 3);
-            i += 3;
-            byColumns.put(JdbcTable.columnsOf(one[0], key.file().contentHash(), s.nameMatchValue(key)), key);
+        Dialect dialect = table.dialect();
+        List<StoredKey> all = new ArrayList<>(keys);
+        Map<List<String>, StoredKey> byColumns = new HashMap<>(all.size() * 2);
+        for (StoredKey key : all) {
+            byColumns.put(JdbcTable.columnsOf(table.scopeValue(key), key.file().contentHash(), s.nameMatchValue(key)),
+                    key);
         }
-        sql.append(") order by ").append(s.id());
-        return execute("finding the keys", sql.toString(), false, parameters, (ps, rs) -> {
-            Map<StoredKey, Long> found = new HashMap<>();
-            try (ResultSet r = ps.getResultSet()) {
-                while (r.next()) {
-                    StoredKey key = byColumns.get(JdbcTable.columnsOf(r.getObject(2), r.getString(3), r.getString(4)));
-                    if (key != null) {
-                        found.putIfAbsent(key, r.getLong(1));
-                    }
-                }
+        Map<StoredKey, Long> found = new HashMap<>(all.size() * 2);
+        int slice = Math.max(1, dialect.maxKeysPerLookup());
+        for (int from = 0; from < all.size(); from += slice) {
+            List<StoredKey> part = all.subList(from, Math.min(all.size(), from + slice));
+            execute("finding the keys", dialect.findAllSql(table, part.size()), false,
+                    (ps, first) -> dialect.bindFindAll(ps, first, table, part), (ps, hasResultSet) -> {
+                        try (ResultSet r = ps.getResultSet()) {
+                            while (r.next()) {
+                                StoredKey key = byColumns.get(JdbcTable.columnsOf(r.getObject(2), r.getString(3),
+                                        r.getString(4)));
+                                if (key != null) {
+                                    found.putIfAbsent(key, r.getLong(1));
+                                }
+                            }
+                        }
+                        return null;
+                    });
+        }
+        return found;
+    }
+
+    /**
+     * Looks the keys up in one go first and inserts only those not found, one {@link #insertIfAbsent} each: a batch of
+     * re-uploads then costs one lookup per chunk rather than a failed (or looked-up) insert per row. Backends with a
+     * one-statement insert-if-absent override this.
+     */
+    @Override
+    public Map<StoredKey, Long> insertAllIfAbsent(List<Row<F>> rows) {
+        List<StoredKey> keys = new ArrayList<>(rows.size());
+        rows.forEach(r -> keys.add(r.key()));
+        Map<StoredKey, Long> existing = findAll(keys);
+        Map<StoredKey, Long> inserted = new LinkedHashMap<>();
+        for (Row<F> row : rows) {
+            if (!existing.containsKey(row.key())) {
+                insertIfAbsent(row.file(), row.key()).ifPresent(id -> inserted.put(row.key(), id));
             }
-            return found;
-        });
+        }
+        return inserted;
     }
 
     /**

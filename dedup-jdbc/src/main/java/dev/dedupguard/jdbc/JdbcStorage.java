@@ -3,6 +3,8 @@ package dev.dedupguard.jdbc;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StorageException;
+import dev.dedupguard.spi.StoredKey;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -24,29 +26,82 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
 
     /** The table and its rendered SQL. */
     protected final JdbcTable table;
-    private final int maxFileNameBytes;
+    private final TableLimits limits;
     private final boolean carryLockTimeout;
 
     /**
      * A backend over {@code table}.
      *
      * @param table the table and its rendered SQL
-     * @param maxFileNameBytes the longest file name the table stores and indexes (what the schema check found)
+     * @param limits the declared sizes of the key columns, as {@link SchemaValidator#validate} found them
      * @param carryLockTimeout whether own transactions let the first statement that can wait carry the lock timeout
      *     (one round trip fewer where the dialect has a {@link Dialect#lockTimeoutCarrier() carrier}), or, where the
      *     dialect has a {@link Dialect#lockTimeoutStatementPrefix per-statement prefix}, lets every statement that can
      *     wait carry it in own and joined mode; otherwise it is set before the work starts
      */
-    protected JdbcStorage(JdbcTable table, int maxFileNameBytes, boolean carryLockTimeout) {
+    protected JdbcStorage(JdbcTable table, TableLimits limits, boolean carryLockTimeout) {
         this.table = table;
-        this.maxFileNameBytes = maxFileNameBytes;
+        this.limits = limits;
+        if (limits.keyColumnTypes() != null) {
+            table.knowKeyColumnTypes(limits.keyColumnTypes());
+        }
         this.carryLockTimeout = carryLockTimeout && (table.dialect().lockTimeoutCarrier() != null
                 || table.dialect().hasLockTimeoutStatementPrefix());
     }
 
+    /**
+     * The declared sizes of the key columns.
+     *
+     * @return what the schema check found, as given at construction
+     */
+    protected final TableLimits limits() {
+        return limits;
+    }
+
+    /**
+     * Refuses a scope or name longer than its column's declared length (in the database's characters), and, where the
+     * unique index holds the raw name, a key whose index entry (scope, hash and name as stored) exceeds the database's
+     * limit. Never touches the database.
+     */
     @Override
-    public int maxFileNameBytes() {
-        return maxFileNameBytes;
+    public void checkKey(StoredKey key) {
+        Dialect dialect = table.dialect();
+        TableSchema s = table.schema();
+        FileKey file = key.file();
+        Object scope = table.scopeValue(key);
+        requireFits("scope", s.scope(), file.scope(), limits.scopeChars(), scope instanceof String);
+        requireFits("fileName", s.fileName(), file.fileName(), limits.nameChars(), true);
+        if (s.nameKey() == null) {
+            int scopeBytes = scope instanceof String text ? utf8(text) : Long.BYTES;
+            int hashBytes = file.contentHash().length();
+            int nameBytes = utf8(key.nameKey());
+            int entry = dialect.indexEntryBytes(scopeBytes, hashBytes, nameBytes);
+            if (entry > dialect.maxIndexEntryBytes()) {
+                int room = nameBytes;
+                while (room > 0 && dialect.indexEntryBytes(scopeBytes, hashBytes, room) > dialect.maxIndexEntryBytes()) {
+                    room--;
+                }
+                throw new IllegalArgumentException("fileName is " + nameBytes + " bytes in UTF-8; with the scope ("
+                        + scopeBytes + " bytes) and the content hash, the entry of the unique index on " + s.keyColumns()
+                        + " of " + s.qualifiedTable() + " would take " + entry + " bytes, more than the "
+                        + dialect.maxIndexEntryBytes() + " " + dialect.displayName() + " allows: this key's name must be "
+                        + "at most about " + room + " bytes. Map a name-key column to store longer names");
+            }
+        }
+    }
+
+    private void requireFits(String field, String column, String value, @Nullable Integer declared, boolean text) {
+        if (declared != null && text) {
+            int length = table.dialect().characterLength(value);
+            if (length > declared) {
+                throw new IllegalArgumentException(field + " must be at most " + declared + " characters for column "
+                        + column + " of " + table.schema().qualifiedTable() + ", was " + length + " characters");
+            }
+        }
+    }
+
+    private static int utf8(String value) {
+        return value.getBytes(StandardCharsets.UTF_8).length;
     }
 
     /**

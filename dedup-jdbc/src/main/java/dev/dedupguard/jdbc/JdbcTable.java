@@ -2,6 +2,11 @@ package dev.dedupguard.jdbc;
 
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StoredKey;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -32,6 +37,7 @@ public final class JdbcTable {
     private final String touchOneStripe;
     private final @Nullable String setLockTimeout;
     private final ConcurrentMap<List<String>, String> pipelined = new ConcurrentHashMap<>();
+    private volatile String @Nullable [] keyColumnTypes;
 
     /**
      * Renders the key-based statements for the table; the names are used as given, so they must be validated
@@ -142,6 +148,33 @@ public final class JdbcTable {
             }
         }
         return text;
+    }
+
+    /**
+     * The database's type names of the key columns (scope, content hash, name match), as the schema check read them,
+     * else read once from the table over {@code c} and kept: what typed array parameters of key values need.
+     *
+     * @param c a connection to the table's database, used only if the types are not known yet
+     * @return the three type names, e.g. {@code int8, bpchar, varchar} on PostgreSQL
+     * @throws SQLException if reading the types fails
+     */
+    public String[] keyColumnTypes(Connection c) throws SQLException {
+        String[] types = keyColumnTypes;
+        if (types == null) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select " + schema.scope() + ", " + schema.contentHash() + ", "
+                         + schema.nameMatch() + " from " + schema.qualifiedTable() + " where 1 = 0")) {
+                ResultSetMetaData meta = rs.getMetaData();
+                types = new String[] {meta.getColumnTypeName(1), meta.getColumnTypeName(2), meta.getColumnTypeName(3)};
+            }
+            keyColumnTypes = types;
+        }
+        return types.clone();
+    }
+
+    /** Keeps the key columns' type names that the schema check read, so that no lookup has to read them again. */
+    void knowKeyColumnTypes(List<String> types) {
+        keyColumnTypes = types.toArray(new String[0]);
     }
 
     String findSql() {

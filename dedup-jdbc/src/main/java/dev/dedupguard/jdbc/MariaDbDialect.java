@@ -62,10 +62,15 @@ import org.jspecify.annotations.Nullable;
  */
 final class MariaDbDialect extends Dialect {
     /**
-     * Longest raw file name, in UTF-8 bytes, for a host table keyed on its raw name: a {@code varchar(750)} utf8mb4
-     * name beside a {@code bigint} scope and an ascii {@code char(64)} hash is the longest key InnoDB keeps as a BTREE.
+     * InnoDB's largest index key, in bytes (with the default 16 kB pages and the DYNAMIC row format), counted from
+     * the key columns' declared sizes when the index is created.
      */
-    static final int RAW_NAME_INDEX_LIMIT = 750;
+    static final int MAX_INDEX_KEY_BYTES = 3072;
+    /**
+     * The longest utf8mb4 name column a BTREE key on a raw name holds beside a {@code bigint} scope and an ascii
+     * {@code char(64)} hash: 750 characters of at most 4 bytes, 3000 of the 3072 bytes.
+     */
+    static final int RAW_NAME_COLUMN_CHARS = 750;
     private static final int DUPLICATE_KEY = 1062;
     private static final int DUPLICATE_KEY_WITH_NAME = 1586;
     private static final int LOCK_WAIT_TIMEOUT = 1205;
@@ -87,9 +92,37 @@ final class MariaDbDialect extends Dialect {
         return 64;
     }
 
+    /**
+     * The values' bytes as InnoDB counts them in a key (no length prefixes), a {@code bigint} as 8. InnoDB checks
+     * the key's declared size when the index is created and MariaDB turns a key over the limit into a {@code USING
+     * HASH} key, which {@link #checkUniqueKeys} refuses; so with a BTREE key in place a key whose values fit their
+     * columns always fits the index, and this sum of actual sizes agrees.
+     */
     @Override
-    public int rawNameIndexLimit() {
-        return RAW_NAME_INDEX_LIMIT;
+    public int indexEntryBytes(int... valueBytes) {
+        int size = 0;
+        for (int bytes : valueBytes) {
+            size += bytes;
+        }
+        return size;
+    }
+
+    /**
+     * InnoDB's index key limit.
+     *
+     * @return {@value #MAX_INDEX_KEY_BYTES}
+     */
+    @Override
+    public int maxIndexEntryBytes() {
+        return MAX_INDEX_KEY_BYTES;
+    }
+
+    /**
+     * {@code varchar(n)} in utf8mb4 counts code points (a character outside the BMP is one character of 4 bytes).
+     */
+    @Override
+    public int characterLength(String value) {
+        return value.codePointCount(0, value.length());
     }
 
     /** {@code timeout} in whole seconds for {@code innodb_lock_wait_timeout}: rounded up, at least 1. */
@@ -235,7 +268,7 @@ final class MariaDbDialect extends Dialect {
                             + table.qualifiedTable() + " is a USING HASH key: MariaDB turns a unique key longer than "
                             + "InnoDB's 3072 bytes into a hash key, checked outside InnoDB's own unique checks, which "
                             + "the guard does not rely on to keep out duplicates. Shorten the name column (varchar("
-                            + RAW_NAME_INDEX_LIMIT + ") utf8mb4 with an ascii hash column) or map a name-key column "
+                            + RAW_NAME_COLUMN_CHARS + ") utf8mb4 with an ascii hash column) or map a name-key column "
                             + "(char(64) ascii) and key on it");
                 }
             } else if (!name.equals("PRIMARY")) {

@@ -3,6 +3,7 @@ package dev.dedupguard.jdbc;
 import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.spi.StorageException;
+import dev.dedupguard.spi.StoredKey;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,11 +19,11 @@ import org.jspecify.annotations.Nullable;
  * the first statement that waits; {@code ON CONFLICT DO NOTHING RETURNING}; a failed statement aborts the transaction.
  */
 final class PostgresDialect extends Dialect {
-    /**
-     * Longest raw file name, in UTF-8 bytes, that a unique index over the raw name holds: a btree entry is limited to
-     * about 2,700 bytes, and scope and hash share it.
-     */
-    static final int RAW_NAME_INDEX_LIMIT = 2000;
+    /** A btree (version 4) entry's limit: a third of an 8 kB page, less the page overhead. */
+    static final int MAX_INDEX_ENTRY_BYTES = 2704;
+    private static final int TUPLE_HEADER_BYTES = 8;
+    private static final int VARLENA_HEADER_BYTES = 4;
+    private static final int MAXALIGN = 8;
 
     @Override
     public String displayName() {
@@ -39,9 +40,78 @@ final class PostgresDialect extends Dialect {
         return 63;
     }
 
+    /**
+     * The tuple header, then each value with a full 4-byte varlena header (the worst case; a {@code bigint} needs
+     * none), aligned to 8 bytes.
+     */
     @Override
-    public int rawNameIndexLimit() {
-        return RAW_NAME_INDEX_LIMIT;
+    public int indexEntryBytes(int... valueBytes) {
+        int size = TUPLE_HEADER_BYTES;
+        for (int bytes : valueBytes) {
+            size += VARLENA_HEADER_BYTES + bytes;
+        }
+        return (size + MAXALIGN - 1) / MAXALIGN * MAXALIGN;
+    }
+
+    /**
+     * A btree (version 4) entry's limit.
+     *
+     * @return {@value #MAX_INDEX_ENTRY_BYTES}
+     */
+    @Override
+    public int maxIndexEntryBytes() {
+        return MAX_INDEX_ENTRY_BYTES;
+    }
+
+    /** {@code varchar(n)} counts code points. */
+    @Override
+    public int characterLength(String value) {
+        return value.codePointCount(0, value.length());
+    }
+
+    /**
+     * One statement whatever the number of keys: the keys travel as three arrays.
+     *
+     * @return {@link Integer#MAX_VALUE}
+     */
+    @Override
+    public int maxKeysPerLookup() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
+     * {@code join unnest(?, ?, ?)}: three array parameters in the key columns' own types (so that the unique index
+     * serves the join), instead of a list of row comparisons that PostgreSQL plans and evaluates one by one and whose
+     * expression tree exceeds its stack depth at 10,000 keys.
+     */
+    @Override
+    public String findAllSql(JdbcTable table, int keys) {
+        TableSchema s = table.schema();
+        return "select t." + s.id() + ", t." + s.scope() + ", t." + s.contentHash() + ", t." + s.nameMatch() + " from "
+                + s.qualifiedTable() + " t join unnest(?, ?, ?) as k(dg_scope, dg_hash, dg_name) on t." + s.scope()
+                + " = k.dg_scope and t." + s.contentHash() + " = k.dg_hash and t." + s.nameMatch() + " = k.dg_name"
+                + " order by t." + s.id();
+    }
+
+    /** Binds the scopes, hashes and name matches as three arrays typed like their columns. */
+    @Override
+    public int bindFindAll(PreparedStatement ps, int first, JdbcTable table, List<StoredKey> keys)
+            throws SQLException {
+        Connection c = ps.getConnection();
+        String[] types = table.keyColumnTypes(c);
+        Object[] scopes = new Object[keys.size()];
+        Object[] hashes = new Object[keys.size()];
+        Object[] names = new Object[keys.size()];
+        for (int i = 0; i < keys.size(); i++) {
+            StoredKey key = keys.get(i);
+            scopes[i] = table.scopeValue(key);
+            hashes[i] = key.file().contentHash();
+            names[i] = table.schema().nameMatchValue(key);
+        }
+        ps.setArray(first, c.createArrayOf(types[0], scopes));
+        ps.setArray(first + 1, c.createArrayOf(types[1], hashes));
+        ps.setArray(first + 2, c.createArrayOf(types[2], names));
+        return first + 3;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.dedupguard.jdbc;
 
-import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.NamePolicy;
 import dev.dedupguard.SchemaMismatchException;
@@ -8,6 +7,7 @@ import dev.dedupguard.Strategy;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
@@ -29,24 +29,27 @@ public final class SchemaValidator {
     }
 
     /**
-     * Validates {@code table} for {@code options} on connection {@code c} and returns the longest file name, in UTF-8
-     * bytes, that the table can store and index.
+     * Validates {@code table} for {@code options} on connection {@code c} and returns the declared sizes of its string
+     * key columns, against which {@link JdbcStorage#checkKey} measures every key.
      *
      * @param c a connection to the database, used for read-only queries (metadata, column probes, a stripe count)
      * @param table the columns the guard will use
      * @param options the guard's settings: strategy, name policy and lock stripes decide what is checked
      * @param stripeTable the stripe table, checked for {@link Strategy#SELECT_FOR_UPDATE}
-     * @param dialect the database, whose index entry size limits raw names
-     * @return the longest storable file name in UTF-8 bytes: {@link FileKey#MAX_FILE_NAME_BYTES} with a name-key
-     *     column, else the dialect's {@link Dialect#rawNameIndexLimit()}; lowered to the name column's declared size
-     *     if that is smaller
+     * @param dialect the database
+     * @return the declared lengths of the scope and file name columns (where bounded), in the database's characters
      * @throws SchemaMismatchException if the schema does not fit, with a message that says how to fix it
      */
-    public static int validate(Connection c, TableSchema table, GuardOptions options, String stripeTable,
+    public static TableLimits validate(Connection c, TableSchema table, GuardOptions options, String stripeTable,
             Dialect dialect) {
         String name = table.qualifiedTable();
-        try {
-            query(c, "select " + String.join(", ", table.columns()) + " from " + name + " where 1 = 0");
+        List<String> keyTypes;
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select " + String.join(", ", table.columns()) + " from " + name
+                     + " where 1 = 0")) {
+            ResultSetMetaData meta = rs.getMetaData();
+            keyTypes = List.of(meta.getColumnTypeName(2), meta.getColumnTypeName(3),
+                    meta.getColumnTypeName(table.nameKey() != null ? 5 : 4));
         } catch (SQLException e) {
             throw new SchemaMismatchException("table " + name + " with columns " + table.columns()
                     + " cannot be read: create it first (the library's DDL is in dev/dedupguard/schema/*.sql, or use "
@@ -73,9 +76,40 @@ public final class SchemaValidator {
         if (options.strategy() == Strategy.SELECT_FOR_UPDATE) {
             requireStripes(c, stripeTable, options.lockStripes());
         }
-        int limit = table.nameKey() == null ? dialect.rawNameIndexLimit() : FileKey.MAX_FILE_NAME_BYTES;
-        Integer size = varcharSize(c, table, table.fileName());
-        return size == null ? limit : Math.min(limit, size);
+        Integer hashSize = varcharSize(c, table, table.contentHash());
+        int hexLength = options.hashAlgorithm().hexLength();
+        if (hashSize != null && hashSize < hexLength) {
+            throw new SchemaMismatchException("hashAlgorithm " + options.hashAlgorithm() + " needs " + hexLength
+                    + " characters in the content hash column " + table.contentHash() + " of " + name
+                    + ", which holds " + hashSize + ". Widen the column or use the algorithm the column was made for");
+        }
+        return new TableLimits(varcharSize(c, table, table.scope()), varcharSize(c, table, table.fileName()),
+                keyTypes);
+    }
+
+    /**
+     * Checks that {@code c} is connected to the database {@code dialect} is for, before any SQL of that dialect runs.
+     *
+     * @param c a connection to the guard's database; only its metadata is read
+     * @param dialect the dialect the guard was built with
+     * @param given how the user named the database (e.g. jOOQ's {@code SQLDialect}), for the message
+     * @throws SchemaMismatchException naming the dialect given and the database that answered
+     */
+    public static void requireDatabase(Connection c, Dialect dialect, String given) {
+        String product;
+        String version;
+        try {
+            DatabaseMetaData meta = c.getMetaData();
+            product = meta.getDatabaseProductName();
+            version = meta.getDatabaseProductVersion();
+        } catch (SQLException e) {
+            throw new SchemaMismatchException("cannot read which database the connection is to: " + e.getMessage(), e);
+        }
+        if (Dialect.forProductName(product) != dialect) {
+            throw new SchemaMismatchException("the guard was given the dialect " + given + " (" + dialect.displayName()
+                    + "), but the database that answered is " + product + " " + version
+                    + ": pass the dialect of that database");
+        }
     }
 
     private static void checkPartitionKey(Connection c, TableSchema table, Dialect dialect) {
@@ -142,7 +176,7 @@ public final class SchemaValidator {
         }
     }
 
-    /** The declared length of a character column shorter than the library's limit, else {@code null}. */
+    /** The declared length of a bounded character column, else {@code null}. */
     private static @Nullable Integer varcharSize(Connection c, TableSchema table, String column) {
         try {
             DatabaseMetaData meta = c.getMetaData();
@@ -153,7 +187,7 @@ public final class SchemaValidator {
                             int type = rs.getInt("DATA_TYPE");
                             int size = rs.getInt("COLUMN_SIZE");
                             boolean bounded = (type == Types.VARCHAR || type == Types.CHAR || type == Types.NVARCHAR)
-                                    && size > 0 && size < FileKey.MAX_FILE_NAME_BYTES;
+                                    && size > 0 && size < Integer.MAX_VALUE;
                             return bounded ? size : null;
                         }
                     }
@@ -167,12 +201,6 @@ public final class SchemaValidator {
 
     private static @Nullable String schemaOf(Connection c, TableSchema table) throws SQLException {
         return table.schema() != null ? table.schema() : c.getSchema();
-    }
-
-    private static void query(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-        }
     }
 
     private static Set<String> lowerCase(List<String> names) {

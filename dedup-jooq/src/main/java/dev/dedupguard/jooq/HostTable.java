@@ -12,8 +12,8 @@ import org.jooq.Table;
  *
  * <p>Optionally a <em>name-key</em> column ({@code char(64)}): the guard then writes the SHA-256 of the
  * policy-normalised name into it and judges sameness on it instead of the raw name. That is needed for a
- * {@link dev.dedupguard.NamePolicy} other than {@code EXACT}, and for names over about 2,000 bytes on PostgreSQL (a
- * btree index entry is limited to about 2.7 kB, so a unique index over the raw name cannot hold them).
+ * {@link dev.dedupguard.NamePolicy} other than {@code EXACT}, and for long names on PostgreSQL: scope, hash and raw
+ * name share one btree index entry of at most 2,704 bytes (with a {@code bigint} scope, names up to 2,612 bytes).
  *
  * @param <R> the record type of the host's table
  */

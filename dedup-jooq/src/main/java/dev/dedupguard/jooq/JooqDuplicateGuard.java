@@ -2,6 +2,7 @@ package dev.dedupguard.jooq;
 
 import dev.dedupguard.AbstractGuardBuilder;
 import dev.dedupguard.DuplicateGuard;
+import dev.dedupguard.DuplicateGuardException;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.LibrarySchema;
@@ -10,7 +11,10 @@ import dev.dedupguard.internal.GuardFactory;
 import dev.dedupguard.internal.Identifiers;
 import dev.dedupguard.jdbc.Dialect;
 import dev.dedupguard.jdbc.SchemaValidator;
+import dev.dedupguard.jdbc.TableLimits;
 import dev.dedupguard.spi.ForwardingDuplicateGuard;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Objects;
 import javax.sql.DataSource;
 import org.jooq.Configuration;
@@ -18,7 +22,6 @@ import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.jooq.impl.DataSourceConnectionProvider;
 import org.jspecify.annotations.Nullable;
 
@@ -205,7 +208,8 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                 throw new IllegalStateException("tableName is for the library-owned table; a host table's name comes "
                         + "from its HostTable mapping");
             }
-            this.tableName = Identifiers.require("tableName", tableName);
+            this.tableName = dialect.requireIdentifierFits("tableName", Identifiers.require("tableName", tableName),
+                    "uq__key".length());
             return this;
         }
 
@@ -217,7 +221,8 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
          * @throws IllegalArgumentException if {@code stripeTableName} is not such an identifier
          */
         public Builder<F> stripeTableName(String stripeTableName) {
-            this.stripeTableName = Identifiers.require("stripeTableName", stripeTableName);
+            this.stripeTableName = dialect.requireIdentifierFits("stripeTableName",
+                    Identifiers.require("stripeTableName", stripeTableName), 0);
             return this;
         }
 
@@ -245,17 +250,45 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
             TableModel<F> model = hostTable == null
                     ? (TableModel<F>) new TableModel.Library(tableName)
                     : (TableModel<F>) new TableModel.Host(hostTable);
-            DSLContext ctx = DSL.using(connections, sqlDialect, JooqStorage.renderSettings());
-            if (createSchemaIfMissing) {
-                boolean fileTable = hostTable == null;
-                boolean stripes = fileTable || options.strategy() == Strategy.SELECT_FOR_UPDATE;
-                ctx.transaction(tx -> tx.dsl().connection(c -> LibrarySchema.create(c, dialect.ddl(), tableName,
-                        stripeTableName, options.lockStripes(), fileTable, stripes)));
+            Connection c;
+            try {
+                c = connections.acquire();
+            } catch (RuntimeException e) {
+                throw new DuplicateGuardException("cannot check the schema: no connection to the database ("
+                        + e.getMessage() + ")", e);
             }
-            int maxNameBytes = ctx.connectionResult(c -> SchemaValidator.validate(c, model.schema(), options,
-                    stripeTableName, dialect));
+            TableLimits limits;
+            try {
+                SchemaValidator.requireDatabase(c, dialect, sqlDialect.name());
+                if (createSchemaIfMissing) {
+                    createSchema(c, options);
+                }
+                limits = SchemaValidator.validate(c, model.schema(), options, stripeTableName, dialect);
+            } catch (SQLException e) {
+                throw new DuplicateGuardException("cannot check the schema: " + e.getMessage(), e);
+            } finally {
+                connections.release(c);
+            }
             return new JooqDuplicateGuard<>(new JooqStorage<>(connections, sqlDialect, dialect, model,
-                    stripeTableName, maxNameBytes), options);
+                    stripeTableName, limits), options);
+        }
+
+        /** Creates the library's tables on {@code c} in a transaction of its own. */
+        private void createSchema(Connection c, GuardOptions options) throws SQLException {
+            boolean fileTable = hostTable == null;
+            boolean stripes = fileTable || options.strategy() == Strategy.SELECT_FOR_UPDATE;
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                LibrarySchema.create(c, dialect.ddl(), tableName, stripeTableName, options.lockStripes(), fileTable,
+                        stripes);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.dedupguard.jdbc.JdbcSession;
 import dev.dedupguard.jdbc.JdbcStorage;
 import dev.dedupguard.jdbc.JdbcTable;
 import dev.dedupguard.jdbc.JdbcTransactions;
+import dev.dedupguard.jdbc.TableLimits;
 import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
 import java.math.BigDecimal;
@@ -66,14 +67,14 @@ final class JooqStorage<F> extends JdbcStorage<F> {
     private final ConcurrentMap<List<String>, PreparedInsert> inserts = new ConcurrentHashMap<>();
 
     JooqStorage(ConnectionProvider connections, SQLDialect sqlDialect, Dialect dialect, TableModel<F> model,
-            String stripeTableName, int maxFileNameBytes) {
+            String stripeTableName, TableLimits limits) {
         this(connections, null, sqlDialect, new JdbcTable(dialect, model.schema(), stripeTableName, model::scopeValue),
-                model, maxFileNameBytes);
+                model, limits);
     }
 
     private JooqStorage(@Nullable ConnectionProvider connections, @Nullable DSLContext joined, SQLDialect sqlDialect,
-            JdbcTable table, TableModel<F> model, int maxFileNameBytes) {
-        super(table, maxFileNameBytes, true);
+            JdbcTable table, TableModel<F> model, TableLimits limits) {
+        super(table, limits, true);
         this.connections = connections;
         this.joined = joined;
         this.sqlDialect = sqlDialect;
@@ -89,7 +90,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
 
     /** The same storage, bound to the caller's transaction of {@code transactional}. */
     JooqStorage<F> joining(DSLContext transactional) {
-        return new JooqStorage<>(null, transactional, sqlDialect, table, model, maxFileNameBytes());
+        return new JooqStorage<>(null, transactional, sqlDialect, table, model, limits());
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.dedupguard.internal.GuardFactory;
 import dev.dedupguard.internal.Identifiers;
 import dev.dedupguard.jdbc.Dialect;
 import dev.dedupguard.jdbc.SchemaValidator;
+import dev.dedupguard.jdbc.TableLimits;
 import dev.dedupguard.spi.ForwardingDuplicateGuard;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
@@ -185,19 +186,22 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         public JpaDuplicateGuard<F> build() {
             GuardOptions options = options();
             SessionFactoryImplementor factory = emf.unwrap(SessionFactoryImplementor.class);
-            Dialect dialect = dialectOf(factory.getJdbcServices().getDialect());
+            org.hibernate.dialect.Dialect hibernateDialect = factory.getJdbcServices().getDialect();
+            Dialect dialect = dialectOf(hibernateDialect);
+            dialect.requireIdentifierFits("stripeTableName", stripeTableName, 0);
             EntityModel<F> model = mapping == null
                     ? (EntityModel<F>) new EntityModel.Library(factory)
                     : (EntityModel<F>) new EntityModel.Host(factory, mapping);
             ConnectionProvider connections = factory.getServiceRegistry().requireService(ConnectionProvider.class);
-            int maxNameBytes;
+            TableLimits limits;
             try {
                 Connection c = connections.getConnection();
                 try {
+                    SchemaValidator.requireDatabase(c, dialect, hibernateDialect.getClass().getSimpleName());
                     if (createSchemaIfMissing) {
                         createSchema(c, dialect, model, options);
                     }
-                    maxNameBytes = SchemaValidator.validate(c, model.schema, options, stripeTableName, dialect);
+                    limits = SchemaValidator.validate(c, model.schema, options, stripeTableName, dialect);
                 } finally {
                     connections.closeConnection(c);
                 }
@@ -205,7 +209,7 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                 throw new SchemaMismatchException("cannot check the schema: " + e.getMessage(), e);
             }
             return new JpaDuplicateGuard<>(new JpaStorage<>(factory, connections, model, dialect, stripeTableName,
-                    maxNameBytes), options);
+                    limits), options);
         }
 
         /** The one place that maps Hibernate's dialect to the library's. */

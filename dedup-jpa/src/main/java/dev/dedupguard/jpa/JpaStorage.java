@@ -6,7 +6,7 @@ import dev.dedupguard.jdbc.JdbcSession;
 import dev.dedupguard.jdbc.JdbcStorage;
 import dev.dedupguard.jdbc.JdbcTable;
 import dev.dedupguard.jdbc.JdbcTransactions;
-import dev.dedupguard.jdbc.TableSchema;
+import dev.dedupguard.jdbc.TableLimits;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
@@ -15,7 +15,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,15 +56,15 @@ final class JpaStorage<F> extends JdbcStorage<F> {
     private volatile @Nullable RenderedRows lastRows;
 
     JpaStorage(SessionFactoryImplementor factory, ConnectionProvider connections, EntityModel<F> model,
-            Dialect dialect, String stripeTable, int maxFileNameBytes) {
+            Dialect dialect, String stripeTable, TableLimits limits) {
         this(factory, connections, null, model, new JdbcTable(dialect, model.schema, stripeTable, model::scopeValue),
-                maxFileNameBytes, NativeInsert.of(factory, model.persister, model.schema, dialect));
+                limits, NativeInsert.of(factory, model.persister, model.schema, dialect));
     }
 
     private JpaStorage(SessionFactoryImplementor factory, @Nullable ConnectionProvider connections,
-            @Nullable EntityManager joined, EntityModel<F> model, JdbcTable table, int maxFileNameBytes,
+            @Nullable EntityManager joined, EntityModel<F> model, JdbcTable table, TableLimits limits,
             @Nullable NativeInsert nativeInsert) {
-        super(table, maxFileNameBytes, nativeInsert != null);
+        super(table, limits, nativeInsert != null);
         this.factory = factory;
         this.connections = connections;
         this.joined = joined;
@@ -83,7 +82,7 @@ final class JpaStorage<F> extends JdbcStorage<F> {
 
     /** The same storage, bound to the caller's transaction of {@code entityManager}. */
     JpaStorage<F> joining(EntityManager entityManager) {
-        return new JpaStorage<>(factory, null, entityManager, model, table, maxFileNameBytes(), nativeInsert);
+        return new JpaStorage<>(factory, null, entityManager, model, table, limits(), nativeInsert);
     }
 
     @Override
@@ -335,48 +334,6 @@ final class JpaStorage<F> extends JdbcStorage<F> {
                 }
             }
             return inserted;
-        }
-
-        /**
-         * With the native insert (PostgreSQL), the keys as a joined {@code VALUES} list instead of the row
-         * {@code IN}-list of {@link JdbcSession}: PostgreSQL takes about 70 ms to plan a 500-key {@code IN}-list of
-         * row comparisons and under 1 ms for the join, which runs as one index lookup per key. That keeps
-         * {@code registerAll} proportional to its size.
-         */
-        @Override
-        public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
-            if (nativeInsert == null || keys.isEmpty()) {
-                return super.findAll(keys);
-            }
-            TableSchema s = table.schema();
-            StringBuilder sql = new StringBuilder("select t.").append(s.id()).append(", t.").append(s.scope())
-                    .append(", t.").append(s.contentHash()).append(", t.").append(s.nameMatch()).append(" from ")
-                    .append(s.qualifiedTable()).append(" t join (values ");
-            Map<List<String>, StoredKey> byColumns = new HashMap<>(keys.size() * 2);
-            Object[] parameters = new Object[keys.size() * 3];
-            int i = 0;
-            for (StoredKey key : keys) {
-                sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
-                Object[] one = keyParameters(key);
-                System.arraycopy(one, 0, parameters, i, 3);
-                i += 3;
-                byColumns.put(JdbcTable.columnsOf(one[0], key.file().contentHash(), s.nameMatchValue(key)), key);
-            }
-            sql.append(") as k (s, h, n) on t.").append(s.scope()).append(" = k.s and t.").append(s.contentHash())
-                    .append(" = k.h and t.").append(s.nameMatch()).append(" = k.n order by t.").append(s.id());
-            return execute("finding the keys", sql.toString(), false, parameters, (ps, hasResultSet) -> {
-                Map<StoredKey, Long> found = new HashMap<>();
-                try (ResultSet r = ps.getResultSet()) {
-                    while (r.next()) {
-                        StoredKey key = byColumns.get(JdbcTable.columnsOf(r.getObject(2), r.getString(3),
-                                r.getString(4)));
-                        if (key != null) {
-                            found.putIfAbsent(key, r.getLong(1));
-                        }
-                    }
-                }
-                return found;
-            });
         }
 
         /** The host entity's own state before the guard touches it, or {@code null} if the file is not the row. */

@@ -31,8 +31,8 @@ public final class DecoratedStorage<F> implements StorageBackend<F> {
     }
 
     @Override
-    public int maxFileNameBytes() {
-        return delegate.maxFileNameBytes();
+    public void checkKey(StoredKey key) {
+        delegate.checkKey(key);
     }
 
     @Override

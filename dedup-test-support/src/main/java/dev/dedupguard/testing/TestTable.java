@@ -94,18 +94,33 @@ public enum TestTable {
 
     /**
      * The longest file name, in UTF-8 bytes, a guard on this table accepts on {@code db}: a host table keys on its raw
-     * name, which PostgreSQL's btree limits to 2000 bytes and which is a {@code varchar(750)} on MariaDB (see
-     * {@link #createAll}); the library table keys on a digest of the name and takes the full 4096 bytes.
+     * name, so on PostgreSQL its {@code bigint} scope, {@code char(64)} hash and name share one 2,704-byte btree entry,
+     * leaving 2,612 bytes for the name; the library table keys on a digest of the name and takes the full 4096 bytes.
+     * On MariaDB the host name column's declared length limits names instead, see {@link #maxNameChars}.
+     *
+     * @param db the database
+     * @return the limit in UTF-8 bytes
      */
     public int maxNameBytes(TestDatabase db) {
         if (!isHost()) {
             return FileKey.MAX_FILE_NAME_BYTES;
         }
         return switch (db) {
-            case POSTGRESQL -> 2000;
-            case H2 -> FileKey.MAX_FILE_NAME_BYTES;
-            case MARIADB -> MARIADB_NAME_LENGTH;
+            case POSTGRESQL -> 2612;
+            case H2, MARIADB -> FileKey.MAX_FILE_NAME_BYTES;
         };
+    }
+
+    /**
+     * The declared length, in characters, of this table's name column on {@code db} where it is the tighter limit: the
+     * MariaDB host tables' {@code varchar(750)} utf8mb4 (see {@link #createAll}), which holds 750 characters of up to 4
+     * bytes each; otherwise {@link Integer#MAX_VALUE}.
+     *
+     * @param db the database
+     * @return the limit in characters (code points)
+     */
+    public int maxNameChars(TestDatabase db) {
+        return isHost() && db == TestDatabase.MARIADB ? MARIADB_NAME_LENGTH : Integer.MAX_VALUE;
     }
 
     /**
