@@ -252,7 +252,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                 ctx.transaction(tx -> tx.dsl().connection(c -> LibrarySchema.create(c, dialect.ddl(), tableName,
                         stripeTableName, options.lockStripes(), fileTable, stripes)));
             }
-            int maxNameBytes = ctx.connectionResult(c -> SchemaValidator.validate(c, model.schema(), options,
+            int maxNameBytes = ctx.connectionResult(c -> SchemaValidator.validate(c, model.schema(dialect), options,
                     stripeTableName, dialect));
             return new JooqDuplicateGuard<>(new JooqStorage<>(connections, sqlDialect, dialect, model,
                     stripeTableName, maxNameBytes), options);

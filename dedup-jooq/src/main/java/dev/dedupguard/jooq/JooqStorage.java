@@ -66,7 +66,8 @@ final class JooqStorage<F> extends JdbcStorage<F> {
 
     JooqStorage(ConnectionProvider connections, SQLDialect sqlDialect, Dialect dialect, TableModel<F> model,
             String stripeTableName, int maxFileNameBytes) {
-        this(connections, null, sqlDialect, new JdbcTable(dialect, model.schema(), stripeTableName, model::scopeValue),
+        this(connections, null, sqlDialect, new JdbcTable(dialect, model.schema(dialect), stripeTableName,
+                model::scopeValue),
                 model, maxFileNameBytes);
     }
 
@@ -81,9 +82,13 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         this.prepared = table.dialect().hasInsertIfAbsent();
     }
 
-    /** Unquoted names, so that H2's default upper-casing and PostgreSQL's lower-casing both find the tables. */
+    /**
+     * Names quoted exactly where the {@link TableModel} made them quoted; the others unquoted, so that H2's default
+     * upper-casing and PostgreSQL's lower-casing both find the tables.
+     */
     static Settings renderSettings() {
-        return new Settings().withRenderQuotedNames(RenderQuotedNames.NEVER).withExecuteLogging(false);
+        return new Settings().withRenderQuotedNames(RenderQuotedNames.EXPLICIT_DEFAULT_UNQUOTED)
+                .withExecuteLogging(false);
     }
 
     /** The same storage, bound to the caller's transaction of {@code transactional}. */
@@ -139,15 +144,15 @@ final class JooqStorage<F> extends JdbcStorage<F> {
             return cached;
         }
         DSLContext renderer = DSL.using(sqlDialect, settings);
-        StringJoiner into = new StringJoiner(", ", "insert into " + renderer.render(
-                DSL.table(model.table.getQualifiedName())) + " (", ") values (");
-        names.forEach(n -> into.add(renderer.render(DSL.name(n))));
+        StringJoiner into = new StringJoiner(", ", "insert into " + renderer.render(model.tableName) + " (",
+                ") values (");
+        columns.forEach(c -> into.add(renderer.render(c.getUnqualifiedName())));
         String sql = into + String.join(", ", Collections.nCopies(names.size(), "?")) + ")";
         StringJoiner keys = new StringJoiner(", ");
         for (Field<?> k : model.keyColumns()) {
-            keys.add(renderer.render(DSL.name(k.getName())));
+            keys.add(renderer.render(k.getUnqualifiedName()));
         }
-        String id = renderer.render(DSL.name(model.id.getName()));
+        String id = renderer.render(model.idColumn.getUnqualifiedName());
         PreparedInsert insert = new PreparedInsert(sql + " returning " + id,
                 sql + table.dialect().insertIfAbsentClause(keys.toString(), id));
         if (inserts.size() < MAX_CACHED_INSERTS) {
@@ -197,7 +202,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         private InsertOnDuplicateStep<Record> insertStep(Map<Field<?>, Object> values) {
             flushQueued();
             List<Field<?>> columns = new ArrayList<>(values.keySet());
-            InsertValuesStepN<Record> insert = ctx().insertInto(DSL.table(model.table.getQualifiedName()), columns);
+            InsertValuesStepN<Record> insert = ctx().insertInto(DSL.table(model.tableName), columns);
             List<Field<?>> row = new ArrayList<>(columns.size());
             values.forEach((f, v) -> row.add(DSL.val(v, f.getDataType())));
             return insert.values(row);
@@ -229,8 +234,8 @@ final class JooqStorage<F> extends JdbcStorage<F> {
             if (id != null) {
                 return id.orElseThrow();
             }
-            return jooq("inserting the row", () -> insertStep(values).returningResult(model.id).fetchOne(model.id)
-                    .longValue());
+            return jooq("inserting the row", () -> insertStep(values).returningResult(model.idColumn)
+                    .fetchOne(model.idColumn).longValue());
         }
 
         @Override
@@ -242,11 +247,12 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                     return id;
                 }
                 Number fallback = jooq("inserting the row", () -> insertStep(values).onConflict(model.keyColumns())
-                        .doNothing().returningResult(model.id).fetchOne(model.id));
+                        .doNothing().returningResult(model.idColumn).fetchOne(model.idColumn));
                 return fallback == null ? OptionalLong.empty() : OptionalLong.of(fallback.longValue());
             }
             try {
-                return OptionalLong.of(insertStep(values).returningResult(model.id).fetchOne(model.id).longValue());
+                return OptionalLong.of(insertStep(values).returningResult(model.idColumn).fetchOne(model.idColumn)
+                        .longValue());
             } catch (DataAccessException e) {
                 if (isUniqueViolation(e)) {
                     return OptionalLong.empty();
@@ -269,7 +275,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                 valueMaps.add(values);
             }
             List<Field<?>> columnList = new ArrayList<>(columns.values());
-            InsertValuesStepN<Record> into = ctx().insertInto(DSL.table(model.table.getQualifiedName()), columnList);
+            InsertValuesStepN<Record> into = ctx().insertInto(DSL.table(model.tableName), columnList);
             boolean uniform = valueMaps.stream().allMatch(m -> m.size() == columnList.size());
             InsertOnDuplicateStep<Record> insert = uniform
                     ? into.select(DSL.select(DSL.asterisk()).from(unnest(columnList, valueMaps)))
@@ -279,7 +285,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                     r.key().file().contentHash(), table.schema().nameMatchValue(r.key())), r.key()));
             Map<StoredKey, Long> inserted = new HashMap<>();
             for (Record r : jooq("inserting the rows", () -> insert.onConflict(model.keyColumns()).doNothing()
-                    .returningResult(model.id, model.scope, model.contentHash, model.nameMatch()).fetch())) {
+                    .returningResult(model.returnedColumns()).fetch())) {
                 StoredKey key = byColumns.get(JdbcTable.columnsOf(r.get(1), r.get(2, String.class),
                         r.get(3, String.class)));
                 inserted.put(key, r.get(0, Number.class).longValue());
