@@ -96,6 +96,21 @@ class JpaQuotedNamesTest {
         }
     }
 
+    /**
+     * The same on MariaDB, whose schemas Hibernate calls catalogs: it leaves {@code @Table(schema = ...)} out of the SQL
+     * there.
+     */
+    @Entity(name = "QuotedQualifiedCatalog")
+    @Table(catalog = SCHEMA, name = "\"JPA Case Files\"")
+    public static class QualifiedCatalog extends QuotedColumns {
+        protected QualifiedCatalog() {
+        }
+
+        QualifiedCatalog(FileKey key) {
+            super(key);
+        }
+    }
+
     /** A quoted table without a unique key on the key columns. */
     @Entity(name = "QuotedLoose")
     @Table(name = "\"JPA Case Files Loose\"")
@@ -172,7 +187,12 @@ class JpaQuotedNamesTest {
             null, "JpaCaseFiles", "caseId");
     private static final Host LOOSE = new Host("spaced table without a unique key", Loose.class, Loose::new, false,
             null, "JPA Case Files Loose", "Case Id");
-    private static final List<Host> CONSTRAINED = List.of(SPACED, QUALIFIED, MIXED);
+    private static final Host QUALIFIED_CATALOG = new Host("catalog-qualified spaced table (MariaDB)",
+            QualifiedCatalog.class, QualifiedCatalog::new, false, SCHEMA, "JPA Case Files", "Case Id");
+
+    private static List<Host> constrained(TestDatabase db) {
+        return List.of(SPACED, db == TestDatabase.MARIADB ? QUALIFIED_CATALOG : QUALIFIED, MIXED);
+    }
 
     private static String quote(TestDatabase db, String name) {
         return db == TestDatabase.MARIADB ? "`" + name + "`" : "\"" + name + "\"";
@@ -197,6 +217,7 @@ class JpaQuotedNamesTest {
             QUOTED.put(db, new PersistenceConfiguration("quoted-" + db.name().toLowerCase())
                     .managedClass(Spaced.class)
                     .managedClass(Qualified.class)
+                    .managedClass(QualifiedCatalog.class)
                     .managedClass(Loose.class)
                     .managedClass(Nul.class)
                     .property("hibernate.connection.datasource", db.dataSource())
@@ -222,7 +243,7 @@ class JpaQuotedNamesTest {
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void eachStrategyRegistersNewThenDuplicateOnEveryQuotedTable(TestDatabase db) {
-        for (Host host : CONSTRAINED) {
+        for (Host host : constrained(db)) {
             db.execute("delete from " + host.sql(db));
             long scope = 1;
             for (Strategy strategy : Strategy.values()) {
@@ -242,7 +263,7 @@ class JpaQuotedNamesTest {
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void registerAllStoresTheNewAndReportsTheStored(TestDatabase db) {
-        for (Host host : CONSTRAINED) {
+        for (Host host : constrained(db)) {
             db.execute("delete from " + host.sql(db));
             for (Strategy strategy : List.of(Strategy.SELECT_FOR_UPDATE, Strategy.UNIQUE_CONSTRAINT)) {
                 long scope = strategy.ordinal() + 10;
@@ -260,7 +281,7 @@ class JpaQuotedNamesTest {
     @ParameterizedTest
     @EnumSource(TestDatabase.class)
     void racersOnOneKeyStoreExactlyOneRow(TestDatabase db) throws Exception {
-        for (Host host : CONSTRAINED) {
+        for (Host host : constrained(db)) {
             db.execute("delete from " + host.sql(db));
             for (Strategy strategy : List.of(Strategy.SELECT_FOR_UPDATE, Strategy.UNIQUE_CONSTRAINT)) {
                 String what = host.label() + ", " + strategy;
