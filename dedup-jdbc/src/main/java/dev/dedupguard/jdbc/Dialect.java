@@ -517,6 +517,36 @@ public abstract class Dialect {
         return new StorageException(kindOf(failure), attempted + " failed: " + failure.getMessage(), failure);
     }
 
+    // ---------------------------------------------------------------- identifiers
+
+    /**
+     * {@code name} as a quoted identifier, which the database takes exactly (case, spaces and all): in double quotes,
+     * or MariaDB's backticks, with the quote character doubled inside.
+     *
+     * @param name the identifier's text, without quotes; not {@code null}
+     * @return the quoted identifier as it goes into SQL
+     */
+    public String quoteIdentifier(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+
+    /**
+     * One part of a name as the database's catalog stores it, for metadata lookups: a quoted part without its quotes
+     * (see {@link SqlIdentifiers#unquote}), an unquoted part folded as the database folds it (PostgreSQL to lower case,
+     * H2 to upper case, MariaDB not at all).
+     *
+     * @param identifier one part of a name as it goes into SQL; not {@code null}
+     * @return the name to look up in the catalog
+     */
+    public final String storedName(String identifier) {
+        return SqlIdentifiers.isQuoted(identifier) ? SqlIdentifiers.unquote(identifier) : foldUnquoted(identifier);
+    }
+
+    /** How the database folds an unquoted identifier; as written by default. */
+    String foldUnquoted(String identifier) {
+        return identifier;
+    }
+
     @Override
     public String toString() {
         return displayName();

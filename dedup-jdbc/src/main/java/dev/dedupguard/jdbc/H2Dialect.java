@@ -28,6 +28,11 @@ final class H2Dialect extends Dialect {
     }
 
     @Override
+    String foldUnquoted(String identifier) {
+        return identifier.toUpperCase(java.util.Locale.ROOT);
+    }
+
+    @Override
     public int maxIdentifierLength() {
         return 256;
     }

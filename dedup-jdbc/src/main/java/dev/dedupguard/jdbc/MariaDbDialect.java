@@ -88,6 +88,11 @@ final class MariaDbDialect extends Dialect {
     }
 
     @Override
+    public String quoteIdentifier(String name) {
+        return '`' + name.replace("`", "``") + '`';
+    }
+
+    @Override
     public int maxIdentifierLength() {
         return 64;
     }
@@ -247,8 +252,8 @@ final class MariaDbDialect extends Dialect {
         try (PreparedStatement ps = c.prepareStatement("select index_name, index_type, column_name"
                 + " from information_schema.statistics where table_schema = coalesce(?, database())"
                 + " and table_name = ? and non_unique = 0 order by index_name, seq_in_index")) {
-            ps.setString(1, table.schema());
-            ps.setString(2, table.table());
+            ps.setString(1, table.schema() == null ? null : storedName(table.schema()));
+            ps.setString(2, storedName(table.table()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     columns.computeIfAbsent(rs.getString(1), i -> new LinkedHashSet<>())
@@ -258,7 +263,7 @@ final class MariaDbDialect extends Dialect {
             }
         }
         Set<String> key = new LinkedHashSet<>();
-        table.keyColumns().forEach(k -> key.add(k.toLowerCase(Locale.ROOT)));
+        table.keyColumns().forEach(k -> key.add(storedName(k).toLowerCase(Locale.ROOT)));
         List<String> others = new ArrayList<>();
         for (Map.Entry<String, Set<String>> index : columns.entrySet()) {
             String name = index.getKey();

@@ -36,6 +36,11 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
+    String foldUnquoted(String identifier) {
+        return identifier.toLowerCase(Locale.ROOT);
+    }
+
+    @Override
     public int maxIdentifierLength() {
         return 63;
     }
@@ -207,8 +212,8 @@ final class PostgresDialect extends Dialect {
                 + " left join pg_attribute a on a.attrelid = p.partrelid and a.attnum = any(p.partattrs::int2[])"
                 + " and a.attnum > 0"
                 + " where t.relname = ? and n.nspname = coalesce(?, current_schema())")) {
-            ps.setString(1, table.table().toLowerCase(Locale.ROOT));
-            ps.setString(2, table.schema() == null ? null : table.schema().toLowerCase(Locale.ROOT));
+            ps.setString(1, storedName(table.table()));
+            ps.setString(2, table.schema() == null ? null : storedName(table.schema()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     definition = rs.getString(1);
@@ -221,7 +226,7 @@ final class PostgresDialect extends Dialect {
         if (definition == null) {
             return;
         }
-        List<String> key = table.keyColumns().stream().map(k -> k.toLowerCase(Locale.ROOT)).toList();
+        List<String> key = table.keyColumns().stream().map(this::storedName).toList();
         boolean expression = definition.contains("(") && !definition.matches("(?i)\\w+ \\([\\w\", ]+\\)");
         if (expression || partitionColumns.isEmpty() || !key.containsAll(partitionColumns)) {
             throw new SchemaMismatchException("strategy UNIQUE_CONSTRAINT cannot guard " + table.qualifiedTable()

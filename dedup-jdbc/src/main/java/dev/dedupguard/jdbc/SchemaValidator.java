@@ -63,12 +63,12 @@ public final class SchemaValidator {
         if (options.strategy() == Strategy.UNIQUE_CONSTRAINT) {
             checkPartitionKey(c, table, dialect);
         }
-        if (options.strategy() == Strategy.UNIQUE_CONSTRAINT && !hasUniqueIndexOn(c, table)) {
+        if (options.strategy() == Strategy.UNIQUE_CONSTRAINT && !hasUniqueIndexOn(c, table, dialect)) {
             Set<String> key = lowerCase(table.keyColumns());
             throw new SchemaMismatchException("strategy UNIQUE_CONSTRAINT needs a unique constraint on exactly " + key
                     + " of table " + name + ", and there is none. Add one (e.g. ALTER TABLE " + name
-                    + " ADD CONSTRAINT uq_" + table.table() + "_key UNIQUE (" + String.join(", ", key)
-                    + ")) or use SELECT_FOR_UPDATE");
+                    + " ADD CONSTRAINT uq_" + SqlIdentifiers.unquote(table.table()).replaceAll("\\W", "_")
+                    + "_key UNIQUE (" + String.join(", ", table.keyColumns()) + ")) or use SELECT_FOR_UPDATE");
         }
         if (options.strategy() == Strategy.UNIQUE_CONSTRAINT) {
             checkUniqueKeys(c, table, dialect);
@@ -76,14 +76,15 @@ public final class SchemaValidator {
         if (options.strategy() == Strategy.SELECT_FOR_UPDATE) {
             requireStripes(c, stripeTable, options.lockStripes());
         }
-        Integer hashSize = varcharSize(c, table, table.contentHash());
+        Integer hashSize = varcharSize(c, table, table.contentHash(), dialect);
         int hexLength = options.hashAlgorithm().hexLength();
         if (hashSize != null && hashSize < hexLength) {
             throw new SchemaMismatchException("hashAlgorithm " + options.hashAlgorithm() + " needs " + hexLength
                     + " characters in the content hash column " + table.contentHash() + " of " + name
                     + ", which holds " + hashSize + ". Widen the column or use the algorithm the column was made for");
         }
-        return new TableLimits(varcharSize(c, table, table.scope()), varcharSize(c, table, table.fileName()),
+        return new TableLimits(varcharSize(c, table, table.scope(), dialect),
+                varcharSize(c, table, table.fileName(), dialect),
                 keyTypes);
     }
 
@@ -150,12 +151,13 @@ public final class SchemaValidator {
         }
     }
 
-    private static boolean hasUniqueIndexOn(Connection c, TableSchema table) {
+    private static boolean hasUniqueIndexOn(Connection c, TableSchema table, Dialect dialect) {
         Set<String> key = lowerCase(table.keyColumns());
         try {
             for (String candidate : caseVariants(table.table())) {
                 Map<String, Set<String>> indexes = new HashMap<>();
-                try (ResultSet rs = c.getMetaData().getIndexInfo(null, schemaOf(c, table), candidate, true, true)) {
+                try (ResultSet rs = c.getMetaData().getIndexInfo(null, schemaOf(c, table, dialect), candidate, true,
+                        true)) {
                     while (rs.next()) {
                         String index = rs.getString("INDEX_NAME");
                         String column = rs.getString("COLUMN_NAME");
@@ -177,12 +179,12 @@ public final class SchemaValidator {
     }
 
     /** The declared length of a bounded character column, else {@code null}. */
-    private static @Nullable Integer varcharSize(Connection c, TableSchema table, String column) {
+    private static @Nullable Integer varcharSize(Connection c, TableSchema table, String column, Dialect dialect) {
         try {
             DatabaseMetaData meta = c.getMetaData();
             for (String t : caseVariants(table.table())) {
                 for (String col : caseVariants(column)) {
-                    try (ResultSet rs = meta.getColumns(null, schemaOf(c, table), t, col)) {
+                    try (ResultSet rs = meta.getColumns(null, schemaOf(c, table, dialect), t, col)) {
                         if (rs.next()) {
                             int type = rs.getInt("DATA_TYPE");
                             int size = rs.getInt("COLUMN_SIZE");
@@ -199,17 +201,21 @@ public final class SchemaValidator {
         }
     }
 
-    private static @Nullable String schemaOf(Connection c, TableSchema table) throws SQLException {
-        return table.schema() != null ? table.schema() : c.getSchema();
+    private static @Nullable String schemaOf(Connection c, TableSchema table, Dialect dialect) throws SQLException {
+        return table.schema() != null ? dialect.storedName(table.schema()) : c.getSchema();
     }
 
     private static Set<String> lowerCase(List<String> names) {
         Set<String> out = new LinkedHashSet<>();
-        names.forEach(n -> out.add(n.toLowerCase(Locale.ROOT)));
+        names.forEach(n -> out.add(SqlIdentifiers.unquote(n).toLowerCase(Locale.ROOT)));
         return out;
     }
 
+    /** A quoted name as stored; an unquoted one in each case the database may have folded it to. */
     private static Set<String> caseVariants(String name) {
+        if (SqlIdentifiers.isQuoted(name)) {
+            return Set.of(SqlIdentifiers.unquote(name));
+        }
         Set<String> variants = new LinkedHashSet<>();
         variants.add(name);
         variants.add(name.toLowerCase(Locale.ROOT));

@@ -8,6 +8,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The columns a guard reads and writes in one table, as SQL identifiers, for schema checks and plain-JDBC statements.
+ * Each name is one identifier as it goes into SQL: unquoted ({@code case_file}), or quoted in the database's quote
+ * character ({@code "Case Files"}, see {@link Dialect#quoteIdentifier}) where the host's mapping quoted it; catalog
+ * lookups use {@link Dialect#storedName}.
  *
  * @param schema the table's schema, or {@code null} for the connection's search path
  * @param table the table name, unqualified

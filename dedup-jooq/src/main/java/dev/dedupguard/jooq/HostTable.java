@@ -15,6 +15,14 @@ import org.jooq.Table;
  * {@link dev.dedupguard.NamePolicy} other than {@code EXACT}, and for long names on PostgreSQL: scope, hash and raw
  * name share one btree index entry of at most 2,704 bytes (with a {@code bigint} scope, names up to 2,612 bytes).
  *
+ * <p>The table's and the columns' names go into SQL as their jOOQ {@link org.jooq.Name}s state them, schema-qualified
+ * where the table's name is: a part made with {@link org.jooq.impl.DSL#quotedName} is quoted (in the database's own
+ * quote character), one made with {@link org.jooq.impl.DSL#unquotedName} is not, and one made with
+ * {@link org.jooq.impl.DSL#name} is unquoted if it is a plain identifier in one case ({@code case_file},
+ * {@code CASE_FILE}) and quoted otherwise ({@code "Case Files"}, {@code "CaseFiles"}). A name with no part or a part
+ * with a NUL character, or an unquoted part that is not a plain identifier, is refused by the guard's {@code build()}
+ * with an {@link IllegalArgumentException}.
+ *
  * @param <R> the record type of the host's table
  */
 public final class HostTable<R extends Record> {

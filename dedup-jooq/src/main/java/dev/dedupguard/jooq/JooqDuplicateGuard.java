@@ -263,7 +263,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                 if (createSchemaIfMissing) {
                     createSchema(c, options);
                 }
-                limits = SchemaValidator.validate(c, model.schema(), options, stripeTableName, dialect);
+                limits = SchemaValidator.validate(c, model.schema(dialect), options, stripeTableName, dialect);
             } catch (SQLException e) {
                 throw new DuplicateGuardException("cannot check the schema: " + e.getMessage(), e);
             } finally {

@@ -68,8 +68,8 @@ final class JooqStorage<F> extends JdbcStorage<F> {
 
     JooqStorage(ConnectionProvider connections, SQLDialect sqlDialect, Dialect dialect, TableModel<F> model,
             String stripeTableName, TableLimits limits) {
-        this(connections, null, sqlDialect, new JdbcTable(dialect, model.schema(), stripeTableName, model::scopeValue),
-                model, limits);
+        this(connections, null, sqlDialect, new JdbcTable(dialect, model.schema(dialect), stripeTableName,
+                model::scopeValue), model, limits);
     }
 
     private JooqStorage(@Nullable ConnectionProvider connections, @Nullable DSLContext joined, SQLDialect sqlDialect,
@@ -83,9 +83,13 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         this.prepared = table.dialect().insertReturns();
     }
 
-    /** Unquoted names, so that H2's default upper-casing and PostgreSQL's lower-casing both find the tables. */
+    /**
+     * Names quoted exactly where the {@link TableModel} made them quoted; the others unquoted, so that H2's default
+     * upper-casing and PostgreSQL's lower-casing both find the tables.
+     */
     static Settings renderSettings() {
-        return new Settings().withRenderQuotedNames(RenderQuotedNames.NEVER).withExecuteLogging(false);
+        return new Settings().withRenderQuotedNames(RenderQuotedNames.EXPLICIT_DEFAULT_UNQUOTED)
+                .withExecuteLogging(false);
     }
 
     /** The same storage, bound to the caller's transaction of {@code transactional}. */
@@ -147,17 +151,16 @@ final class JooqStorage<F> extends JdbcStorage<F> {
             return cached;
         }
         DSLContext renderer = DSL.using(sqlDialect, settings);
-        StringJoiner into = new StringJoiner(", ", "insert into " + renderer.render(
-                DSL.table(model.table.getQualifiedName())) + " (", ")");
-        names.forEach(n -> into.add(renderer.render(DSL.name(n))));
+        StringJoiner into = new StringJoiner(", ", "insert into " + renderer.render(model.tableName) + " (", ")");
+        columns.forEach(c -> into.add(renderer.render(c.getUnqualifiedName())));
         String columnsHead = into.toString();
         String rowValues = String.join(", ", Collections.nCopies(names.size(), "?"));
         String sql = columnsHead + " values (" + rowValues + ")";
         StringJoiner keys = new StringJoiner(", ");
         for (Field<?> k : model.keyColumns()) {
-            keys.add(renderer.render(DSL.name(k.getName())));
+            keys.add(renderer.render(k.getUnqualifiedName()));
         }
-        String id = renderer.render(DSL.name(model.id.getName()));
+        String id = renderer.render(model.idColumn.getUnqualifiedName());
         String clause = table.dialect().insertIfAbsentClause(keys.toString(), id);
         String ifAbsent = clause == null ? null : sql + clause;
         PreparedInsert insert = new PreparedInsert(columnsHead + " values ", sql + " returning " + id, ifAbsent,
@@ -209,7 +212,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         private InsertOnDuplicateStep<Record> insertStep(Map<Field<?>, Object> values) {
             flushQueued();
             List<Field<?>> columns = new ArrayList<>(values.keySet());
-            InsertValuesStepN<Record> insert = ctx().insertInto(DSL.table(model.table.getQualifiedName()), columns);
+            InsertValuesStepN<Record> insert = ctx().insertInto(DSL.table(model.tableName), columns);
             List<Field<?>> row = new ArrayList<>(columns.size());
             values.forEach((f, v) -> row.add(DSL.val(v, f.getDataType())));
             return insert.values(row);
@@ -241,10 +244,10 @@ final class JooqStorage<F> extends JdbcStorage<F> {
          */
         private long jooqInsert(Map<Field<?>, Object> values) {
             if (table.dialect().hasInsertIfAbsent() || !prepared) {
-                return jooq("inserting the row", () -> insertStep(values).returningResult(model.id).fetchOne(model.id)
-                        .longValue());
+                return jooq("inserting the row", () -> insertStep(values).returningResult(model.idColumn)
+                        .fetchOne(model.idColumn).longValue());
             }
-            String id = DSL.using(sqlDialect, settings).render(DSL.name(model.id.getName()));
+            String id = DSL.using(sqlDialect, settings).render(model.idColumn.getUnqualifiedName());
             return jooq("inserting the row", () -> ctx().resultQuery(lockTimeoutPrefix() + "{0} returning " + id,
                     insertStep(values)).fetchOne().get(0, Long.class));
         }
@@ -273,7 +276,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                     return id;
                 }
                 Number fallback = jooq("inserting the row", () -> insertStep(values).onConflict(model.keyColumns())
-                        .doNothing().returningResult(model.id).fetchOne(model.id));
+                        .doNothing().returningResult(model.idColumn).fetchOne(model.idColumn));
                 return fallback == null ? OptionalLong.empty() : OptionalLong.of(fallback.longValue());
             }
             try {
@@ -332,7 +335,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                 valueMaps.add(values);
             }
             List<Field<?>> columnList = new ArrayList<>(columns.values());
-            InsertValuesStepN<Record> into = ctx().insertInto(DSL.table(model.table.getQualifiedName()), columnList);
+            InsertValuesStepN<Record> into = ctx().insertInto(DSL.table(model.tableName), columnList);
             boolean uniform = valueMaps.stream().allMatch(m -> m.size() == columnList.size());
             InsertOnDuplicateStep<Record> insert = uniform
                     ? into.select(DSL.select(DSL.asterisk()).from(unnest(columnList, valueMaps)))
@@ -342,7 +345,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
                     r.key().file().contentHash(), table.schema().nameMatchValue(r.key())), r.key()));
             Map<StoredKey, Long> inserted = new HashMap<>();
             for (Record r : jooq("inserting the rows", () -> insert.onConflict(model.keyColumns()).doNothing()
-                    .returningResult(model.id, model.scope, model.contentHash, model.nameMatch()).fetch())) {
+                    .returningResult(model.returnedColumns()).fetch())) {
                 StoredKey key = byColumns.get(JdbcTable.columnsOf(r.get(1), r.get(2, String.class),
                         r.get(3, String.class)));
                 inserted.put(key, r.get(0, Number.class).longValue());
@@ -389,8 +392,8 @@ final class JooqStorage<F> extends JdbcStorage<F> {
             String row = "(" + String.join(", ", Collections.nCopies(columns.size(), "?")) + ")";
             DSLContext renderer = DSL.using(sqlDialect, settings);
             StringJoiner returning = new StringJoiner(", ", " returning ", "");
-            for (Field<?> f : List.of(model.id, model.scope, model.contentHash, model.nameMatch())) {
-                returning.add(renderer.render(DSL.name(f.getName())));
+            for (Field<?> f : model.returnedColumns()) {
+                returning.add(renderer.render(f.getUnqualifiedName()));
             }
             String sql = insert.head() + String.join(", ", Collections.nCopies(absent.size(), row)) + returning;
             Object[] flat = new Object[absent.size() * columns.size()];

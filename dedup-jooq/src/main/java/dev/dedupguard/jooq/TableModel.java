@@ -1,12 +1,17 @@
 package dev.dedupguard.jooq;
 
-import static org.jooq.impl.DSL.name;
+import static org.jooq.impl.DSL.unquotedName;
 
 import dev.dedupguard.FileKey;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.jdbc.Dialect;
+import dev.dedupguard.jdbc.SqlIdentifiers;
 import dev.dedupguard.jdbc.TableSchema;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Record;
@@ -15,9 +20,26 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.jspecify.annotations.Nullable;
 
-/** How the guard reads and writes one table: its key columns, and the values of a row to insert. */
+/**
+ * How the guard reads and writes one table: its key columns, and the values of a row to insert.
+ *
+ * <p>Names go into SQL as the host's {@link Name} states them: each part quoted where it was created quoted
+ * ({@link DSL#quotedName}), unquoted where it was created unquoted ({@link DSL#unquotedName}); a part of jOOQ's
+ * default kind ({@link DSL#name}) is unquoted if it is a plain identifier in one case ({@code case_file},
+ * {@code CASE_FILE}), so that the database folds it as it folded the table's DDL, and quoted otherwise
+ * ({@code "Case Files"}, {@code "CaseFiles"}), as jOOQ's own default rendering quotes it.
+ */
 abstract class TableModel<F> {
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
     final Table<?> table;
+    /** The table's name with every part explicitly quoted or unquoted (see the class comment). */
+    final Name tableName;
+    /** The key columns by their explicit unqualified names, for the SQL jOOQ renders. */
+    final Field<? extends Number> idColumn;
+    private final Field<?> scopeColumn;
+    private final Field<String> contentHashColumn;
+    private final Field<String> nameMatchColumn;
     final Field<? extends Number> id;
     final Field<?> scope;
     final Field<String> contentHash;
@@ -33,6 +55,66 @@ abstract class TableModel<F> {
         this.contentHash = contentHash;
         this.fileName = fileName;
         this.nameKey = nameKey;
+        this.tableName = explicit("table name", table.getQualifiedName());
+        this.idColumn = column("id", id);
+        this.scopeColumn = column("scope", scope);
+        this.contentHashColumn = column("contentHash", contentHash);
+        this.nameMatchColumn = column(nameKey != null ? "nameKey" : "fileName", nameMatch());
+        column("fileName", fileName);
+    }
+
+    /**
+     * {@code name} with each part explicitly quoted or unquoted, as the class comment says.
+     *
+     * @throws IllegalArgumentException naming {@code what} if a part is empty or has a NUL, or an explicitly unquoted
+     *     part is not a plain identifier
+     */
+    static Name explicit(String what, Name name) {
+        Name[] parts = name.parts();
+        String label = what + " " + name.toString().replace("\0", "\\0");
+        if (parts.length == 0) {
+            SqlIdentifiers.requireValidPart(label, "");
+        }
+        List<Name> out = new ArrayList<>(parts.length);
+        for (Name part : parts) {
+            String text = SqlIdentifiers.requireValidPart(label, part.last());
+            out.add(quoted(part) ? DSL.quotedName(text) : DSL.unquotedName(text));
+        }
+        return DSL.name(out.toArray(new Name[0]));
+    }
+
+    private static boolean quoted(Name part) {
+        String text = part.last();
+        boolean plain = PLAIN.matcher(text).matches();
+        return switch (part.quoted()) {
+            case QUOTED -> true;
+            case UNQUOTED -> {
+                if (!plain) {
+                    throw new IllegalArgumentException("the unquoted name " + text + " is not a plain identifier "
+                            + "(letters, digits, underscore): create it with DSL.quotedName or DSL.name instead");
+                }
+                yield false;
+            }
+            default -> !plain || !(text.equals(text.toLowerCase(java.util.Locale.ROOT))
+                    || text.equals(text.toUpperCase(java.util.Locale.ROOT)));
+        };
+    }
+
+    /** {@code field} as an unqualified column of its explicit name, of the same data type. */
+    @SuppressWarnings("unchecked")
+    private static <T> Field<T> column(String what, Field<T> field) {
+        return (Field<T>) DSL.field(explicit("HostTable " + what + " column name", field.getUnqualifiedName()),
+                field.getDataType());
+    }
+
+    /** {@code field} of a host record as the column the inserts name. */
+    static Field<?> insertColumn(Field<?> field) {
+        return DSL.field(explicit("column name", field.getUnqualifiedName()), field.getDataType());
+    }
+
+    /** One part of an explicit name as it goes into the SQL of {@code dialect}. */
+    private static String sql(Dialect dialect, Name part) {
+        return part.quoted() == Name.Quoted.QUOTED ? dialect.quoteIdentifier(part.last()) : part.last();
     }
 
     abstract FileKey keyOf(F file);
@@ -49,29 +131,38 @@ abstract class TableModel<F> {
         return scope.getDataType().convert(key.file().scope());
     }
 
-    /** The same columns as SQL identifiers, for the shared schema checks. */
-    TableSchema schema() {
-        Name qualified = table.getQualifiedName();
-        String schema = qualified.qualified() ? qualified.first() : null;
-        return new TableSchema(schema, table.getName(), id.getName(), scope.getName(), contentHash.getName(),
-                fileName.getName(), nameKey == null ? null : nameKey.getName());
+    /** The same columns as SQL identifiers of {@code dialect}, for the shared schema checks and plain statements. */
+    TableSchema schema(Dialect dialect) {
+        Name[] parts = tableName.parts();
+        String schema = parts.length > 1 ? sql(dialect, parts[parts.length - 2]) : null;
+        return new TableSchema(schema, sql(dialect, parts[parts.length - 1]), sql(dialect, idColumn.getUnqualifiedName()),
+                sql(dialect, scopeColumn.getUnqualifiedName()), sql(dialect, contentHashColumn.getUnqualifiedName()),
+                sql(dialect, column("fileName", fileName).getUnqualifiedName()),
+                nameKey == null ? null : sql(dialect, nameMatchColumn.getUnqualifiedName()));
     }
 
-    /** The key columns in constraint order: scope, content hash, name (or name key). */
+    /** The key columns in constraint order, by their explicit names: scope, content hash, name (or name key). */
     Field<?>[] keyColumns() {
-        return new Field<?>[] {scope, contentHash, nameMatch()};
+        return new Field<?>[] {scopeColumn, contentHashColumn, nameMatchColumn};
+    }
+
+    /** The columns a batch insert returns: id and the key columns, by their explicit names. */
+    Field<?>[] returnedColumns() {
+        return new Field<?>[] {idColumn, scopeColumn, contentHashColumn, nameMatchColumn};
     }
 
     /** The library-owned table {@code dedup_file} (name configurable). */
     static final class Library extends TableModel<FileKey> {
         Library(String tableName) {
-            this(DSL.table(name(tableName.split("\\."))));
+            this(DSL.table(unquotedName(tableName.split("\\."))));
         }
 
         private Library(Table<Record> t) {
-            super(t, DSL.field(name("id"), SQLDataType.BIGINT), DSL.field(name("scope"), SQLDataType.VARCHAR),
-                    DSL.field(name("content_hash"), SQLDataType.VARCHAR), DSL.field(name("file_name"), SQLDataType.VARCHAR),
-                    DSL.field(name("name_key"), SQLDataType.VARCHAR));
+            super(t, DSL.field(unquotedName("id"), SQLDataType.BIGINT),
+                    DSL.field(unquotedName("scope"), SQLDataType.VARCHAR),
+                    DSL.field(unquotedName("content_hash"), SQLDataType.VARCHAR),
+                    DSL.field(unquotedName("file_name"), SQLDataType.VARCHAR),
+                    DSL.field(unquotedName("name_key"), SQLDataType.VARCHAR));
         }
 
         @Override
@@ -128,8 +219,7 @@ abstract class TableModel<F> {
                 put(columns, values, nameKey, key.nameDigest());
             }
             Map<Field<?>, Object> row = new LinkedHashMap<>();
-            columns.forEach((columnName, field) -> row.put(DSL.field(name(columnName), field.getDataType()),
-                    values.get(columnName)));
+            columns.forEach((columnName, field) -> row.put(insertColumn(field), values.get(columnName)));
             return row;
         }
 

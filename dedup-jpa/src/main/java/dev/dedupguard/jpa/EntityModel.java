@@ -3,8 +3,10 @@ package dev.dedupguard.jpa;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.jdbc.SqlIdentifiers;
 import dev.dedupguard.jdbc.TableSchema;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
@@ -46,10 +48,13 @@ abstract class EntityModel<F> {
         if (nameKey != null) {
             basicType(entity, nameKey, Set.of(String.class));
         }
-        String[] table = p.getIdentifierTableName().split("\\.");
-        this.schema = new TableSchema(table.length > 1 ? table[table.length - 2] : null, table[table.length - 1],
-                p.getIdentifierColumnNames()[0], column(entity, scope), column(entity, contentHash),
-                column(entity, fileName), nameKey == null ? null : column(entity, nameKey));
+        String tableName = p.getIdentifierTableName();
+        List<String> table = SqlIdentifiers.split(tableName);
+        table.forEach(part -> checked(entity.getSimpleName() + "'s table name " + tableName.replace("\0", "\\0"), part));
+        this.schema = new TableSchema(table.size() > 1 ? table.get(table.size() - 2) : null, table.get(table.size() - 1),
+                checked(entity.getSimpleName() + "'s id column", p.getIdentifierColumnNames()[0]),
+                column(entity, scope), column(entity, contentHash), column(entity, fileName),
+                nameKey == null ? null : column(entity, nameKey));
     }
 
     private Class<?> basicType(Class<?> entity, String attribute, Set<Class<?>> allowed) {
@@ -72,7 +77,16 @@ abstract class EntityModel<F> {
             throw new SchemaMismatchException(entity.getSimpleName() + "." + attribute + " maps to " + columns.length
                     + " columns; a key attribute must map to exactly one");
         }
-        return columns[0];
+        return checked(entity.getSimpleName() + "." + attribute + "'s column", columns[0]);
+    }
+
+    /**
+     * {@code identifier} as Hibernate renders it (quoted in the dialect's quote character where the mapping quoted it),
+     * after checking that its text is a name a database accepts.
+     */
+    private static String checked(String what, String identifier) {
+        SqlIdentifiers.requireValidPart(what, SqlIdentifiers.unquote(identifier));
+        return identifier;
     }
 
     abstract FileKey keyOf(F file);

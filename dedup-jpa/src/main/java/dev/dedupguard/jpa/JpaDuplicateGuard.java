@@ -232,7 +232,8 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
-                LibrarySchema.create(c, dialect.ddl(), model.schema.qualifiedTable(), stripeTableName, options.lockStripes(),
+                String fileTable = mapping == null ? model.schema.qualifiedTable() : LibrarySchema.DEFAULT_FILE_TABLE;
+                LibrarySchema.create(c, dialect.ddl(), fileTable, stripeTableName, options.lockStripes(),
                         mapping == null,
                         mapping == null || options.strategy() == Strategy.SELECT_FOR_UPDATE);
                 c.commit();
