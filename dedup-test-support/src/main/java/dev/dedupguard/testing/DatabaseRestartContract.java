@@ -180,6 +180,7 @@ public abstract class DatabaseRestartContract {
 
             assertThat(failed).as("the restart was felt").isNotEmpty();
             assertThat(stored).as("registrations before and after the restart").hasSizeGreaterThan(20);
+            awaitPoolUsable(ds, Duration.ofSeconds(30));
             long storedAfterRestart = 0;
             for (int i = 0; i <= highest.get(); i++) {
                 long rows = rows(ds, table, Keys.key(9, i));
@@ -201,6 +202,25 @@ public abstract class DatabaseRestartContract {
         } finally {
             pool.shutdownNow();
             server.close();
+        }
+    }
+
+    /**
+     * Waits until the pool hands out a connection again: after a restart on a loaded machine its refill can take longer
+     * than the test pool's 2 s connection timeout. What is checked afterwards is the data, not how fast the pool
+     * recovers.
+     */
+    private static void awaitPoolUsable(HikariDataSource ds, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            try (Connection c = ds.getConnection()) {
+                return;
+            } catch (java.sql.SQLException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the pool gave no connection within " + limit + " after the restart", e);
+                }
+                Thread.sleep(200);
+            }
         }
     }
 
