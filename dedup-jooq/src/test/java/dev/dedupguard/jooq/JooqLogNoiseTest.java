@@ -12,20 +12,15 @@ import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.testing.Keys;
+import dev.dedupguard.testing.LogNoise;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,11 +32,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
 import org.jooq.Record;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
@@ -59,8 +50,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JooqLogNoiseTest {
     private static final int THREADS = 16;
     private static final int KEYS = 100;
-    private static final Pattern CLIENT_NOISE = Pattern.compile("\\b(WARN|WARNING|ERROR|SEVERE)\\b");
-    private static final Pattern SERVER_NOISE = Pattern.compile("\\b(ERROR|WARNING|FATAL|PANIC)\\b|duplicate key|23505");
 
     @TempDir
     static Path dir;
@@ -72,17 +61,7 @@ class JooqLogNoiseTest {
     @BeforeAll
     static void start() throws IOException, SQLException {
         serverLog = dir.resolve("postgres.log");
-        Files.createFile(serverLog);
-        postgres = EmbeddedPostgres.builder()
-                .setDataDirectory(dir.resolve("data"))
-                .setCleanDataDirectory(true)
-                .setServerConfig("lc_messages", "C")
-                .setServerConfig("log_line_prefix", "%e ")
-                .setServerConfig("log_min_messages", "warning")
-                .setServerConfig("log_min_error_statement", "error")
-                .setErrorRedirector(ProcessBuilder.Redirect.appendTo(serverLog.toFile()))
-                .setOutputRedirector(ProcessBuilder.Redirect.appendTo(serverLog.toFile()))
-                .start();
+        postgres = LogNoise.startPostgres(dir.resolve("data"), serverLog);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
         config.setUsername("postgres");
@@ -150,8 +129,8 @@ class JooqLogNoiseTest {
         long scope = SCOPES.incrementAndGet();
         FileKey key = Keys.key(scope, 1);
         hostGuard("case_file", Strategy.UNIQUE_CONSTRAINT).register(row(key));
-        int serverBefore = serverLogLines().size();
-        Capture capture = Capture.start();
+        int serverBefore = LogNoise.serverLogLineCount(serverLog);
+        LogNoise.Capture capture = LogNoise.Capture.start();
         try {
             assertThatThrownBy(() -> DSL.using(dataSource, SQLDialect.POSTGRES)
                     .insertInto(DSL.table(name("case_file")), JooqBackend.CASE_ID, JooqBackend.FILE_HASH,
@@ -162,7 +141,7 @@ class JooqLogNoiseTest {
             capture.stop();
         }
         assertThat(capture.noise()).anyMatch(line -> line.contains("a line the capture must see"));
-        assertThat(serverNoiseSince(serverBefore)).anyMatch(line -> line.contains("duplicate key"));
+        assertThat(LogNoise.serverNoiseSince(serverLog, serverBefore)).anyMatch(line -> line.contains("duplicate key"));
     }
 
     private static DuplicateGuard<Record> hostGuard(String table, Strategy strategy) {
@@ -192,12 +171,12 @@ class JooqLogNoiseTest {
             throws Exception {
         long scope = SCOPES.incrementAndGet();
         List<FileKey> keys = Keys.keys(scope, KEYS);
-        int serverBefore = serverLogLines().size();
+        int serverBefore = LogNoise.serverLogLineCount(serverLog);
         AtomicInteger fresh = new AtomicInteger();
         AtomicInteger duplicates = new AtomicInteger();
         Map<FileKey, Set<Long>> ids = new ConcurrentHashMap<>();
         CyclicBarrier barrier = new CyclicBarrier(THREADS);
-        Capture capture = Capture.start();
+        LogNoise.Capture capture = LogNoise.Capture.start();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {
             List<Future<?>> racers = new ArrayList<>();
@@ -230,73 +209,6 @@ class JooqLogNoiseTest {
             assertThat(rs.getLong(1)).as("rows").isEqualTo(KEYS);
         }
         assertThat(capture.noise()).as("WARN/ERROR lines from the library, jOOQ, the driver or the pool").isEmpty();
-        assertThat(serverNoiseSince(serverBefore)).as("errors in the PostgreSQL server log").isEmpty();
-    }
-
-    private static List<String> serverLogLines() throws IOException {
-        return Files.readAllLines(serverLog, StandardCharsets.UTF_8);
-    }
-
-    private static List<String> serverNoiseSince(int line) throws IOException {
-        List<String> lines = serverLogLines();
-        return lines.subList(Math.min(line, lines.size()), lines.size()).stream()
-                .filter(l -> SERVER_NOISE.matcher(l).find()).toList();
-    }
-
-    /**
-     * Everything logged at WARNING or above through java.util.logging (where the library's System.Logger and pgjdbc
-     * log by default) and every WARN/ERROR line written to System.err or System.out (slf4j-simple: jOOQ, HikariCP,
-     * zonky).
-     */
-    private static final class Capture extends Handler {
-        private final List<String> records = Collections.synchronizedList(new ArrayList<>());
-        private final ByteArrayOutputStream streams = new ByteArrayOutputStream();
-        private final PrintStream err = System.err;
-        private final PrintStream out = System.out;
-
-        static Capture start() {
-            Capture capture = new Capture();
-            capture.setLevel(Level.ALL);
-            Logger.getLogger("").addHandler(capture);
-            PrintStream tee = new PrintStream(capture.streams, true, StandardCharsets.UTF_8);
-            System.setErr(tee);
-            System.setOut(tee);
-            return capture;
-        }
-
-        void stop() {
-            Logger.getLogger("").removeHandler(this);
-            System.setErr(err);
-            System.setOut(out);
-        }
-
-        List<String> noise() {
-            List<String> noise = new ArrayList<>();
-            synchronized (records) {
-                noise.addAll(records);
-            }
-            for (String line : streams.toString(StandardCharsets.UTF_8).split("\\R")) {
-                if (CLIENT_NOISE.matcher(line).find()) {
-                    noise.add(line);
-                }
-            }
-            return noise;
-        }
-
-        @Override
-        public void publish(LogRecord record) {
-            if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-                records.add(record.getLevel() + " " + record.getLoggerName() + ": " + record.getMessage()
-                        + (record.getParameters() == null ? "" : " " + Arrays.toString(record.getParameters())));
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
+        assertThat(LogNoise.serverNoiseSince(serverLog, serverBefore)).as("errors in the PostgreSQL server log").isEmpty();
     }
 }

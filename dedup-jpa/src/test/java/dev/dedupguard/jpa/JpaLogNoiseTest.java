@@ -11,21 +11,17 @@ import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.testing.Keys;
+import dev.dedupguard.testing.LogNoise;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.PersistenceConfiguration;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -37,11 +33,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,8 +47,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JpaLogNoiseTest {
     private static final int THREADS = 16;
     private static final int KEYS = 100;
-    private static final Pattern CLIENT_NOISE = Pattern.compile("\\b(WARN|WARNING|ERROR|SEVERE)\\b");
-    private static final Pattern SERVER_NOISE = Pattern.compile("\\b(ERROR|WARNING|FATAL|PANIC)\\b|duplicate key|23505");
 
     @TempDir
     static Path dir;
@@ -70,17 +59,7 @@ class JpaLogNoiseTest {
     @BeforeAll
     static void start() throws IOException, SQLException {
         serverLog = dir.resolve("postgres.log");
-        Files.createFile(serverLog);
-        postgres = EmbeddedPostgres.builder()
-                .setDataDirectory(dir.resolve("data"))
-                .setCleanDataDirectory(true)
-                .setServerConfig("lc_messages", "C")
-                .setServerConfig("log_line_prefix", "%e ")
-                .setServerConfig("log_min_messages", "warning")
-                .setServerConfig("log_min_error_statement", "error")
-                .setErrorRedirector(ProcessBuilder.Redirect.appendTo(serverLog.toFile()))
-                .setOutputRedirector(ProcessBuilder.Redirect.appendTo(serverLog.toFile()))
-                .start();
+        postgres = LogNoise.startPostgres(dir.resolve("data"), serverLog);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
         config.setUsername("postgres");
@@ -156,8 +135,8 @@ class JpaLogNoiseTest {
         long scope = SCOPES.incrementAndGet();
         FileKey key = Keys.key(scope, 1);
         JpaDuplicateGuard.forHostEntity(emf, JpaBackend.mapping(CaseFile.class)).build().register(caseFile(key));
-        int serverBefore = serverLogLines().size();
-        Capture capture = Capture.start();
+        int serverBefore = LogNoise.serverLogLineCount(serverLog);
+        LogNoise.Capture capture = LogNoise.Capture.start();
         try {
             EntityManager em = emf.createEntityManager();
             try {
@@ -173,7 +152,7 @@ class JpaLogNoiseTest {
             capture.stop();
         }
         assertThat(capture.noise()).anyMatch(line -> line.contains("23505"));
-        assertThat(serverNoiseSince(serverBefore)).anyMatch(line -> line.contains("duplicate key"));
+        assertThat(LogNoise.serverNoiseSince(serverLog, serverBefore)).anyMatch(line -> line.contains("duplicate key"));
     }
 
     private static CaseFile caseFile(FileKey key) {
@@ -188,12 +167,12 @@ class JpaLogNoiseTest {
             String scopeColumn) throws Exception {
         long scope = SCOPES.incrementAndGet();
         List<FileKey> keys = Keys.keys(scope, KEYS);
-        int serverBefore = serverLogLines().size();
+        int serverBefore = LogNoise.serverLogLineCount(serverLog);
         AtomicInteger fresh = new AtomicInteger();
         AtomicInteger duplicates = new AtomicInteger();
         Map<FileKey, Set<Long>> ids = new ConcurrentHashMap<>();
         CyclicBarrier barrier = new CyclicBarrier(THREADS);
-        Capture capture = Capture.start();
+        LogNoise.Capture capture = LogNoise.Capture.start();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {
             List<Future<?>> racers = new ArrayList<>();
@@ -226,72 +205,6 @@ class JpaLogNoiseTest {
         }
         assertThat(capture.noise()).as("WARN/ERROR lines from the library, Hibernate, the driver or the pool")
                 .isEmpty();
-        assertThat(serverNoiseSince(serverBefore)).as("errors in the PostgreSQL server log").isEmpty();
-    }
-
-    private static List<String> serverLogLines() throws IOException {
-        return Files.readAllLines(serverLog, StandardCharsets.UTF_8);
-    }
-
-    private static List<String> serverNoiseSince(int line) throws IOException {
-        List<String> lines = serverLogLines();
-        return lines.subList(Math.min(line, lines.size()), lines.size()).stream()
-                .filter(l -> SERVER_NOISE.matcher(l).find()).toList();
-    }
-
-    /**
-     * Everything logged at WARNING or above through java.util.logging (where Hibernate's JBoss Logging and pgjdbc
-     * log here) and every WARN/ERROR line written to System.err or System.out (slf4j-simple: HikariCP, zonky).
-     */
-    private static final class Capture extends Handler {
-        private final List<String> records = Collections.synchronizedList(new ArrayList<>());
-        private final ByteArrayOutputStream streams = new ByteArrayOutputStream();
-        private final PrintStream err = System.err;
-        private final PrintStream out = System.out;
-
-        static Capture start() {
-            Capture capture = new Capture();
-            capture.setLevel(Level.ALL);
-            Logger.getLogger("").addHandler(capture);
-            PrintStream tee = new PrintStream(capture.streams, true, StandardCharsets.UTF_8);
-            System.setErr(tee);
-            System.setOut(tee);
-            return capture;
-        }
-
-        void stop() {
-            Logger.getLogger("").removeHandler(this);
-            System.setErr(err);
-            System.setOut(out);
-        }
-
-        List<String> noise() {
-            List<String> noise = new ArrayList<>();
-            synchronized (records) {
-                noise.addAll(records);
-            }
-            for (String line : streams.toString(StandardCharsets.UTF_8).split("\\R")) {
-                if (CLIENT_NOISE.matcher(line).find()) {
-                    noise.add(line);
-                }
-            }
-            return noise;
-        }
-
-        @Override
-        public void publish(LogRecord record) {
-            if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-                records.add(record.getLevel() + " " + record.getLoggerName() + ": " + record.getMessage()
-                        + (record.getParameters() == null ? "" : " " + java.util.Arrays.toString(record.getParameters())));
-            }
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
+        assertThat(LogNoise.serverNoiseSince(serverLog, serverBefore)).as("errors in the PostgreSQL server log").isEmpty();
     }
 }
