@@ -18,7 +18,9 @@ import java.sql.Savepoint;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import org.hibernate.Session;
 import org.hibernate.StatelessSession;
 import org.hibernate.engine.jdbc.connections.spi.ConnectionProvider;
@@ -214,18 +216,8 @@ final class JpaStorage<F> extends JdbcStorage<F> {
             if (insert == null || sql == null) {
                 return super.insertOrFind(file, key);
             }
-            SharedSessionContractImplementor session = hibernate();
-            Object[] before = ownState(file);
-            Object entity = model.entityToInsert(file, key);
-            Object[] state = insert.prepare(entity, session);
-            StorageSession.Stored stored = insertOrFind("inserting the row", sql, insert.parameterCount(),
-                    (ps, first) -> insert.bind(ps, first, state, session), key);
-            if (stored != null && stored.inserted()) {
-                insert.stored(entity, stored.id(), state, session);
-            } else if (before != null) {
-                model.persister.setValues(file, before);
-            }
-            return stored;
+            return writeNatively(insert, file, key, binder -> insertOrFind("inserting the row", sql,
+                    insert.parameterCount(), binder, key));
         }
 
         /**
@@ -239,18 +231,8 @@ final class JpaStorage<F> extends JdbcStorage<F> {
             if (insert == null || sql == null || stripes.length != 1) {
                 return super.findOrInsert(file, key, stripes);
             }
-            SharedSessionContractImplementor session = hibernate();
-            Object[] before = ownState(file);
-            Object entity = model.entityToInsert(file, key);
-            Object[] state = insert.prepare(entity, session);
-            StorageSession.Stored stored = findOrInsert("registering the row", sql, insert.parameterCount(),
-                    (ps, first) -> insert.bind(ps, first, state, session), key, stripes[0]);
-            if (stored.inserted()) {
-                insert.stored(entity, stored.id(), state, session);
-            } else if (before != null) {
-                model.persister.setValues(file, before);
-            }
-            return stored;
+            return Objects.requireNonNull(writeNatively(insert, file, key, binder -> findOrInsert("registering the row",
+                    sql, insert.parameterCount(), binder, key, stripes[0])));
         }
 
         /**
@@ -258,23 +240,33 @@ final class JpaStorage<F> extends JdbcStorage<F> {
          * one (a duplicate) the host's entity is put back as it was.
          */
         private OptionalLong insertNatively(F file, StoredKey key, String sql, String attempted) {
-            NativeInsert insert = nativeInsert;
+            StorageSession.Stored stored = writeNatively(nativeInsert, file, key, binder -> execute(attempted, sql,
+                    true, binder, (ps, hasResultSet) -> {
+                        try (ResultSet rs = ps.getResultSet()) {
+                            return rs.next() ? new StorageSession.Stored(rs.getLong(1), true) : null;
+                        }
+                    }));
+            return stored == null ? OptionalLong.empty() : OptionalLong.of(stored.id());
+        }
+
+        /**
+         * Runs one native statement for {@code file}'s entity, bound by {@link NativeInsert#bind} (Hibernate's
+         * callbacks and version seeding run first); the entity gets the id if the statement inserted its row, else
+         * the host's entity is put back as it was.
+         */
+        private StorageSession.@Nullable Stored writeNatively(NativeInsert insert, F file, StoredKey key,
+                Function<Binder, StorageSession.@Nullable Stored> statement) {
             SharedSessionContractImplementor session = hibernate();
             Object[] before = ownState(file);
             Object entity = model.entityToInsert(file, key);
             Object[] state = insert.prepare(entity, session);
-            OptionalLong id = execute(attempted, sql, true, (ps, first) -> insert.bind(ps, first, state, session),
-                    (ps, hasResultSet) -> {
-                        try (ResultSet rs = ps.getResultSet()) {
-                            return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
-                        }
-                    });
-            if (id.isPresent()) {
-                insert.stored(entity, id.getAsLong(), state, session);
+            StorageSession.Stored stored = statement.apply((ps, first) -> insert.bind(ps, first, state, session));
+            if (stored != null && stored.inserted()) {
+                insert.stored(entity, stored.id(), state, session);
             } else if (before != null) {
                 model.persister.setValues(file, before);
             }
-            return id;
+            return stored;
         }
 
         /**
