@@ -1,5 +1,6 @@
 package dev.dedupguard;
 
+import dev.dedupguard.internal.Texts;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 

@@ -55,6 +55,8 @@ public interface GuardListener {
         LOCK_TIMEOUT,
         /** The call failed with {@link SerializationConflictException}. */
         SERIALIZATION_CONFLICT,
+        /** The call failed with {@link KeyCollisionException}: the table compares keys differently from the guard. */
+        KEY_COLLISION,
         /** The call failed with any other exception after validation. */
         ERROR;
 
@@ -71,7 +73,7 @@ public interface GuardListener {
          * The outcome of a call that ended with {@code failure}.
          *
          * @param failure what the call threw after validation
-         * @return {@link #LOCK_TIMEOUT}, {@link #SERIALIZATION_CONFLICT} or {@link #ERROR}
+         * @return {@link #LOCK_TIMEOUT}, {@link #SERIALIZATION_CONFLICT}, {@link #KEY_COLLISION} or {@link #ERROR}
          */
         public static Outcome of(Throwable failure) {
             if (failure instanceof LockTimeoutException) {
@@ -79,6 +81,9 @@ public interface GuardListener {
             }
             if (failure instanceof SerializationConflictException) {
                 return SERIALIZATION_CONFLICT;
+            }
+            if (failure instanceof KeyCollisionException) {
+                return KEY_COLLISION;
             }
             return ERROR;
         }

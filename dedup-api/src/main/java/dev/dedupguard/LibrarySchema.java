@@ -27,6 +27,11 @@ public final class LibrarySchema {
     public static final String DEFAULT_FILE_TABLE = "dedup_file";
     /** Default name of the stripe table. */
     public static final String DEFAULT_STRIPE_TABLE = "dedup_lock_stripe";
+    /**
+     * How many characters the names the DDL derives from the file table's name add to it ({@code ck_<table>_hash_lower},
+     * {@code uq_<table>_key}): a database that truncates identifiers needs the table's name that much shorter.
+     */
+    public static final int DERIVED_NAME_CHARS = "ck__hash_lower".length();
 
     /** The databases the shipped DDL is written for. */
     public enum Database {
@@ -78,6 +83,7 @@ public final class LibrarySchema {
         String unqualified = fileTable.substring(fileTable.lastIndexOf('.') + 1);
         String sql = read(database.resource)
                 .replace("uq_" + DEFAULT_FILE_TABLE + "_key", "uq_" + unqualified + "_key")
+                .replace("ck_" + DEFAULT_FILE_TABLE + "_hash_lower", "ck_" + unqualified + "_hash_lower")
                 .replaceAll("\\b" + DEFAULT_FILE_TABLE + "\\b", Matcher.quoteReplacement(fileTable))
                 .replaceAll("\\b" + DEFAULT_STRIPE_TABLE + "\\b", Matcher.quoteReplacement(stripeTable))
                 .replace("(0, 1023)", "(0, " + (lockStripes - 1) + ")");

@@ -13,12 +13,14 @@ import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.spi.StoredRow;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
@@ -222,15 +224,16 @@ class GuardListenerTest {
         }
 
         @Override
-        public OptionalLong find(StoredKey key) {
+        public Optional<StoredRow> find(StoredKey key) {
             Long id = rows.get(key);
-            return id == null ? OptionalLong.empty() : OptionalLong.of(id);
+            return id == null ? Optional.empty() : Optional.of(new StoredRow(id, key.file().scope(),
+                    key.file().contentHash(), key.file().fileName(), key.nameDigest()));
         }
 
         @Override
-        public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
-            Map<StoredKey, Long> found = new HashMap<>();
-            keys.forEach(k -> find(k).ifPresent(id -> found.put(k, id)));
+        public Map<StoredKey, StoredRow> findAll(Collection<StoredKey> keys) {
+            Map<StoredKey, StoredRow> found = new HashMap<>();
+            keys.forEach(k -> find(k).ifPresent(row -> found.put(k, row)));
             return found;
         }
 
@@ -255,8 +258,10 @@ class GuardListenerTest {
         }
 
         @Override
-        public boolean delete(StoredKey key) {
-            return rows.remove(key) != null;
+        public List<StoredRow> delete(StoredKey key) {
+            Optional<StoredRow> row = find(key);
+            rows.remove(key);
+            return row.map(List::of).orElse(List.of());
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.dedupguard.GuardListener.RegistrationEvent;
 import dev.dedupguard.GuardListener.RetryEvent;
 import dev.dedupguard.GuardListener.RetryReason;
 import dev.dedupguard.GuardOptions;
+import dev.dedupguard.KeyCollisionException;
 import dev.dedupguard.LockTimeoutException;
 import dev.dedupguard.Registration;
 import dev.dedupguard.RegistrationInterruptedException;
@@ -21,6 +22,7 @@ import dev.dedupguard.spi.StorageBackend.TransactionSpec;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageSession.Row;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.spi.StoredRow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -53,7 +55,7 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
     GuardEngine(StorageBackend<F> backend, GuardOptions options) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.options = Objects.requireNonNull(options, "options");
-        this.algorithm = Algorithm.of(options.strategy(), options.lockStripes());
+        this.algorithm = Algorithm.of(options.strategy(), options.lockStripes(), options.namePolicy());
         this.keys = new KeyPreparer(options, backend);
         this.transaction = new TransactionSpec(options.isolation(), options.lockTimeout());
     }
@@ -141,7 +143,11 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
     @Override
     public boolean release(F file) {
         StoredKey key = prepare(file);
-        return execute(key.file(), s -> s.delete(key));
+        return execute(key.file(), s -> {
+            List<StoredRow> deleted = s.delete(key);
+            deleted.forEach(row -> algorithm.check.requireSame(key, row));
+            return !deleted.isEmpty();
+        });
     }
 
     @Override
@@ -203,6 +209,8 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
                             + "this one. Use SELECT_FOR_UPDATE or UNIQUE_CONSTRAINT", key, e)
                     : new DuplicateGuardException("registering " + key + " violated a unique constraint that is "
                             + "not the key's: " + e.getMessage(), key, e);
+            case KEY_COLLISION -> e instanceof KeyCheck.Collision collision ? collision.toPublic(null)
+                    : new KeyCollisionException(e.getMessage(), key, null, null, e);
             case SERIALIZATION_FAILURE, OTHER -> new DuplicateGuardException("registering " + key + " failed: "
                     + e.getMessage(), key, e);
         };

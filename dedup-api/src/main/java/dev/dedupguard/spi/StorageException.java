@@ -17,6 +17,11 @@ public class StorageException extends RuntimeException {
         /** A unique constraint rejected a row (SQLSTATE 23505, MySQL 1062). */
         UNIQUE_VIOLATION,
         /**
+         * The database matched a stored row to the requested key that the guard's own equality says is a different key
+         * (a collation or type that compares differently). Never retried; nothing is written.
+         */
+        KEY_COLLISION,
+        /**
          * The calling thread was interrupted while a statement waited; the statement was cancelled and the work rolled
          * back (the savepoint in joined mode). Not retried.
          */

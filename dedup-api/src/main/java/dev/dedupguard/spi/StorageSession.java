@@ -4,6 +4,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.jspecify.annotations.Nullable;
 
@@ -11,25 +13,35 @@ import org.jspecify.annotations.Nullable;
  * The primitives the strategies are written in, bound to one transaction. Every method runs in that transaction
  * and reports failures as {@link StorageException}.
  *
+ * <p><b>Rows the database matched.</b> Every primitive that reports an existing row returns its key columns as a
+ * {@link StoredRow}, exactly as the database returned the row it matched to the key; the engine compares them with
+ * the requested key under the guard's own equality and never answers {@code Duplicate} for a row that differs. A
+ * backend must not filter or re-match rows by the key's values in Java before returning them: a row the database
+ * considered equal is what the engine needs to see.
+ *
  * @param <F> the type the host registers
  */
 public interface StorageSession<F> {
 
     /**
-     * The id of the row with this key that the transaction can see, if any.
+     * The oldest row that the database matches to this key and the transaction can see, if any.
      *
      * @param key the key to look up
-     * @return the row's id, or empty if the transaction sees no row with the key
+     * @return the row's key columns, or empty if the transaction sees no row with the key
      */
-    OptionalLong find(StoredKey key);
+    Optional<StoredRow> find(StoredKey key);
 
     /**
-     * The ids of the rows with these keys that the transaction can see; absent keys are left out.
+     * The rows that the database matches to these keys and the transaction can see; absent keys are left out. Each row
+     * is attributed to the requested key the database matched it with (e.g. by the position of the key in the
+     * statement); a backend that cannot tell which key a returned row was matched with, and finds that the row's key
+     * columns equal none of the requested keys, looks the keys without a row up one by one ({@link #find}), so that
+     * the engine sees each row with the key the database matched it to.
      *
      * @param keys distinct keys to look up; may be empty
-     * @return the id of each key found, keyed by that key; empty if none is found
+     * @return for each key found, the oldest row matched to it; empty if none is found
      */
-    Map<StoredKey, Long> findAll(Collection<StoredKey> keys);
+    Map<StoredKey, StoredRow> findAll(Collection<StoredKey> keys);
 
     /**
      * Locks the given stripe rows ({@code SELECT ... FOR UPDATE}) until the transaction ends, waiting at most the lock
@@ -74,23 +86,22 @@ public interface StorageSession<F> {
     OptionalLong insertIfAbsent(F file, StoredKey key);
 
     /**
-     * {@link #insertIfAbsent}, and for a key that exists, the row's id ({@link #find}): what a registration needs.
+     * {@link #insertIfAbsent}, and for a key that exists, the row ({@link #find}): what a registration needs.
      * A backend may answer both in one statement; the default sends the insert and, after a conflict, the lookup.
      * Like {@link #insertIfAbsent}, it leaves the transaction usable and does not absorb violations of other
      * constraints.
      *
      * @param file the host's file, for the columns beyond the key
      * @param key the key columns to store
-     * @return the new row's id, or the existing row's; {@code null} if the key exists but the transaction cannot see
-     *     its row (a snapshot taken before that row was committed)
+     * @return the new row, or the existing one; {@code null} if the key exists but the transaction cannot see its row
+     *     (a snapshot taken before that row was committed)
      */
     default @Nullable Stored insertOrFind(F file, StoredKey key) {
         OptionalLong inserted = insertIfAbsent(file, key);
         if (inserted.isPresent()) {
-            return new Stored(inserted.getAsLong(), true);
+            return Stored.inserted(inserted.getAsLong());
         }
-        OptionalLong existing = find(key);
-        return existing.isPresent() ? new Stored(existing.getAsLong(), false) : null;
+        return find(key).map(Stored::found).orElse(null);
     }
 
     /**
@@ -101,15 +112,15 @@ public interface StorageSession<F> {
      * @param file the host's file, for the columns beyond the key
      * @param key the key columns to store
      * @param stripes the key's stripes, locked by this transaction
-     * @return the existing row's id, or the new row's
+     * @return the existing row, or the new one
      */
     default Stored findOrInsert(F file, StoredKey key, int[] stripes) {
-        OptionalLong existing = find(key);
+        Optional<StoredRow> existing = find(key);
         if (existing.isPresent()) {
-            return new Stored(existing.getAsLong(), false);
+            return Stored.found(existing.get());
         }
         touchStripes(stripes);
-        return new Stored(insert(file, key), true);
+        return Stored.inserted(insert(file, key));
     }
 
     /**
@@ -128,12 +139,13 @@ public interface StorageSession<F> {
     }
 
     /**
-     * Deletes the rows with this key; returns whether any existed.
+     * Deletes the rows that the database matches to this key and returns their key columns, so that the engine can
+     * check them (and roll the deletion back if the database matched a row the guard considers another key).
      *
      * @param key the key whose rows to delete
-     * @return {@code true} if at least one row was deleted
+     * @return the deleted rows; empty if none matched
      */
-    boolean delete(StoredKey key);
+    List<StoredRow> delete(StoredKey key);
 
     /**
      * A file and its key, for batch operations.
@@ -150,7 +162,44 @@ public interface StorageSession<F> {
      *
      * @param id the row's id
      * @param inserted {@code true} if this call inserted the row
+     * @param existing the key columns of the row that already held the key, as the database returned them;
+     *     {@code null} exactly when {@code inserted}
      */
-    record Stored(long id, boolean inserted) {
+    record Stored(long id, boolean inserted, @Nullable StoredRow existing) {
+        /**
+         * Checks that an existing row comes with its key columns and a new one without.
+         *
+         * @param id the row's id
+         * @param inserted {@code true} if this call inserted the row
+         * @param existing the existing row's key columns; {@code null} exactly when {@code inserted}
+         * @throws IllegalArgumentException if {@code existing} is given for an inserted row or missing for an
+         *     existing one, or its id is not {@code id}
+         */
+        public Stored {
+            if (inserted != (existing == null) || existing != null && existing.id() != id) {
+                throw new IllegalArgumentException("an existing row needs its key columns (with its id), a new one"
+                        + " none: id " + id + ", inserted " + inserted + ", existing " + existing);
+            }
+        }
+
+        /**
+         * The row this call inserted.
+         *
+         * @param id the new row's id
+         * @return a new {@code Stored}
+         */
+        public static Stored inserted(long id) {
+            return new Stored(id, true, null);
+        }
+
+        /**
+         * The row that already held the key.
+         *
+         * @param existing its key columns, as the database returned them; not {@code null}
+         * @return a new {@code Stored} with the row's id
+         */
+        public static Stored found(StoredRow existing) {
+            return new Stored(Objects.requireNonNull(existing, "existing").id(), false, existing);
+        }
     }
 }

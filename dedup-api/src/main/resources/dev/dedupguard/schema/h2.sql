@@ -7,6 +7,7 @@ CREATE TABLE IF NOT EXISTS dedup_file (
     file_name     varchar(4096) NOT NULL,
     name_key      char(64)      NOT NULL,
     registered_at timestamp with time zone NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT ck_dedup_file_hash_lower CHECK (content_hash = lower(content_hash)),
     CONSTRAINT uq_dedup_file_key UNIQUE (scope, content_hash, name_key)
 );
 

@@ -6,7 +6,9 @@
 -- ignore trailing spaces), the hex columns are ascii. The unique key stays far below InnoDB's 3072-byte limit, so
 -- MariaDB never turns it into a USING HASH key: scope 255 characters x 4 bytes = 1020, content_hash 128 bytes (the
 -- hex of a hash of up to 512 bits), name_key 64 bytes (the SHA-256 hex of the policy-normalised name): 1212 bytes
--- plus 3 length bytes. file_name (up to 4096 bytes of UTF-8) is stored, not indexed.
+-- plus 3 length bytes. file_name (up to 4096 bytes of UTF-8) is stored, not indexed. The CHECK keeps content
+-- hashes in the lower-case hex the guard writes and looks up (under ascii_bin, a binary comparison). InnoDB, since
+-- the guard's build() refuses an engine that ignores transactions.
 -- registered_at is a TIMESTAMP (an instant, stored in UTC), whose range on MariaDB 11.4 ends in 2038.
 CREATE TABLE IF NOT EXISTS dedup_file (
     id            bigint        NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -15,6 +17,7 @@ CREATE TABLE IF NOT EXISTS dedup_file (
     file_name     varchar(4096) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
     name_key      char(64)      CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     registered_at timestamp(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    CONSTRAINT ck_dedup_file_hash_lower CHECK (content_hash = lower(content_hash)),
     CONSTRAINT uq_dedup_file_key UNIQUE (scope, content_hash, name_key)
 ) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
 

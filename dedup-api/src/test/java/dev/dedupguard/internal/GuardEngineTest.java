@@ -3,6 +3,7 @@ package dev.dedupguard.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.dedupguard.ContentHash;
 import dev.dedupguard.DuplicateGuard;
@@ -11,6 +12,7 @@ import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.HashAlgorithm;
 import dev.dedupguard.Isolation;
+import dev.dedupguard.KeyCollisionException;
 import dev.dedupguard.LockTimeoutException;
 import dev.dedupguard.NamePolicy;
 import dev.dedupguard.Registration;
@@ -130,6 +132,57 @@ class GuardEngineTest {
         assertThat(storage.rows(key)).isEqualTo(1);
         assertThat(storage.calls(Primitive.TRANSACTION)).isEqualTo(2);
         assertThat(guard.strategy()).isEqualTo(setup.strategy());
+    }
+
+    // ---------------------------------------------------------------- the guard's equality, not the database's
+
+    /** A database that matches names case-insensitively, as a {@code _ci} or nondeterministic collation does. */
+    private static InMemoryStorage caseInsensitive(Setup setup) {
+        return new InMemoryStorage(setup.constrained(), FileKey.MAX_FILE_NAME_BYTES, k -> StoredKey.of(FileKey.of(
+                k.file().scope(), k.file().contentHash(), k.file().fileName().toLowerCase(java.util.Locale.ROOT)),
+                NamePolicy.EXACT));
+    }
+
+    @ParameterizedTest
+    @MethodSource("setups")
+    void aRowTheDatabaseCallsEqualButTheGuardDoesNotIsNeverADuplicate(Setup setup) {
+        InMemoryStorage storage = caseInsensitive(setup);
+        DuplicateGuard<FileKey> guard = new GuardEngine<>(storage, setup.options().build());
+        FileKey stored = FileKey.of("42", key(1).contentHash(), "Report.pdf");
+        FileKey other = FileKey.of("42", key(1).contentHash(), "report.pdf");
+        long id = guard.register(stored).id();
+
+        KeyCollisionException single = catchThrowableOfType(KeyCollisionException.class, () -> guard.register(other));
+        KeyCollisionException batch = catchThrowableOfType(KeyCollisionException.class,
+                () -> guard.registerAll(List.of(key(2), other)));
+        KeyCollisionException release = catchThrowableOfType(KeyCollisionException.class, () -> guard.release(other));
+
+        for (KeyCollisionException e : List.of(single, batch, release)) {
+            assertThat(e.key()).contains(other);
+            assertThat(e.field()).contains("fileName");
+            assertThat(e.stored()).hasValueSatisfying(row -> {
+                assertThat(row.id()).isEqualTo(id);
+                assertThat(row.fileName()).isEqualTo("Report.pdf");
+            });
+            assertThat(e).hasMessageContaining("\"report.pdf\"").hasMessageContaining("\"Report.pdf\"")
+                    .hasMessageContaining("NamePolicy.EXACT").hasMessageContaining("Nothing was registered");
+        }
+        assertThat(storage.rows(stored)).as("the stored row survives the refused release").isEqualTo(1);
+        assertThat(storage.rows(key(2))).as("the batch's chunk rolled back with the collision").isZero();
+        assertThat(storage.totalRows()).isEqualTo(1);
+        assertThat(guard.register(stored)).isInstanceOf(Registration.Duplicate.class);
+    }
+
+    @Test
+    void aNameKeyWrittenUnderAnotherPolicyIsNotADuplicateOfTheExactName() {
+        InMemoryStorage storage = new InMemoryStorage(true);
+        DuplicateGuard<FileKey> caseInsensitive = new GuardEngine<>(storage, GuardOptions.builder()
+                .namePolicy(NamePolicy.NFC_CASE_INSENSITIVE).build());
+        DuplicateGuard<FileKey> exact = new GuardEngine<>(storage, GuardOptions.builder().build());
+        caseInsensitive.register(FileKey.of("42", key(1).contentHash(), "Report.pdf"));
+
+        assertThatThrownBy(() -> exact.register(FileKey.of("42", key(1).contentHash(), "REPORT.PDF")))
+                .isInstanceOf(KeyCollisionException.class).hasMessageContaining("another name policy");
     }
 
     @ParameterizedTest

@@ -7,6 +7,7 @@ import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageException.Kind;
 import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.spi.StoredRow;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,11 +19,13 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
  * A {@link StorageBackend} of {@link FileKey}s in memory, faithful enough to run the engine's rules in milliseconds:
@@ -42,7 +45,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       insert;</li>
  *   <li>it counts transactions and primitive calls, so a test can assert that nothing reached the storage.</li>
  * </ul>
- * Isolation levels are recorded but not simulated: a serialization failure happens only when injected.
+ * Isolation levels are recorded but not simulated: a serialization failure happens only when injected. How the
+ * simulated database compares keys can be set ({@code equality}): by default as the guard does, or e.g. ignoring the
+ * name's case, as a table with a case-insensitive collation would; a row then keeps the key it was stored with.
  *
  * <p>Own-transaction mode by default; {@link #beginCaller(Duration)} gives a caller's transaction and a joined view of this
  * storage on it. Thread-safe.
@@ -59,6 +64,10 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
     private final Map<StoredKey, List<Long>> committed = new HashMap<>();
     private final Map<Integer, TxLock> stripeLocks = new ConcurrentHashMap<>();
     private final Map<StoredKey, TxLock> keyLocks = new ConcurrentHashMap<>();
+    /** The key each row was stored with; the maps above are keyed by the database's form of a key. */
+    private final Map<Long, StoredKey> rowKeys = new ConcurrentHashMap<>();
+    private final UnaryOperator<StoredKey> equality;
+    private final boolean nameKeyColumn;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Primitive, AtomicInteger> calls = new EnumMap<>(Primitive.class);
     private final List<Rule> rules = new ArrayList<>();
@@ -71,6 +80,21 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
 
     /** A storage whose table stores names of at most {@code maxFileNameBytes} UTF-8 bytes. */
     InMemoryStorage(boolean uniqueConstraint, int maxFileNameBytes) {
+        this(uniqueConstraint, maxFileNameBytes, UnaryOperator.identity(), true);
+    }
+
+    /**
+     * A storage of a table keyed on the raw name (no name-key column) whose database considers two keys the same row
+     * when {@code equality} maps them to equal keys.
+     */
+    InMemoryStorage(boolean uniqueConstraint, int maxFileNameBytes, UnaryOperator<StoredKey> equality) {
+        this(uniqueConstraint, maxFileNameBytes, equality, false);
+    }
+
+    private InMemoryStorage(boolean uniqueConstraint, int maxFileNameBytes, UnaryOperator<StoredKey> equality,
+            boolean nameKeyColumn) {
+        this.equality = equality;
+        this.nameKeyColumn = nameKeyColumn;
         this.uniqueConstraint = uniqueConstraint;
         this.maxFileNameBytes = maxFileNameBytes;
         for (Primitive p : Primitive.values()) {
@@ -152,8 +176,10 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
      */
     long commitElsewhere(FileKey key) {
         long id = ids.incrementAndGet();
+        StoredKey stored = StoredKey.of(key, NamePolicy.EXACT);
+        rowKeys.put(id, stored);
         synchronized (committed) {
-            committed.computeIfAbsent(StoredKey.of(key, NamePolicy.EXACT), k -> new ArrayList<>()).add(id);
+            committed.computeIfAbsent(equality.apply(stored), k -> new ArrayList<>()).add(id);
         }
         return id;
     }
@@ -161,7 +187,7 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
     /** Deletes the committed rows of {@code key} as another transaction's release would; returns how many. */
     int releaseElsewhere(FileKey key) {
         synchronized (committed) {
-            List<Long> removed = committed.remove(StoredKey.of(key, NamePolicy.EXACT));
+            List<Long> removed = committed.remove(equality.apply(StoredKey.of(key, NamePolicy.EXACT)));
             return removed == null ? 0 : removed.size();
         }
     }
@@ -169,8 +195,8 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
     /** How many committed rows have the key's scope, hash and exact name. */
     int rows(FileKey key) {
         synchronized (committed) {
-            return committed.entrySet().stream().filter(e -> e.getKey().file().equals(key))
-                    .mapToInt(e -> e.getValue().size()).sum();
+            return (int) committed.values().stream().flatMap(List::stream)
+                    .filter(id -> rowKeys.get(id).file().equals(key)).count();
         }
     }
 
@@ -359,23 +385,30 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
         }
 
         @Override
-        public OptionalLong find(StoredKey key) {
+        public Optional<StoredRow> find(StoredKey key) {
             primitive(Primitive.FIND);
             List<Long> ids = visible(key);
-            return ids.isEmpty() ? OptionalLong.empty() : OptionalLong.of(ids.get(0));
+            return ids.isEmpty() ? Optional.empty() : Optional.of(row(ids.get(0)));
         }
 
         @Override
-        public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
+        public Map<StoredKey, StoredRow> findAll(Collection<StoredKey> keys) {
             primitive(Primitive.FIND_ALL);
-            Map<StoredKey, Long> found = new LinkedHashMap<>();
+            Map<StoredKey, StoredRow> found = new LinkedHashMap<>();
             for (StoredKey key : keys) {
                 List<Long> ids = visible(key);
                 if (!ids.isEmpty()) {
-                    found.put(key, ids.get(0));
+                    found.put(key, row(ids.get(0)));
                 }
             }
             return found;
+        }
+
+        /** A row's key columns as the table returns them. */
+        private StoredRow row(long id) {
+            StoredKey key = rowKeys.get(id);
+            return new StoredRow(id, key.file().scope(), key.file().contentHash(), key.file().fileName(),
+                    nameKeyColumn ? key.nameDigest() : null);
         }
 
         @Override
@@ -426,15 +459,16 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
         }
 
         @Override
-        public boolean delete(StoredKey key) {
+        public List<StoredRow> delete(StoredKey key) {
             primitive(Primitive.DELETE);
             if (uniqueConstraint) {
                 lockKey(key);
             }
-            boolean existed = !visible(key).isEmpty();
-            inserted.remove(key);
-            deleted.add(key);
-            return existed;
+            List<StoredRow> rows = new ArrayList<>();
+            visible(key).forEach(id -> rows.add(row(id)));
+            inserted.remove(equality.apply(key));
+            deleted.add(equality.apply(key));
+            return rows;
         }
 
         long insertRow(StoredKey key) {
@@ -444,8 +478,13 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
                     throw new StorageException(Kind.UNIQUE_VIOLATION, "duplicate key " + key.file(), null);
                 }
             }
+            return addRow(key);
+        }
+
+        private long addRow(StoredKey key) {
             long id = ids.incrementAndGet();
-            inserted.computeIfAbsent(key, k -> new ArrayList<>()).add(id);
+            rowKeys.put(id, key);
+            inserted.computeIfAbsent(equality.apply(key), k -> new ArrayList<>()).add(id);
             return id;
         }
 
@@ -457,14 +496,12 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
             if (!visible(key).isEmpty()) {
                 return OptionalLong.empty();
             }
-            long id = ids.incrementAndGet();
-            inserted.computeIfAbsent(key, k -> new ArrayList<>()).add(id);
-            return OptionalLong.of(id);
+            return OptionalLong.of(addRow(key));
         }
 
         /** The key lock stands for the unique index entry: held by whoever inserts or deletes the key. */
         private void lockKey(StoredKey key) {
-            lock(keyLocks.computeIfAbsent(key, k -> new TxLock()), "key " + key.file());
+            lock(keyLocks.computeIfAbsent(equality.apply(key), k -> new TxLock()), "key " + key.file());
         }
 
         private void lock(TxLock lock, String what) {
@@ -484,11 +521,13 @@ final class InMemoryStorage implements StorageBackend<FileKey> {
             held.add(lock);
         }
 
+        /** The ids of the rows the database matches to {@code key}, oldest first. */
         private List<Long> visible(StoredKey key) {
-            List<Long> ids = new ArrayList<>(inserted.getOrDefault(key, List.of()));
-            if (!deleted.contains(key)) {
+            StoredKey db = equality.apply(key);
+            List<Long> ids = new ArrayList<>(inserted.getOrDefault(db, List.of()));
+            if (!deleted.contains(db)) {
                 synchronized (committed) {
-                    ids.addAll(0, committed.getOrDefault(key, List.of()));
+                    ids.addAll(0, committed.getOrDefault(db, List.of()));
                 }
             }
             return ids;

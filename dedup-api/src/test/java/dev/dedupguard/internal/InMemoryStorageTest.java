@@ -14,8 +14,10 @@ import dev.dedupguard.spi.StorageBackend.TransactionSpec;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageException.Kind;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.spi.StoredRow;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,7 +42,7 @@ class InMemoryStorageTest {
         pool.shutdownNow();
     }
 
-    private static OptionalLong find(StorageBackend<FileKey> storage) {
+    private static Optional<StoredRow> find(StorageBackend<FileKey> storage) {
         return storage.inTransaction(SPEC, s -> s.find(KEY));
     }
 

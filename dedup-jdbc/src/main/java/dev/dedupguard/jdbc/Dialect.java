@@ -104,11 +104,24 @@ public abstract class Dialect {
             if (parts[i].length() > limit) {
                 throw new IllegalArgumentException(field + " must be at most " + limit + " characters per part on "
                         + displayName() + " (which truncates identifiers longer than " + maxIdentifierLength()
-                        + (limit < maxIdentifierLength() ? "; the library derives uq_<table>_key from it" : "")
+                        + (limit < maxIdentifierLength() ? "; the library derives names such as ck_<table>_hash_lower from it"
+                                : "")
                         + "), was " + parts[i].length() + ": \"" + name + "\"");
             }
         }
         return name;
+    }
+
+    /**
+     * This dialect as it fits the server {@code c} is connected to: the same by default; a database whose statements
+     * depend on what the server version offers returns a variant.
+     *
+     * @param c a connection to the guard's database
+     * @return the dialect to render the guard's statements with
+     * @throws SQLException if the server cannot be asked
+     */
+    Dialect adaptTo(Connection c) throws SQLException {
+        return this;
     }
 
     /**
@@ -268,33 +281,48 @@ public abstract class Dialect {
 
     /**
      * One statement that runs {@code insertIfAbsentSql} and, if it inserted nothing, {@code findSql} for the same key,
-     * returning one row (the id, and whether it was inserted), or {@code null} if the database cannot combine them.
-     * The lookup may see only rows committed before the statement began (one snapshot), so a conflict with a row
-     * committed while the insert waited returns no row: the caller then looks the key up on its own.
+     * returning one row -- whether it inserted, the id, then the existing row's other key columns as {@code findSql}
+     * selects them (nulls for a new row) -- or {@code null} if the database cannot combine them. The lookup may see
+     * only rows committed before the statement began (one snapshot), so a conflict with a row committed while the
+     * insert waited returns no row: the caller then looks the key up on its own.
      *
      * @param insertIfAbsentSql an insert with {@link #insertIfAbsentClause}, returning only the id
-     * @param findSql the key lookup, selecting only the id; its parameters follow the insert's
+     * @param findSql the key lookup, selecting the id and then {@code keyColumns} more key columns; its parameters
+     *     follow the insert's
+     * @param keyColumns how many columns {@code findSql} selects after the id
      * @return the combined statement, or {@code null}
      */
-    public @Nullable String insertOrFindSql(String insertIfAbsentSql, String findSql) {
+    public @Nullable String insertOrFindSql(String insertIfAbsentSql, String findSql, int keyColumns) {
         return null;
+    }
+
+    /**
+     * A delete that returns the key columns of the rows it deleted ({@code DELETE ... RETURNING} by default).
+     *
+     * @param delete the {@code DELETE} statement
+     * @param columns the select list of the deleted rows' columns
+     * @return the statement, with {@code delete}'s parameters
+     */
+    public String deleteReturningSql(String delete, String columns) {
+        return delete + " returning " + columns;
     }
 
     /**
      * One statement that, sent after the statement that locked the key's stripe (so with a snapshot that shows every
      * registration committed under it), returns the key's row if there is one, or else inserts the row and bumps the
-     * stripe's registration count: one row, the id and whether it was inserted. {@code null} if the database cannot
+     * stripe's registration count: one row as {@link #insertOrFindSql} returns it. {@code null} if the database cannot
      * combine them. Its parameters: the lookup's, the insert's, the stripe's.
      *
      * @param insertHead {@code INSERT INTO table (columns)}
      * @param rowValues the row's value expressions, comma-separated, without parentheses
      * @param idColumn the generated id column to return
-     * @param findSql the key lookup, selecting only the id
+     * @param findSql the key lookup, selecting the id and then {@code keyColumns} more key columns
+     * @param keyColumns how many columns {@code findSql} selects after the id
      * @param touchStripeSql the {@code UPDATE} of one stripe row's registration count, ending in its {@code WHERE} clause
      * @return the combined statement, or {@code null}
      */
     public @Nullable String findOrInsertSql(String insertHead, String rowValues, String idColumn, String findSql,
-            String touchStripeSql) {
+            int keyColumns, String touchStripeSql) {
         return null;
     }
 
@@ -351,9 +379,21 @@ public abstract class Dialect {
     }
 
     /**
-     * A query selecting {@code id, scope, content hash, name match} (in that order, see {@link TableSchema#nameMatch()})
-     * of the rows of {@code table} whose key is one of {@code keys} keys, bound by {@link #bindFindAll}. By default a
-     * {@code (scope, hash, name) IN ((?, ?, ?), ...)} list of three parameters per key.
+     * Whether {@link #findAllSql} returns, ahead of each row's columns, the 1-based position of the requested key the
+     * database matched the row with, so that rows are attributed to keys by the database's own match; otherwise they
+     * are attributed by the values of their key columns.
+     *
+     * @return {@code true} if the lookup returns the matched key's position first; {@code false} by default
+     */
+    public boolean findAllReturnsKeyPosition() {
+        return false;
+    }
+
+    /**
+     * A query selecting the key columns ({@link TableSchema#rowColumns}, preceded by the matched key's position where
+     * {@link #findAllReturnsKeyPosition()}) of the rows of {@code table} whose key is one of {@code keys} keys, bound by
+     * {@link #bindFindAll}, oldest row first. By default a {@code (scope, hash, name) IN ((?, ?, ?), ...)} list of three
+     * parameters per key.
      *
      * @param table the guard's table
      * @param keys how many keys the statement looks up, 1 to {@link #maxKeysPerLookup()}
@@ -361,10 +401,9 @@ public abstract class Dialect {
      */
     public String findAllSql(JdbcTable table, int keys) {
         TableSchema s = table.schema();
-        StringBuilder sql = new StringBuilder("select ").append(s.id()).append(", ").append(s.scope()).append(", ")
-                .append(s.contentHash()).append(", ").append(s.nameMatch()).append(" from ").append(s.qualifiedTable())
-                .append(" where (").append(s.scope()).append(", ").append(s.contentHash()).append(", ")
-                .append(s.nameMatch()).append(") in (");
+        StringBuilder sql = new StringBuilder("select ").append(s.rowColumns("")).append(" from ")
+                .append(s.qualifiedTable()).append(" where (").append(s.scope()).append(", ").append(s.contentHash())
+                .append(", ").append(s.nameMatch()).append(") in (");
         for (int i = 0; i < keys; i++) {
             sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
         }
@@ -426,6 +465,13 @@ public abstract class Dialect {
     }
 
     // ---------------------------------------------------------------- schema
+
+    /**
+     * This database's catalog, which the schema check reads to prove that the database compares keys as the guard does.
+     *
+     * @return the catalog reader; one per dialect
+     */
+    abstract SchemaCatalog catalog();
 
     /**
      * Checks, beyond the presence of a unique constraint on the key columns, that the database enforces it the way

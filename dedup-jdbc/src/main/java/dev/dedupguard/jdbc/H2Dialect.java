@@ -17,6 +17,13 @@ final class H2Dialect extends Dialect {
     private static final int DEADLOCK = 40001;
     private static final String CONCURRENT_UPDATE = "90131";
 
+    private final SchemaCatalog catalog = new H2Catalog(this);
+
+    @Override
+    SchemaCatalog catalog() {
+        return catalog;
+    }
+
     @Override
     public String displayName() {
         return "H2";
@@ -55,6 +62,12 @@ final class H2Dialect extends Dialect {
     public @Nullable String swapLockTimeout(Connection c, Duration timeout) throws SQLException {
         setLockTimeout(c, timeout);
         return null;
+    }
+
+    /** {@code SELECT ... FROM OLD TABLE (DELETE ...)}: H2 has no {@code DELETE ... RETURNING}. */
+    @Override
+    public String deleteReturningSql(String delete, String columns) {
+        return "select " + columns + " from old table (" + delete + ")";
     }
 
     @Override

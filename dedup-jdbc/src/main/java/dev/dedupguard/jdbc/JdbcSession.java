@@ -3,6 +3,7 @@ package dev.dedupguard.jdbc;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.spi.StoredRow;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,6 +15,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -388,14 +390,13 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
             bind(ps, first + insertParameters, keyParameters);
         }, (ps, hasResultSet) -> {
             try (ResultSet rs = ps.getResultSet()) {
-                return rs.next() ? new StorageSession.Stored(rs.getLong(1), rs.getBoolean(2)) : null;
+                return rs.next() ? stored(rs) : null;
             }
         });
         if (stored != null) {
             return stored;
         }
-        OptionalLong existing = find(key);
-        return existing.isPresent() ? new StorageSession.Stored(existing.getAsLong(), false) : null;
+        return find(key).map(StorageSession.Stored::found).orElse(null);
     }
 
     /**
@@ -421,7 +422,7 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
                 if (!rs.next()) {
                     throw new StorageException(StorageException.Kind.OTHER, "the registration returned no row", null);
                 }
-                return new StorageSession.Stored(rs.getLong(1), rs.getBoolean(2));
+                return stored(rs);
             }
         });
     }
@@ -443,13 +444,32 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
                 key, stripe);
     }
 
+    /** The row of a combined statement: whether it inserted, the id, the existing row's key columns. */
+    private StorageSession.Stored stored(ResultSet rs) throws SQLException {
+        return rs.getBoolean(1) ? StorageSession.Stored.inserted(rs.getLong(2))
+                : StorageSession.Stored.found(readRow(rs, 2));
+    }
+
+    /**
+     * The key columns of a row as {@link TableSchema#rowColumns} selects them, from column {@code first} on.
+     *
+     * @param rs a result set positioned on the row
+     * @param first the 1-based index of the id column
+     * @return the row's key columns as the database returned them
+     * @throws SQLException if a column cannot be read
+     */
+    protected final StoredRow readRow(ResultSet rs, int first) throws SQLException {
+        return new StoredRow(rs.getLong(first), String.valueOf(rs.getObject(first + 1)), rs.getString(first + 2),
+                rs.getString(first + 3), table.schema().nameKey() == null ? null : rs.getString(first + 4));
+    }
+
     @Override
-    public OptionalLong find(StoredKey key) {
+    public Optional<StoredRow> find(StoredKey key) {
         String locking = duplicates.contains(key) ? table.dialect().lockingReadClause() : null;
         String sql = locking == null ? table.findSql() : table.findSql() + locking;
         return execute("finding the key", sql, locking != null, keyParameters(key), (ps, rs) -> {
             try (ResultSet r = ps.getResultSet()) {
-                return r.next() ? OptionalLong.of(r.getLong(1)) : OptionalLong.empty();
+                return r.next() ? Optional.of(readRow(r, 1)) : Optional.<StoredRow>empty();
             }
         });
     }
@@ -460,16 +480,16 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
      * ahead of it.
      */
     @Override
-    public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
+    public Map<StoredKey, StoredRow> findAll(Collection<StoredKey> keys) {
         if (keys.isEmpty()) {
             return Map.of();
         }
         if (table.dialect().lockingReadClause() != null && !duplicates.isEmpty()) {
             List<StoredKey> plain = new ArrayList<>(keys.size());
-            Map<StoredKey, Long> found = new HashMap<>();
+            Map<StoredKey, StoredRow> found = new HashMap<>();
             for (StoredKey key : keys) {
                 if (duplicates.contains(key)) {
-                    find(key).ifPresent(id -> found.put(key, id));
+                    find(key).ifPresent(row -> found.put(key, row));
                 } else {
                     plain.add(key);
                 }
@@ -480,19 +500,29 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         return plainFindAll(keys);
     }
 
-    private Map<StoredKey, Long> plainFindAll(Collection<StoredKey> keys) {
+    /**
+     * Attributes each returned row to the key the database matched it with: by the key's position where the dialect
+     * returns it, else by the values of the row's key columns. A row whose values equal no requested key was matched by
+     * an equality other than the guard's; the keys still without a row are then looked up one by one, so that each such
+     * row reaches the engine with the key the database matched it to (and the engine refuses it as a collision).
+     */
+    private Map<StoredKey, StoredRow> plainFindAll(Collection<StoredKey> keys) {
         if (keys.isEmpty()) {
             return Map.of();
         }
         TableSchema s = table.schema();
         Dialect dialect = table.dialect();
+        boolean positioned = dialect.findAllReturnsKeyPosition();
         List<StoredKey> all = new ArrayList<>(keys);
-        Map<List<String>, StoredKey> byColumns = new HashMap<>(all.size() * 2);
-        for (StoredKey key : all) {
-            byColumns.put(JdbcTable.columnsOf(table.scopeValue(key), key.file().contentHash(), s.nameMatchValue(key)),
-                    key);
+        Map<List<String>, StoredKey> byColumns = positioned ? Map.of() : new HashMap<>(all.size() * 2);
+        if (!positioned) {
+            for (StoredKey key : all) {
+                byColumns.put(JdbcTable.columnsOf(table.scopeValue(key), key.file().contentHash(),
+                        s.nameMatchValue(key)), key);
+            }
         }
-        Map<StoredKey, Long> found = new HashMap<>(all.size() * 2);
+        Map<StoredKey, StoredRow> found = new HashMap<>(all.size() * 2);
+        List<StoredRow> unattributed = new ArrayList<>(0);
         int slice = Math.max(1, dialect.maxKeysPerLookup());
         for (int from = 0; from < all.size(); from += slice) {
             List<StoredKey> part = all.subList(from, Math.min(all.size(), from + slice));
@@ -500,15 +530,26 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
                     (ps, first) -> dialect.bindFindAll(ps, first, table, part), (ps, hasResultSet) -> {
                         try (ResultSet r = ps.getResultSet()) {
                             while (r.next()) {
-                                StoredKey key = byColumns.get(JdbcTable.columnsOf(r.getObject(2), r.getString(3),
-                                        r.getString(4)));
-                                if (key != null) {
-                                    found.putIfAbsent(key, r.getLong(1));
+                                StoredRow row = readRow(r, positioned ? 2 : 1);
+                                StoredKey key = positioned ? part.get(r.getInt(1) - 1)
+                                        : byColumns.get(JdbcTable.columnsOf(row.scope(), row.contentHash(),
+                                                row.nameDigest() != null ? row.nameDigest() : row.fileName()));
+                                if (key == null) {
+                                    unattributed.add(row);
+                                } else {
+                                    found.putIfAbsent(key, row);
                                 }
                             }
                         }
                         return null;
                     });
+        }
+        if (!unattributed.isEmpty()) {
+            for (StoredKey key : all) {
+                if (!found.containsKey(key)) {
+                    find(key).ifPresent(row -> found.put(key, row));
+                }
+            }
         }
         return found;
     }
@@ -522,7 +563,7 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     public Map<StoredKey, Long> insertAllIfAbsent(List<Row<F>> rows) {
         List<StoredKey> keys = new ArrayList<>(rows.size());
         rows.forEach(r -> keys.add(r.key()));
-        Map<StoredKey, Long> existing = findAll(keys);
+        Map<StoredKey, StoredRow> existing = findAll(keys);
         Map<StoredKey, Long> inserted = new LinkedHashMap<>();
         for (Row<F> row : rows) {
             if (!existing.containsKey(row.key())) {
@@ -586,9 +627,16 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     }
 
     @Override
-    public boolean delete(StoredKey key) {
-        return execute("deleting the key", table.deleteSql(), true, keyParameters(key),
-                (ps, rs) -> ps.getUpdateCount() > 0);
+    public List<StoredRow> delete(StoredKey key) {
+        return execute("deleting the key", table.deleteSql(), true, keyParameters(key), (ps, hasResultSet) -> {
+            List<StoredRow> deleted = new ArrayList<>(1);
+            try (ResultSet r = ps.getResultSet()) {
+                while (r.next()) {
+                    deleted.add(readRow(r, 1));
+                }
+            }
+            return deleted;
+        });
     }
 
     /**

@@ -59,15 +59,24 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
     }
 
     /**
-     * Refuses a scope or name longer than its column's declared length (in the database's characters), and, where the
-     * unique index holds the raw name, a key whose index entry (scope, hash and name as stored) exceeds the database's
-     * limit. Never touches the database.
+     * Refuses a key the table would store as another value: a scope that its integer or UUID column would store in
+     * another form (so that two scopes would be one), a character a column cannot hold (MariaDB's utf8mb3 lacks those
+     * outside the Basic Multilingual Plane), a scope or name longer than its column's declared length (in the
+     * database's characters); and, where the unique index holds the raw name, a key whose index entry (scope, hash and
+     * name as stored) exceeds the database's limit. Never touches the database.
      */
     @Override
     public void checkKey(StoredKey key) {
         Dialect dialect = table.dialect();
         TableSchema s = table.schema();
         FileKey file = key.file();
+        requireCanonicalScope(file.scope());
+        if (limits.scopeBmpOnly() && limits.scopeForm() == TableLimits.ScopeForm.TEXT) {
+            requireBmp("scope", s.scope(), file.scope());
+        }
+        if (limits.nameBmpOnly()) {
+            requireBmp("fileName", s.fileName(), file.fileName());
+        }
         Object scope = table.scopeValue(key);
         requireFits("scope", s.scope(), file.scope(), limits.scopeChars(), scope instanceof String);
         requireFits("fileName", s.fileName(), file.fileName(), limits.nameChars(), true);
@@ -88,6 +97,53 @@ public abstract class JdbcStorage<F> implements StorageBackend<F> {
                         + "at most about " + room + " bytes. Map a name-key column to store longer names");
             }
         }
+    }
+
+    private void requireCanonicalScope(String scope) {
+        String canonical = switch (limits.scopeForm()) {
+            case TEXT -> scope;
+            case INTEGER -> canonicalInteger(scope);
+            case UUID -> canonicalUuid(scope);
+        };
+        if (!scope.equals(canonical)) {
+            throw new IllegalArgumentException("scope " + quote(scope) + " would be stored in the " + limits.scopeForm()
+                    .name().toLowerCase(java.util.Locale.ROOT) + " column " + table.schema().scope() + " of "
+                    + table.schema().qualifiedTable() + (canonical == null ? ", which cannot hold it"
+                            : " as " + canonical + ", the same value as the scope " + quote(canonical)
+                                    + ": give it as " + quote(canonical)));
+        }
+    }
+
+    private static @Nullable String canonicalInteger(String scope) {
+        try {
+            return Long.toString(Long.parseLong(scope));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static @Nullable String canonicalUuid(String scope) {
+        try {
+            return java.util.UUID.fromString(scope).toString();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private void requireBmp(String field, String column, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isSurrogate(value.charAt(i))) {
+                throw new IllegalArgumentException(field + " " + quote(value) + " has the character U+"
+                        + Integer.toHexString(value.codePointAt(i)).toUpperCase(java.util.Locale.ROOT) + " at index " + i
+                        + ", which column " + column + " of " + table.schema().qualifiedTable() + " cannot hold (its "
+                        + "character set has only the Basic Multilingual Plane, e.g. MariaDB's utf8mb3)");
+            }
+        }
+    }
+
+    /** A validated key field (no control characters, no unpaired surrogates) in quotes. */
+    private static String quote(String value) {
+        return '"' + value + '"';
     }
 
     private void requireFits(String field, String column, String value, @Nullable Integer declared, boolean text) {

@@ -55,9 +55,9 @@ public final class JdbcTable {
         this.scopeValue = Objects.requireNonNull(scopeValue, "scopeValue");
         String where = " where " + schema.scope() + " = ? and " + schema.contentHash() + " = ? and "
                 + schema.nameMatch() + " = ?";
-        this.find = "select " + schema.id() + " from " + schema.qualifiedTable() + where + " order by " + schema.id()
-                + " fetch first 1 rows only";
-        this.delete = "delete from " + schema.qualifiedTable() + where;
+        this.find = "select " + schema.rowColumns("") + " from " + schema.qualifiedTable() + where + " order by "
+                + schema.id() + " fetch first 1 rows only";
+        this.delete = dialect.deleteReturningSql("delete from " + schema.qualifiedTable() + where, schema.rowColumns(""));
         this.lockOneStripe = renderLockStripes(1, false);
         this.lockOneStripeCarryingTimeout = dialect.lockTimeoutCarrier() == null ? null : renderLockStripes(1, true);
         this.touchOneStripe = renderTouchStripes(1);
@@ -104,27 +104,29 @@ public final class JdbcTable {
 
     /**
      * The dialect's insert-or-find statement ({@link Dialect#insertOrFindSql}) around a backend's insert for this
-     * table; its parameters are the insert's, then the key's ({@link JdbcSession#keyParameters}). Render it once per
-     * insert and keep it.
+     * table; its parameters are the insert's, then the key's ({@link JdbcSession#keyParameters}). It returns one row:
+     * whether it inserted, the id, and the existing row's key columns ({@link TableSchema#rowColumns}; nulls for a new
+     * row). Render it once per insert and keep it.
      *
      * @param insertIfAbsentSql an insert-if-absent into this table returning only the id
      * @return the combined statement, or {@code null} if the database cannot combine them
      */
     public @Nullable String insertOrFindSql(String insertIfAbsentSql) {
-        return dialect.insertOrFindSql(insertIfAbsentSql, find);
+        return dialect.insertOrFindSql(insertIfAbsentSql, find, schema.rowColumnCount() - 1);
     }
 
     /**
      * The dialect's find-or-insert statement ({@link Dialect#findOrInsertSql}) around a backend's insert for this
      * table, for a key on one stripe; its parameters are the key's ({@link JdbcSession#keyParameters}), the insert's,
-     * then the stripe. Render it once per insert and keep it.
+     * then the stripe. It returns one row, as {@link #insertOrFindSql} does. Render it once per insert and keep it.
      *
      * @param insertHead {@code INSERT INTO table (columns)}
      * @param rowValues the row's value expressions, comma-separated, without parentheses
      * @return the combined statement, or {@code null} if the database cannot combine them
      */
     public @Nullable String findOrInsertSql(String insertHead, String rowValues) {
-        return dialect.findOrInsertSql(insertHead, rowValues, schema.id(), find, touchOneStripe);
+        return dialect.findOrInsertSql(insertHead, rowValues, schema.id(), find, schema.rowColumnCount() - 1,
+                touchOneStripe);
     }
 
     /** The statement that sets the lock timeout through the dialect's carrier (see {@link Dialect#lockTimeoutCarrier}). */

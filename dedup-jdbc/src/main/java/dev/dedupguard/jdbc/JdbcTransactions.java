@@ -70,7 +70,7 @@ public final class JdbcTransactions {
                 c.setAutoCommit(false);
             }
             String restoreTimeout = null;
-            boolean failed = true;
+            RuntimeException failure = null;
             try {
                 if (applyLockTimeout && dialect.lockTimeoutOutlivesTransaction()) {
                     restoreTimeout = dialect.swapLockTimeout(c, spec.lockTimeout());
@@ -79,24 +79,16 @@ public final class JdbcTransactions {
                 }
                 T result = work.run(c);
                 c.commit();
-                failed = false;
                 return result;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c, e);
-                throw dialect.translate("registration", e);
+                failure = dialect.translate("registration", e);
+                throw failure;
             } catch (Error e) {
                 rollbackQuietly(c, e);
                 throw e;
             } finally {
-                if (restoreTimeout != null) {
-                    restoreLockTimeout(c, dialect, restoreTimeout, failed);
-                }
-                if (autoCommit) {
-                    c.setAutoCommit(true);
-                }
-                if (restoreIsolation != -1) {
-                    c.setTransactionIsolation(restoreIsolation);
-                }
+                restoreConnection(c, dialect, restoreTimeout, autoCommit, restoreIsolation, failure);
             }
         } catch (SQLException e) {
             throw dialect.translate("preparing the connection", e);
@@ -188,15 +180,40 @@ public final class JdbcTransactions {
         }
     }
 
-    /** Puts the session's lock timeout back; after a failure (e.g. a lost connection) a second one is not reported. */
-    private static void restoreLockTimeout(Connection c, Dialect dialect, String previous, boolean failed)
-            throws SQLException {
+    /**
+     * Puts the connection's lock timeout, auto-commit and isolation back as they were. After a failure of the work (a
+     * lost connection, say) a failing restore is attached to that failure as suppressed and never replaces it: the
+     * caller learns what went wrong first, with the database's own error as its cause.
+     */
+    private static void restoreConnection(Connection c, Dialect dialect, String restoreTimeout, boolean autoCommit,
+            int restoreIsolation, RuntimeException failure) throws SQLException {
+        SQLException restoreFailure = null;
         try {
-            dialect.restoreLockTimeout(c, previous);
-        } catch (SQLException | RuntimeException e) {
-            if (!failed) {
-                throw e;
+            if (restoreTimeout != null) {
+                dialect.restoreLockTimeout(c, restoreTimeout);
             }
+        } catch (SQLException e) {
+            restoreFailure = e;
+        }
+        try {
+            if (autoCommit) {
+                c.setAutoCommit(true);
+            }
+            if (restoreIsolation != -1) {
+                c.setTransactionIsolation(restoreIsolation);
+            }
+        } catch (SQLException e) {
+            if (restoreFailure == null) {
+                restoreFailure = e;
+            } else {
+                restoreFailure.addSuppressed(e);
+            }
+        }
+        if (restoreFailure != null) {
+            if (failure == null) {
+                throw restoreFailure;
+            }
+            failure.addSuppressed(restoreFailure);
         }
     }
 

@@ -11,11 +11,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -53,14 +51,15 @@ import org.jspecify.annotations.Nullable;
  *       finds the constraint's row invisible and raises the same.</li>
  *   <li><b>Errors</b>: 1062/1586 duplicate key, 1205 lock wait timeout, 1213 deadlock and SQLSTATE class 40 (the
  *       whole transaction was rolled back) and 1020 (record changed since the snapshot) serialization failures.</li>
- *   <li><b>Schema</b>: a unique key longer than InnoDB's 3072-byte limit silently becomes a {@code USING HASH} key,
- *       checked by the server outside InnoDB's own unique checks; the guard does not rely on one and refuses it,
- *       and refuses a second unique key for {@code UNIQUE_CONSTRAINT} (its duplicate-key error could not be told from
- *       the guard's key's).
+ *   <li><b>Schema</b>: what the guard can rely on is {@link MariaDbCatalog}'s to say (byte-wise collations, no
+ *       {@code USING HASH} or prefix key, InnoDB, STRICT_TRANS_TABLES); this dialect also refuses a second unique key
+ *       for {@code UNIQUE_CONSTRAINT} (its duplicate-key error could not be told from the guard's key's).
  *       The database is JDBC's catalog; there are no schemas.</li>
  * </ul>
  */
 final class MariaDbDialect extends Dialect {
+    /** The dialect for a server without {@code innodb_snapshot_isolation} (before 10.6.18, 10.11.8, 11.4.2). */
+    private static final MariaDbDialect WITHOUT_SNAPSHOT_ISOLATION = new MariaDbDialect(false);
     /**
      * InnoDB's largest index key, in bytes (with the default 16 kB pages and the DYNAMIC row format), counted from
      * the key columns' declared sizes when the index is created.
@@ -76,6 +75,33 @@ final class MariaDbDialect extends Dialect {
     private static final int LOCK_WAIT_TIMEOUT = 1205;
     private static final int DEADLOCK = 1213;
     private static final int RECORD_CHANGED = 1020;
+
+    private final SchemaCatalog catalog = new MariaDbCatalog(this);
+    private final boolean snapshotIsolationVariable;
+
+    MariaDbDialect() {
+        this(true);
+    }
+
+    private MariaDbDialect(boolean snapshotIsolationVariable) {
+        this.snapshotIsolationVariable = snapshotIsolationVariable;
+    }
+
+    /** This dialect, or one that leaves {@code innodb_snapshot_isolation} alone if the server has no such variable. */
+    @Override
+    Dialect adaptTo(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("select count(*) from information_schema.system_variables"
+                     + " where variable_name = 'INNODB_SNAPSHOT_ISOLATION'")) {
+            rs.next();
+            return rs.getLong(1) > 0 ? this : WITHOUT_SNAPSHOT_ISOLATION;
+        }
+    }
+
+    @Override
+    SchemaCatalog catalog() {
+        return catalog;
+    }
 
     @Override
     public String displayName() {
@@ -137,10 +163,18 @@ final class MariaDbDialect extends Dialect {
         return Long.toString((millis + 999) / 1000);
     }
 
-    /** {@code SET STATEMENT innodb_lock_wait_timeout=N FOR }, with {@code value} checked to be whole seconds. */
+    /**
+     * {@code SET STATEMENT innodb_lock_wait_timeout=N, innodb_snapshot_isolation=OFF FOR }, with {@code value} checked
+     * to be whole seconds. The guard's statements that can wait (its inserts, locks and locking re-reads) rely on the
+     * unique key and on locking reads, which see the latest committed row; with {@code innodb_snapshot_isolation=ON}
+     * (the default from MariaDB 11.6) InnoDB would instead refuse, with error 1020, to lock a row committed after a
+     * caller's REPEATABLE READ snapshot, so a waiting duplicate would fail instead of being answered. Switching it off for
+     * these statements alone keeps the answers of 11.4's default; the caller's own statements keep its setting.
+     */
     @Override
     public String lockTimeoutStatementPrefix(String value) {
-        return "set statement innodb_lock_wait_timeout=" + Long.parseLong(value) + " for ";
+        return "set statement innodb_lock_wait_timeout=" + Long.parseLong(value)
+                + (snapshotIsolationVariable ? ", innodb_snapshot_isolation=OFF" : "") + " for ";
     }
 
     /** MariaDB 10.5 and later. */
@@ -244,40 +278,18 @@ final class MariaDbDialect extends Dialect {
         return StorageException.Kind.OTHER;
     }
 
-    /** Refuses a {@code USING HASH} unique key on the key columns, and any other unique key besides the primary key. */
+    /**
+     * Refuses any unique key besides the primary key and the key's own: MariaDB reports a duplicate on any unique key
+     * with the same error (1062). Whether the key's own can be relied on is {@link MariaDbCatalog}'s to say.
+     */
     @Override
     public void checkUniqueKeys(Connection c, TableSchema table) throws SQLException {
-        Map<String, Set<String>> columns = new LinkedHashMap<>();
-        Map<String, String> types = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("select index_name, index_type, column_name"
-                + " from information_schema.statistics where table_schema = coalesce(?, database())"
-                + " and table_name = ? and non_unique = 0 order by index_name, seq_in_index")) {
-            ps.setString(1, table.schema() == null ? null : storedName(table.schema()));
-            ps.setString(2, storedName(table.table()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    columns.computeIfAbsent(rs.getString(1), i -> new LinkedHashSet<>())
-                            .add(rs.getString(3).toLowerCase(Locale.ROOT));
-                    types.put(rs.getString(1), rs.getString(2));
-                }
-            }
-        }
         Set<String> key = new LinkedHashSet<>();
         table.keyColumns().forEach(k -> key.add(storedName(k).toLowerCase(Locale.ROOT)));
         List<String> others = new ArrayList<>();
-        for (Map.Entry<String, Set<String>> index : columns.entrySet()) {
-            String name = index.getKey();
-            if (index.getValue().equals(key)) {
-                if ("HASH".equalsIgnoreCase(types.get(name))) {
-                    throw new SchemaMismatchException("the unique key " + name + " on " + key + " of table "
-                            + table.qualifiedTable() + " is a USING HASH key: MariaDB turns a unique key longer than "
-                            + "InnoDB's 3072 bytes into a hash key, checked outside InnoDB's own unique checks, which "
-                            + "the guard does not rely on to keep out duplicates. Shorten the name column (varchar("
-                            + RAW_NAME_COLUMN_CHARS + ") utf8mb4 with an ascii hash column) or map a name-key column "
-                            + "(char(64) ascii) and key on it");
-                }
-            } else if (!name.equals("PRIMARY")) {
-                others.add(name + " " + index.getValue());
+        for (SchemaCatalog.UniqueKey unique : catalog.uniqueKeys(c, table)) {
+            if (!unique.columns().equals(key)) {
+                others.add(unique.name() + " " + unique.columns());
             }
         }
         if (!others.isEmpty()) {

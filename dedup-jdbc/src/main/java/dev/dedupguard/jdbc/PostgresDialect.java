@@ -25,6 +25,13 @@ final class PostgresDialect extends Dialect {
     private static final int VARLENA_HEADER_BYTES = 4;
     private static final int MAXALIGN = 8;
 
+    private final SchemaCatalog catalog = new PostgresCatalog(this);
+
+    @Override
+    SchemaCatalog catalog() {
+        return catalog;
+    }
+
     @Override
     public String displayName() {
         return "PostgreSQL";
@@ -85,17 +92,23 @@ final class PostgresDialect extends Dialect {
     }
 
     /**
-     * {@code join unnest(?, ?, ?)}: three array parameters in the key columns' own types (so that the unique index
-     * serves the join), instead of a list of row comparisons that PostgreSQL plans and evaluates one by one and whose
-     * expression tree exceeds its stack depth at 10,000 keys.
+     * {@code join unnest(?, ?, ?) with ordinality}: three array parameters in the key columns' own types (so that the
+     * unique index serves the join), instead of a list of row comparisons that PostgreSQL plans and evaluates one by
+     * one and whose expression tree exceeds its stack depth at 10,000 keys. The ordinality says which key each row
+     * was matched with.
      */
     @Override
     public String findAllSql(JdbcTable table, int keys) {
         TableSchema s = table.schema();
-        return "select t." + s.id() + ", t." + s.scope() + ", t." + s.contentHash() + ", t." + s.nameMatch() + " from "
-                + s.qualifiedTable() + " t join unnest(?, ?, ?) as k(dg_scope, dg_hash, dg_name) on t." + s.scope()
-                + " = k.dg_scope and t." + s.contentHash() + " = k.dg_hash and t." + s.nameMatch() + " = k.dg_name"
-                + " order by t." + s.id();
+        return "select k.dg_position, " + s.rowColumns("t") + " from " + s.qualifiedTable() + " t join unnest(?, ?, ?)"
+                + " with ordinality as k(dg_scope, dg_hash, dg_name, dg_position) on t." + s.scope() + " = k.dg_scope"
+                + " and t." + s.contentHash() + " = k.dg_hash and t." + s.nameMatch() + " = k.dg_name order by t."
+                + s.id();
+    }
+
+    @Override
+    public boolean findAllReturnsKeyPosition() {
+        return true;
     }
 
     /** Binds the scopes, hashes and name matches as three arrays typed like their columns. */
@@ -173,9 +186,13 @@ final class PostgresDialect extends Dialect {
      * insert's output), so a new file costs what the insert alone costs.
      */
     @Override
-    public String insertOrFindSql(String insertIfAbsentSql, String findSql) {
-        return "with ins as (" + insertIfAbsentSql + ") select ins.*, true from ins union all select f.*, false from ("
-                + findSql + ") f where not exists (select 1 from ins)";
+    public String insertOrFindSql(String insertIfAbsentSql, String findSql, int keyColumns) {
+        return "with ins as (" + insertIfAbsentSql + ") select true, ins.*" + nulls(keyColumns) + " from ins union all"
+                + " select false, f.* from (" + findSql + ") f where not exists (select 1 from ins)";
+    }
+
+    private static String nulls(int n) {
+        return ", null".repeat(n);
     }
 
     /**
@@ -185,11 +202,11 @@ final class PostgresDialect extends Dialect {
      */
     @Override
     public String findOrInsertSql(String insertHead, String rowValues, String idColumn, String findSql,
-            String touchStripeSql) {
+            int keyColumns, String touchStripeSql) {
         return "with f as (" + findSql + "), ins as (" + insertHead + " select " + rowValues
                 + " where not exists (select 1 from f) returning " + idColumn + "), t as (" + touchStripeSql
-                + " and exists (select 1 from ins) returning 1) select ins.*, true from ins union all select f.*, false"
-                + " from f";
+                + " and exists (select 1 from ins) returning 1) select true, ins.*" + nulls(keyColumns) + " from ins"
+                + " union all select false, f.* from f";
     }
 
     @Override

@@ -10,14 +10,12 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The checks every backend runs when a guard is built, in plain JDBC: the table and its key columns exist, the strategy
@@ -29,15 +27,26 @@ public final class SchemaValidator {
     }
 
     /**
-     * Validates {@code table} for {@code options} on connection {@code c} and returns the declared sizes of its string
-     * key columns, against which {@link JdbcStorage#checkKey} measures every key.
+     * Validates {@code table} for {@code options} on connection {@code c} and returns what every key is measured
+     * against before any database work ({@link JdbcStorage#checkKey}).
+     *
+     * <p>Beyond the columns' presence and the strategy's needs, it proves from the catalog that the database compares
+     * keys the way the guard does, so that the database never calls a different file the same: the scope column is an
+     * integer, a UUID or text compared byte for byte; the hash and name-key columns compare byte for byte (trailing
+     * blanks aside); a raw name column that makes the key compares byte for byte; every text key column can hold every
+     * character the guard accepts (or the Basic Multilingual Plane, checked per key); a CHECK constraint keeps stored
+     * hashes in lower case; every unique key over exactly the key columns is one the guard can rely on (plain,
+     * full-column, valid, immediate, non-partial), and none over expressions of them rejects keys the guard keeps
+     * apart; the storage and the session keep the guard's promises (a transactional engine, a strict SQL mode, a
+     * UTF-8 database). Every problem found is reported at once, each with the DDL that fixes it.
      *
      * @param c a connection to the database, used for read-only queries (metadata, column probes, a stripe count)
      * @param table the columns the guard will use
      * @param options the guard's settings: strategy, name policy and lock stripes decide what is checked
      * @param stripeTable the stripe table, checked for {@link Strategy#SELECT_FOR_UPDATE}
      * @param dialect the database
-     * @return the declared lengths of the scope and file name columns (where bounded), in the database's characters
+     * @return the declared lengths of the scope and file name columns (where bounded), the scope's form and which
+     *     columns hold only the Basic Multilingual Plane
      * @throws SchemaMismatchException if the schema does not fit, with a message that says how to fix it
      */
     public static TableLimits validate(Connection c, TableSchema table, GuardOptions options, String stripeTable,
@@ -63,12 +72,12 @@ public final class SchemaValidator {
         if (options.strategy() == Strategy.UNIQUE_CONSTRAINT) {
             checkPartitionKey(c, table, dialect);
         }
-        if (options.strategy() == Strategy.UNIQUE_CONSTRAINT && !hasUniqueIndexOn(c, table, dialect)) {
-            Set<String> key = lowerCase(table.keyColumns());
-            throw new SchemaMismatchException("strategy UNIQUE_CONSTRAINT needs a unique constraint on exactly " + key
-                    + " of table " + name + ", and there is none. Add one (e.g. ALTER TABLE " + name
-                    + " ADD CONSTRAINT uq_" + SqlIdentifiers.unquote(table.table()).replaceAll("\\W", "_")
-                    + "_key UNIQUE (" + String.join(", ", table.keyColumns()) + ")) or use SELECT_FOR_UPDATE");
+        Map<String, KeyColumn> columns;
+        try {
+            columns = checkEquality(c, table, options.strategy(), stripeTable, dialect);
+        } catch (SQLException e) {
+            throw new SchemaMismatchException("cannot read how " + name + " stores and compares its key columns: "
+                    + e.getMessage(), e);
         }
         if (options.strategy() == Strategy.UNIQUE_CONSTRAINT) {
             checkUniqueKeys(c, table, dialect);
@@ -76,27 +85,162 @@ public final class SchemaValidator {
         if (options.strategy() == Strategy.SELECT_FOR_UPDATE) {
             requireStripes(c, stripeTable, options.lockStripes());
         }
-        Integer hashSize = varcharSize(c, table, table.contentHash(), dialect);
+        KeyColumn hash = columns.get(table.contentHash());
+        Integer hashSize = hash == null ? null : hash.length();
         int hexLength = options.hashAlgorithm().hexLength();
         if (hashSize != null && hashSize < hexLength) {
             throw new SchemaMismatchException("hashAlgorithm " + options.hashAlgorithm() + " needs " + hexLength
                     + " characters in the content hash column " + table.contentHash() + " of " + name
                     + ", which holds " + hashSize + ". Widen the column or use the algorithm the column was made for");
         }
-        return new TableLimits(varcharSize(c, table, table.scope(), dialect),
-                varcharSize(c, table, table.fileName(), dialect),
-                keyTypes);
+        KeyColumn scope = columns.get(table.scope());
+        KeyColumn fileName = columns.get(table.fileName());
+        TableLimits.ScopeForm scopeForm = scope == null ? TableLimits.ScopeForm.TEXT : switch (scope.values()) {
+            case INTEGER -> TableLimits.ScopeForm.INTEGER;
+            case UUID -> TableLimits.ScopeForm.UUID;
+            default -> TableLimits.ScopeForm.TEXT;
+        };
+        return new TableLimits(scope == null ? null : scope.length(), fileName == null ? null : fileName.length(),
+                keyTypes, scopeForm,
+                scope != null && scope.repertoire() == KeyColumn.Repertoire.BMP,
+                fileName != null && fileName.repertoire() == KeyColumn.Repertoire.BMP);
     }
 
     /**
-     * Checks that {@code c} is connected to the database {@code dialect} is for, before any SQL of that dialect runs.
+     * The equality proof of {@link #validate}: collects every problem, then refuses the table with all of them.
      *
-     * @param c a connection to the guard's database; only its metadata is read
+     * @return the key columns as the catalog describes them
+     */
+    private static Map<String, KeyColumn> checkEquality(Connection c, TableSchema table, Strategy strategy,
+            String stripeTable, Dialect dialect) throws SQLException {
+        SchemaCatalog catalog = dialect.catalog();
+        String name = table.qualifiedTable();
+        List<String> problems = new ArrayList<>(catalog.storageProblems(c, table,
+                strategy == Strategy.SELECT_FOR_UPDATE ? stripeTable : null));
+        Map<String, KeyColumn> columns = catalog.keyColumns(c, table);
+
+        KeyColumn scope = columns.get(table.scope());
+        if (scope != null && scope.values() != KeyColumn.Values.INTEGER && scope.values() != KeyColumn.Values.UUID) {
+            requireText(problems, catalog, table, scope, "scope", "scopes", false, true);
+        }
+        KeyColumn hash = columns.get(table.contentHash());
+        if (hash != null) {
+            requireText(problems, catalog, table, hash, "content hash", "hashes", true, false);
+            requireLowerCaseCheck(problems, c, catalog, table, dialect);
+        }
+        KeyColumn fileName = columns.get(table.fileName());
+        if (fileName != null) {
+            requireText(problems, catalog, table, fileName, "file name", "names", false, table.nameKey() == null);
+        }
+        KeyColumn nameKey = table.nameKey() == null ? null : columns.get(table.nameKey());
+        if (nameKey != null) {
+            requireText(problems, catalog, table, nameKey, "name key", "name keys", true, false);
+        }
+
+        Set<String> key = lowerCase(table.keyColumns(), dialect);
+        boolean usable = false;
+        List<String> unusable = new ArrayList<>();
+        for (SchemaCatalog.UniqueKey unique : catalog.uniqueKeys(c, table)) {
+            if (!key.containsAll(unique.columns())) {
+                continue;
+            }
+            boolean onKey = unique.columns().equals(key);
+            if (unique.merging() != null) {
+                problems.add("the unique index " + unique.name() + " on " + unique.columns() + " of " + name
+                        + " treats keys the guard keeps apart as one: " + unique.merging() + ", so a different file "
+                        + "could be refused or answered as a duplicate. Drop it" + (onKey
+                                ? ", then add a plain one: " + uniqueKeyDdl(table) : ""));
+            } else if (onKey && unique.unusable() != null) {
+                unusable.add(unique.name() + " (" + unique.unusable() + ")");
+            } else if (onKey) {
+                usable = true;
+            }
+        }
+        if (strategy == Strategy.UNIQUE_CONSTRAINT && !usable) {
+            problems.add(0, "strategy UNIQUE_CONSTRAINT needs a unique constraint on exactly " + key + " of table "
+                    + name + ", and there is none" + (unusable.isEmpty() ? "" : " it can rely on: " + String.join(", ",
+                            unusable)) + ". Add one (e.g. " + uniqueKeyDdl(table) + ") or use SELECT_FOR_UPDATE");
+        }
+        if (!problems.isEmpty()) {
+            StringBuilder message = new StringBuilder(problems.size() == 1 ? problems.get(0)
+                    : "table " + name + " cannot be guarded as it is, for " + problems.size() + " reasons:");
+            if (problems.size() > 1) {
+                for (int i = 0; i < problems.size(); i++) {
+                    message.append("\n  ").append(i + 1).append(". ").append(problems.get(i));
+                }
+            }
+            throw new SchemaMismatchException(message.toString());
+        }
+        return columns;
+    }
+
+    /**
+     * Refuses a text key column that the database fills or compares otherwise than the guard: one that cannot hold
+     * every character, that pads ({@code CHAR(n)}) where blanks count, or that compares other than byte for byte where
+     * it decides sameness ({@code compared}); hex-only columns may ignore trailing blanks.
+     */
+    private static void requireText(List<String> problems, SchemaCatalog catalog, TableSchema table, KeyColumn column,
+            String role, String values, boolean hexOnly, boolean compared) {
+        String where = "the " + role + " column " + column.name() + " of " + table.qualifiedTable() + " ("
+                + column.declared() + ")";
+        String fix = ". Fix: " + catalog.byteWiseColumnDdl(table, column, hexOnly);
+        if (!column.isText()) {
+            problems.add(where + " is not a text column" + (role.equals("scope")
+                    ? " nor an integer or UUID column, so the guard cannot tell which scopes it keeps apart. Use an "
+                            + "integer, UUID or text column" : ". Use a text column" + fix));
+            return;
+        }
+        if (!hexOnly && column.repertoire() == KeyColumn.Repertoire.NARROW) {
+            problems.add(where + " cannot hold every character the guard accepts in " + values + "; a character it "
+                    + "lacks would be refused or replaced" + fix);
+        } else if (!hexOnly && column.values() == KeyColumn.Values.FIXED_TEXT) {
+            problems.add(where + " pads its values with blanks, so " + values + " that differ in trailing blanks "
+                    + "would be stored as one" + fix);
+        } else if (column.comparison() == KeyColumn.Comparison.INSENSITIVE && (compared || hexOnly)) {
+            problems.add(where + " compares " + values + " ignoring differences the guard counts (case, accents, width "
+                    + "or the like), so the database would call a different file a duplicate" + fix);
+        } else if (column.comparison() == KeyColumn.Comparison.IGNORES_TRAILING_BLANKS && compared && !hexOnly) {
+            problems.add(where + " compares " + values + " ignoring trailing blanks (PAD SPACE), so \"a.pdf\" and "
+                    + "\"a.pdf \" would be one key" + fix);
+        }
+    }
+
+    /** Refuses a hash column without a CHECK constraint that keeps stored hashes in lower case. */
+    private static void requireLowerCaseCheck(List<String> problems, Connection c, SchemaCatalog catalog,
+            TableSchema table, Dialect dialect) throws SQLException {
+        String column = table.contentHash();
+        List<String> accepted = List.of(SchemaCatalog.normalise(column + " = lower(" + column + ")"),
+                SchemaCatalog.normalise("lower(" + column + ") = " + column));
+        if (catalog.checkConditions(c, table, column).stream().anyMatch(accepted::contains)) {
+            return;
+        }
+        String tableName = SqlIdentifiers.unquote(table.table()).toLowerCase(Locale.ROOT).replaceAll("\\W", "_");
+        String constraint = "ck_" + tableName.substring(0, Math.min(tableName.length(),
+                dialect.maxIdentifierLength() - "ck__hash_lower".length())) + "_hash_lower";
+        problems.add("the content hash column " + column + " of " + table.qualifiedTable() + " has no CHECK constraint "
+                + "that keeps hashes in lower case: a hash stored in upper case by other code would never be found, "
+                + "and the same file would be stored again (if the fix fails, rows hold upper-case hashes: rewrite them "
+                + "with lower(), after merging the duplicates that appear, e.g. with dedup-migration). Fix: "
+                + catalog.lowerCaseCheckDdl(table, column, constraint));
+    }
+
+    private static String uniqueKeyDdl(TableSchema table) {
+        return "ALTER TABLE " + table.qualifiedTable() + " ADD CONSTRAINT uq_"
+                + SqlIdentifiers.unquote(table.table()).replaceAll("\\W", "_") + "_key UNIQUE ("
+                + String.join(", ", table.keyColumns()) + ")";
+    }
+
+    /**
+     * Checks that {@code c} is connected to the database {@code dialect} is for, before any SQL of that dialect runs,
+     * and returns the dialect as it fits that server (see {@link Dialect#adaptTo}).
+     *
+     * @param c a connection to the guard's database; its metadata is read, and the server asked what it offers
      * @param dialect the dialect the guard was built with
      * @param given how the user named the database (e.g. jOOQ's {@code SQLDialect}), for the message
+     * @return the dialect to render the guard's statements with
      * @throws SchemaMismatchException naming the dialect given and the database that answered
      */
-    public static void requireDatabase(Connection c, Dialect dialect, String given) {
+    public static Dialect requireDatabase(Connection c, Dialect dialect, String given) {
         String product;
         String version;
         try {
@@ -110,6 +254,12 @@ public final class SchemaValidator {
             throw new SchemaMismatchException("the guard was given the dialect " + given + " (" + dialect.displayName()
                     + "), but the database that answered is " + product + " " + version
                     + ": pass the dialect of that database");
+        }
+        try {
+            return dialect.adaptTo(c);
+        } catch (SQLException e) {
+            throw new SchemaMismatchException("cannot ask " + product + " " + version + " what it offers: "
+                    + e.getMessage(), e);
         }
     }
 
@@ -151,75 +301,9 @@ public final class SchemaValidator {
         }
     }
 
-    private static boolean hasUniqueIndexOn(Connection c, TableSchema table, Dialect dialect) {
-        Set<String> key = lowerCase(table.keyColumns());
-        try {
-            for (String candidate : caseVariants(table.table())) {
-                Map<String, Set<String>> indexes = new HashMap<>();
-                try (ResultSet rs = c.getMetaData().getIndexInfo(null, schemaOf(c, table, dialect), candidate, true,
-                        true)) {
-                    while (rs.next()) {
-                        String index = rs.getString("INDEX_NAME");
-                        String column = rs.getString("COLUMN_NAME");
-                        if (index != null && column != null) {
-                            indexes.computeIfAbsent(index, i -> new LinkedHashSet<>())
-                                    .add(column.toLowerCase(Locale.ROOT));
-                        }
-                    }
-                }
-                if (indexes.values().stream().anyMatch(key::equals)) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (SQLException e) {
-            throw new SchemaMismatchException("cannot read the indexes of " + table.qualifiedTable() + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    /** The declared length of a bounded character column, else {@code null}. */
-    private static @Nullable Integer varcharSize(Connection c, TableSchema table, String column, Dialect dialect) {
-        try {
-            DatabaseMetaData meta = c.getMetaData();
-            for (String t : caseVariants(table.table())) {
-                for (String col : caseVariants(column)) {
-                    try (ResultSet rs = meta.getColumns(null, schemaOf(c, table, dialect), t, col)) {
-                        if (rs.next()) {
-                            int type = rs.getInt("DATA_TYPE");
-                            int size = rs.getInt("COLUMN_SIZE");
-                            boolean bounded = (type == Types.VARCHAR || type == Types.CHAR || type == Types.NVARCHAR)
-                                    && size > 0 && size < Integer.MAX_VALUE;
-                            return bounded ? size : null;
-                        }
-                    }
-                }
-            }
-            return null;
-        } catch (SQLException e) {
-            return null;
-        }
-    }
-
-    private static @Nullable String schemaOf(Connection c, TableSchema table, Dialect dialect) throws SQLException {
-        return table.schema() != null ? dialect.storedName(table.schema()) : c.getSchema();
-    }
-
-    private static Set<String> lowerCase(List<String> names) {
+    private static Set<String> lowerCase(List<String> names, Dialect dialect) {
         Set<String> out = new LinkedHashSet<>();
-        names.forEach(n -> out.add(SqlIdentifiers.unquote(n).toLowerCase(Locale.ROOT)));
+        names.forEach(n -> out.add(dialect.storedName(n).toLowerCase(Locale.ROOT)));
         return out;
-    }
-
-    /** A quoted name as stored; an unquoted one in each case the database may have folded it to. */
-    private static Set<String> caseVariants(String name) {
-        if (SqlIdentifiers.isQuoted(name)) {
-            return Set.of(SqlIdentifiers.unquote(name));
-        }
-        Set<String> variants = new LinkedHashSet<>();
-        variants.add(name);
-        variants.add(name.toLowerCase(Locale.ROOT));
-        variants.add(name.toUpperCase(Locale.ROOT));
-        return variants;
     }
 }

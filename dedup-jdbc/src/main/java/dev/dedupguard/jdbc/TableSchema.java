@@ -83,6 +83,29 @@ public record TableSchema(@Nullable String schema, String table, String id, Stri
     }
 
     /**
+     * The columns a lookup returns for each row it finds, comma-separated, each prefixed with {@code alias} and a dot
+     * if {@code alias} is not empty: id, scope, content hash, file name and, if mapped, the name key, in that order
+     * (what {@link JdbcSession} reads into a {@link dev.dedupguard.spi.StoredRow}).
+     *
+     * @param alias the table's alias in the statement, or an empty string for none
+     * @return the select list
+     */
+    public String rowColumns(String alias) {
+        String p = alias.isEmpty() ? "" : alias + ".";
+        return p + id + ", " + p + scope + ", " + p + contentHash + ", " + p + fileName
+                + (nameKey == null ? "" : ", " + p + nameKey);
+    }
+
+    /**
+     * How many columns {@link #rowColumns} selects.
+     *
+     * @return 5 with a name-key column, else 4
+     */
+    public int rowColumnCount() {
+        return nameKey == null ? 4 : 5;
+    }
+
+    /**
      * Every column the guard reads.
      *
      * @return id, scope, content hash, file name and, if mapped, the name key; a new mutable list

@@ -209,7 +209,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                         + "from its HostTable mapping");
             }
             this.tableName = dialect.requireIdentifierFits("tableName", Identifiers.require("tableName", tableName),
-                    "uq__key".length());
+                    LibrarySchema.DERIVED_NAME_CHARS);
             return this;
         }
 
@@ -258,18 +258,19 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                         + e.getMessage() + ")", e);
             }
             TableLimits limits;
+            Dialect server;
             try {
-                SchemaValidator.requireDatabase(c, dialect, sqlDialect.name());
+                server = SchemaValidator.requireDatabase(c, dialect, sqlDialect.name());
                 if (createSchemaIfMissing) {
                     createSchema(c, options);
                 }
-                limits = SchemaValidator.validate(c, model.schema(dialect), options, stripeTableName, dialect);
+                limits = SchemaValidator.validate(c, model.schema(server), options, stripeTableName, server);
             } catch (SQLException e) {
                 throw new DuplicateGuardException("cannot check the schema: " + e.getMessage(), e);
             } finally {
                 connections.release(c);
             }
-            return new JooqDuplicateGuard<>(new JooqStorage<>(connections, sqlDialect, dialect, model,
+            return new JooqDuplicateGuard<>(new JooqStorage<>(connections, sqlDialect, server, model,
                     stripeTableName, limits), options);
         }
 

@@ -363,7 +363,7 @@ final class JooqStorage<F> extends JdbcStorage<F> {
         private Map<StoredKey, Long> insertAbsentRows(List<Row<F>> rows) {
             List<StoredKey> keys = new ArrayList<>(rows.size());
             rows.forEach(r -> keys.add(r.key()));
-            Map<StoredKey, Long> existing = findAll(keys);
+            Map<StoredKey, dev.dedupguard.spi.StoredRow> existing = findAll(keys);
             List<Row<F>> absent = new ArrayList<>(rows.size());
             List<Map<Field<?>, Object>> valueMaps = new ArrayList<>(rows.size());
             List<Object[]> parameters = new ArrayList<>(rows.size());

@@ -13,6 +13,7 @@ import dev.dedupguard.testing.TestTable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
@@ -36,7 +37,7 @@ final class JooqBackend implements GuardBackend<Object> {
         return switch (db) {
             case POSTGRESQL -> SQLDialect.POSTGRES;
             case H2 -> SQLDialect.H2;
-            case MARIADB -> SQLDialect.MARIADB;
+            case MARIADB, MARIADB_SNAPSHOT_ISOLATION -> SQLDialect.MARIADB;
         };
     }
 
@@ -45,12 +46,23 @@ final class JooqBackend implements GuardBackend<Object> {
         return HostTable.of(t).id(ID).scope(CASE_ID).contentHash(FILE_HASH).fileName(ORIGINAL_FILENAME).build();
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     JooqDuplicateGuard<Object> build(TestDatabase db, TestTable table, GuardOptions options) {
+        return build(db.dataSource(), db, table, options, false);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static JooqDuplicateGuard<Object> build(DataSource dataSource, TestDatabase db, TestTable table,
+            GuardOptions options, boolean createSchema) {
         JooqDuplicateGuard.Builder<?> builder = table == TestTable.LIBRARY
-                ? JooqDuplicateGuard.forLibraryTable(db.dataSource(), dialect(db))
-                : JooqDuplicateGuard.forHostTable(db.dataSource(), dialect(db), mapping(table));
-        return (JooqDuplicateGuard<Object>) (JooqDuplicateGuard) builder.options(options).build();
+                ? JooqDuplicateGuard.forLibraryTable(dataSource, dialect(db))
+                : JooqDuplicateGuard.forHostTable(dataSource, dialect(db), mapping(table));
+        return (JooqDuplicateGuard<Object>) (JooqDuplicateGuard) builder.options(options)
+                .createSchemaIfMissing(createSchema).build();
+    }
+
+    @Override
+    public DuplicateGuard<Object> guard(DataSource dataSource, TestDatabase db, TestTable table, GuardOptions options) {
+        return build(dataSource, db, table, options, true);
     }
 
     @Override

@@ -50,23 +50,27 @@ import org.hibernate.engine.spi.SessionFactoryImplementor;
  * is <em>not</em> managed by the caller's {@code EntityManager}: to change it afterwards, load it with
  * {@code em.find(type, registration.id())}. A duplicate's entity is left as it was and not stored.
  *
- * <p><b>How it is inserted</b> (decided by {@link Builder#build()}). On PostgreSQL, an entity whose insert is one row
- * in one table with an identity id is inserted by one native {@code INSERT ... ON CONFLICT (key) DO NOTHING RETURNING
- * id}, rendered once from Hibernate's metamodel, with its values bound by Hibernate's own binders (converters, enums,
- * embeddables, {@code java.time}, many-to-one keys), the version seeded, the {@code @PrePersist} callbacks, the
- * interceptor and the insert event listeners run as {@code StatelessSession.insert} runs them ({@code @PrePersist}
- * also for a duplicate, since it runs before the statement); {@link #registerAll} sends one multi-row statement per
- * chunk; with {@code SELECT_FOR_UPDATE} the lookup, the insert and the stripe write are one statement, sent with the
- * stripe lock. There is no lookup before the insert and no savepoint around it, so an expected duplicate, racing or not,
- * fails no statement and nothing logs a warning. Entities that need more than that statement keep Hibernate's own
- * insert through a {@code StatelessSession} on the same connection, after a lookup and inside a savepoint: ids not from
- * an identity column, inheritance, secondary tables, {@code @SQLInsert}, dynamic insert, owned collections,
- * attributes generated on insert ({@code @CreationTimestamp}, {@code @Generated}, {@code @TenantId}), soft delete; so
- * do all entities on H2. There a racing duplicate makes Hibernate log one {@code WARN} from {@code SqlExceptionHelper}.
+ * <p><b>How it is inserted</b> (decided by {@link Builder#build()}). On PostgreSQL and MariaDB, an entity whose insert
+ * is one row in one table with an identity id is inserted by one native statement, rendered once from Hibernate's
+ * metamodel (PostgreSQL: {@code INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id}; MariaDB: {@code INSERT ...
+ * RETURNING id}, whose duplicate-key error the guard catches, as InnoDB rolls back only that statement), with its
+ * values bound by Hibernate's own binders (converters, enums, embeddables, {@code java.time}, many-to-one keys), the
+ * version seeded, the {@code @PrePersist} callbacks, the interceptor and the insert event listeners run as {@code
+ * StatelessSession.insert} runs them ({@code @PrePersist} also for a duplicate, since it runs before the statement);
+ * {@link #registerAll} sends one multi-row statement per chunk on PostgreSQL; with {@code SELECT_FOR_UPDATE} the
+ * lookup, the insert and the stripe write are one statement on PostgreSQL, sent with the stripe lock. There is no
+ * lookup before the insert and no savepoint around it, and the statement never passes through Hibernate, so an
+ * expected duplicate, racing or not, makes nothing log a warning. Entities that need more than that statement keep
+ * Hibernate's own insert through a {@code StatelessSession} on the same connection, after a lookup and inside a
+ * savepoint: ids not from an identity column, inheritance, secondary tables, {@code @SQLInsert}, dynamic insert, owned
+ * collections, attributes generated on insert ({@code @CreationTimestamp}, {@code @Generated}, {@code @TenantId}),
+ * soft delete; so do all entities on H2. There a racing duplicate makes Hibernate log one {@code WARN} from
+ * {@code SqlExceptionHelper}.
  *
  * <p><b>Lock timeout.</b> Applied with {@code SET LOCAL lock_timeout} (PostgreSQL, restored in joined mode) or
- * {@code SET LOCK_TIMEOUT} (H2, per session) or {@code SET SESSION innodb_lock_wait_timeout} (MariaDB: whole seconds,
- * rounded up, at least 1 s; the previous value is put back after every call, own or joined); Hibernate's
+ * {@code SET LOCK_TIMEOUT} (H2, per session) or, on MariaDB, in whole seconds rounded up (at least 1 s) by each
+ * statement that can wait ({@code SET STATEMENT innodb_lock_wait_timeout=N FOR ...}; around Hibernate's own insert the
+ * session value is set and put back); Hibernate's
  * {@code jakarta.persistence.lock.timeout} hint is not used, since its PostgreSQL dialect ignores a finite value. On
  * MariaDB own transactions run at READ COMMITTED unless {@code isolation} is set.
  *
@@ -85,7 +89,7 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
     /**
      * A builder for the library entity {@link DedupFile}, which must be part of {@code emf}'s persistence unit.
      *
-     * @param emf a Hibernate-backed factory on PostgreSQL or H2, whose connection provider own transactions use;
+     * @param emf a Hibernate-backed factory on PostgreSQL, H2 or MariaDB, whose connection provider own transactions use;
      *     not {@code null}
      * @return a new builder with the defaults of {@link GuardOptions#builder()}
      * @throws NullPointerException if {@code emf} is {@code null}
@@ -98,7 +102,7 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
      * A builder for the host's own entity.
      *
      * @param <E> the entity type
-     * @param emf a Hibernate-backed factory on PostgreSQL or H2 whose persistence unit contains the entity; not
+     * @param emf a Hibernate-backed factory on PostgreSQL, H2 or MariaDB whose persistence unit contains the entity; not
      *     {@code null}
      * @param mapping the attributes that make up the key; checked against the entity when the guard is built
      * @return a new builder with the defaults of {@link GuardOptions#builder()}
@@ -178,7 +182,7 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
          * inserted" in {@link JpaDuplicateGuard}), and builds the guard.
          *
          * @return a new immutable, thread-safe guard
-         * @throws IllegalArgumentException if the persistence unit's database is not PostgreSQL or H2, or the
+         * @throws IllegalArgumentException if the persistence unit's database is not PostgreSQL, H2 or MariaDB, or the
          *     mapping lacks the scope, content hash or file name attribute
          * @throws SchemaMismatchException if the mapping or the schema does not fit the strategy
          */
@@ -194,21 +198,22 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                     : (EntityModel<F>) new EntityModel.Host(factory, mapping);
             ConnectionProvider connections = factory.getServiceRegistry().requireService(ConnectionProvider.class);
             TableLimits limits;
+            Dialect server;
             try {
                 Connection c = connections.getConnection();
                 try {
-                    SchemaValidator.requireDatabase(c, dialect, hibernateDialect.getClass().getSimpleName());
+                    server = SchemaValidator.requireDatabase(c, dialect, hibernateDialect.getClass().getSimpleName());
                     if (createSchemaIfMissing) {
-                        createSchema(c, dialect, model, options);
+                        createSchema(c, server, model, options);
                     }
-                    limits = SchemaValidator.validate(c, model.schema, options, stripeTableName, dialect);
+                    limits = SchemaValidator.validate(c, model.schema, options, stripeTableName, server);
                 } finally {
                     connections.closeConnection(c);
                 }
             } catch (SQLException e) {
                 throw new SchemaMismatchException("cannot check the schema: " + e.getMessage(), e);
             }
-            return new JpaDuplicateGuard<>(new JpaStorage<>(factory, connections, model, dialect, stripeTableName,
+            return new JpaDuplicateGuard<>(new JpaStorage<>(factory, connections, model, server, stripeTableName,
                     limits), options);
         }
 

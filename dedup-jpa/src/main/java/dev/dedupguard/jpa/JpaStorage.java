@@ -10,6 +10,7 @@ import dev.dedupguard.jdbc.TableLimits;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.spi.StoredRow;
 import jakarta.persistence.EntityManager;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -34,10 +35,11 @@ import org.jspecify.annotations.Nullable;
  * its transaction for rollback). Inserts write every mapped column of the entity (generated id, version seed,
  * converters) exactly as {@code persist} would, in one of two ways decided when the guard is built:
  * <ul>
- *   <li>a {@link NativeInsert} (PostgreSQL, for entities whose insert is one row in one table with an identity id): one
- *       plain JDBC statement rendered from Hibernate's metamodel with {@code ON CONFLICT DO NOTHING}, values bound by
- *       Hibernate's binders. No lookup before it and no savepoint around it, so an expected duplicate, racing or not,
- *       fails no statement: nothing for Hibernate, the driver or the server to log. It goes through
+ *   <li>a {@link NativeInsert} (PostgreSQL and MariaDB, for entities whose insert is one row in one table with an
+ *       identity id): one plain JDBC statement rendered from Hibernate's metamodel, with {@code ON CONFLICT DO NOTHING}
+ *       on PostgreSQL, a caught duplicate-key error on MariaDB, values bound by Hibernate's binders. No lookup before
+ *       it and no savepoint around it, so an expected duplicate fails no statement on PostgreSQL, and on MariaDB only
+ *       the guard's own statement, which no one logs. It goes through
  *       {@link JdbcSession}'s pipeline, so the lock timeout (own transactions) and a stripe write travel with it in the
  *       same round trip;</li>
  *   <li>otherwise a {@code StatelessSession} opened on the transaction's connection, after a lookup and inside a
@@ -72,7 +74,8 @@ final class JpaStorage<F> extends JdbcStorage<F> {
         this.joined = joined;
         this.model = model;
         this.nativeInsert = nativeInsert;
-        this.nativeInsertOrFind = nativeInsert == null ? null : table.insertOrFindSql(nativeInsert.insertIfAbsentSql());
+        this.nativeInsertOrFind = nativeInsert == null || nativeInsert.insertIfAbsentSql() == null ? null
+                : table.insertOrFindSql(nativeInsert.insertIfAbsentSql());
         this.nativeFindOrInsert = nativeInsert == null ? null
                 : table.findOrInsertSql(nativeInsert.columnsHead(), nativeInsert.valueList());
     }
@@ -173,8 +176,18 @@ final class JpaStorage<F> extends JdbcStorage<F> {
          */
         @Override
         public OptionalLong insertIfAbsent(F file, StoredKey key) {
-            if (nativeInsert != null) {
+            if (nativeInsert != null && nativeInsert.insertIfAbsentSql() != null) {
                 return insertNatively(file, key, nativeInsert.insertIfAbsentSql(), "inserting the row");
+            }
+            if (nativeInsert != null && !table.dialect().uniqueViolationAbortsTransaction()) {
+                try {
+                    return insertNatively(file, key, nativeInsert.insertSql(), "inserting the row");
+                } catch (RuntimeException e) {
+                    if (isUniqueViolation(e)) {
+                        return duplicate(key);
+                    }
+                    throw e;
+                }
             }
             if (find(key).isPresent()) {
                 return OptionalLong.empty();
@@ -243,7 +256,7 @@ final class JpaStorage<F> extends JdbcStorage<F> {
             StorageSession.Stored stored = writeNatively(nativeInsert, file, key, binder -> execute(attempted, sql,
                     true, binder, (ps, hasResultSet) -> {
                         try (ResultSet rs = ps.getResultSet()) {
-                            return rs.next() ? new StorageSession.Stored(rs.getLong(1), true) : null;
+                            return rs.next() ? StorageSession.Stored.inserted(rs.getLong(1)) : null;
                         }
                     }));
             return stored == null ? OptionalLong.empty() : OptionalLong.of(stored.id());
@@ -260,7 +273,15 @@ final class JpaStorage<F> extends JdbcStorage<F> {
             Object[] before = ownState(file);
             Object entity = model.entityToInsert(file, key);
             Object[] state = insert.prepare(entity, session);
-            StorageSession.Stored stored = statement.apply((ps, first) -> insert.bind(ps, first, state, session));
+            StorageSession.Stored stored;
+            try {
+                stored = statement.apply((ps, first) -> insert.bind(ps, first, state, session));
+            } catch (RuntimeException e) {
+                if (before != null) {
+                    model.persister.setValues(file, before);
+                }
+                throw e;
+            }
             if (stored != null && stored.inserted()) {
                 insert.stored(entity, stored.id(), state, session);
             } else if (before != null) {
@@ -276,7 +297,7 @@ final class JpaStorage<F> extends JdbcStorage<F> {
          */
         @Override
         public Map<StoredKey, Long> insertAllIfAbsent(List<Row<F>> rows) {
-            if (nativeInsert == null || rows.isEmpty()) {
+            if (nativeInsert == null || nativeInsert.insertIfAbsentSql() == null || rows.isEmpty()) {
                 return super.insertAllIfAbsent(rows);
             }
             NativeInsert insert = nativeInsert;
@@ -343,13 +364,12 @@ final class JpaStorage<F> extends JdbcStorage<F> {
             return sql;
         }
 
-        /** Deletes the row and evicts it from the second-level cache, which a plain JDBC delete would leave stale. */
+        /** Deletes the rows and evicts them from the second-level cache, which a plain JDBC delete would leave stale. */
         @Override
-        public boolean delete(StoredKey key) {
-            OptionalLong id = find(key);
-            boolean deleted = super.delete(key);
-            if (id.isPresent() && factory.getCache() != null) {
-                factory.getCache().evictEntityData(model.persister.getMappedClass(), id.getAsLong());
+        public List<StoredRow> delete(StoredKey key) {
+            List<StoredRow> deleted = super.delete(key);
+            if (factory.getCache() != null) {
+                deleted.forEach(row -> factory.getCache().evictEntityData(model.persister.getMappedClass(), row.id()));
             }
             return deleted;
         }

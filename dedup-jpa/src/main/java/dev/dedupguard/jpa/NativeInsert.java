@@ -50,8 +50,8 @@ final class NativeInsert {
     private final String columnsHead;
     private final String valueList;
     private final String insert;
-    private final String insertIfAbsent;
-    private final String keyReturningClause;
+    private final @Nullable String insertIfAbsent;
+    private final @Nullable String keyReturningClause;
     private final boolean integerId;
     private final EventListenerGroups listeners;
     private final CallbackRegistry callbacks;
@@ -89,18 +89,19 @@ final class NativeInsert {
         this.rowValues = "(" + valueList + ")";
         String keys = String.join(", ", schema.keyColumns());
         this.insert = head + rowValues + " returning " + schema.id();
-        this.insertIfAbsent = head + rowValues + dialect.insertIfAbsentClause(keys, schema.id());
+        String clause = dialect.insertIfAbsentClause(keys, schema.id());
+        this.insertIfAbsent = clause == null ? null : head + rowValues + clause;
         this.keyReturningClause = dialect.insertIfAbsentClause(keys, schema.id() + ", " + schema.scope() + ", "
                 + schema.contentHash() + ", " + schema.nameMatch());
     }
 
     /**
-     * The native insert of {@code persister}'s entity, or {@code null} if the dialect has no insert-if-absent clause or
-     * the entity's insert is more than the one statement this class renders (see {@link #unsupported}).
+     * The native insert of {@code persister}'s entity, or {@code null} if the database has no {@code INSERT ...
+     * RETURNING} or the entity's insert is more than the one statement this class renders (see {@link #unsupported}).
      */
     static @Nullable NativeInsert of(SessionFactoryImplementor factory, AbstractEntityPersister persister,
             TableSchema schema, Dialect dialect) {
-        if (!dialect.hasInsertIfAbsent() || unsupported(persister) != null) {
+        if (!dialect.insertReturns() || unsupported(persister) != null) {
             return null;
         }
         return new NativeInsert(factory, persister, schema, dialect);
@@ -172,12 +173,18 @@ final class NativeInsert {
         return insert;
     }
 
-    /** {@code INSERT ... VALUES (...) ON CONFLICT (key) DO NOTHING RETURNING id}. */
-    String insertIfAbsentSql() {
+    /**
+     * {@code INSERT ... VALUES (...) ON CONFLICT (key) DO NOTHING RETURNING id}, or {@code null} where the database has
+     * no such clause (MariaDB: then {@link #insertSql()}'s duplicate-key error is caught).
+     */
+    @Nullable String insertIfAbsentSql() {
         return insertIfAbsent;
     }
 
-    /** The insert-if-absent of {@code rows} rows, returning id, scope, content hash and name match of each new row. */
+    /**
+     * The insert-if-absent of {@code rows} rows, returning id, scope, content hash and name match of each new row; only
+     * where {@link #insertIfAbsentSql()} is not {@code null}.
+     */
     String insertAllIfAbsentSql(int rows) {
         StringBuilder sql = new StringBuilder(head.length() + rows * (rowValues.length() + 2) + 100).append(head);
         for (int i = 0; i < rows; i++) {

@@ -15,14 +15,14 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** What only a JPA host sees: its EntityManager, its entity's state, @Version, the second-level cache, bootstrap checks. */
 class JpaHostEntityTest {
 
     @BeforeEach
     void clean() {
-        for (TestDatabase db : TestDatabase.values()) {
+        for (TestDatabase db : TestDatabase.defaults()) {
             JpaBackend.INSTANCE.emf(db);
             TestTable.clearAll(db);
             db.execute("delete from case_file_versioned");
@@ -40,7 +40,7 @@ class JpaHostEntityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(TestDatabase.class)
+    @MethodSource("dev.dedupguard.testing.TestDatabase#defaults")
     void aDuplicateLeavesTheEntityManagersPendingAndManagedChangesIntact(TestDatabase db) {
         EntityManagerFactory emf = JpaBackend.INSTANCE.emf(db);
         for (Strategy strategy : Strategy.values()) {
@@ -73,7 +73,7 @@ class JpaHostEntityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(TestDatabase.class)
+    @MethodSource("dev.dedupguard.testing.TestDatabase#defaults")
     void aNewEntityGetsItsIdAndAllItsColumnsButIsNotManagedADuplicateIsLeftAlone(TestDatabase db) {
         EntityManagerFactory emf = JpaBackend.INSTANCE.emf(db);
         JpaDuplicateGuard<CaseFile> guard = caseFiles(db, Strategy.UNIQUE_CONSTRAINT);
@@ -107,7 +107,7 @@ class JpaHostEntityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(TestDatabase.class)
+    @MethodSource("dev.dedupguard.testing.TestDatabase#defaults")
     void versionedCachedEntityIsSeededUpdatableAndEvictedOnRelease(TestDatabase db) {
         EntityManagerFactory emf = JpaBackend.INSTANCE.emf(db);
         JpaDuplicateGuard<VersionedCaseFile> guard = JpaDuplicateGuard.forHostEntity(emf,
@@ -137,7 +137,7 @@ class JpaHostEntityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(TestDatabase.class)
+    @MethodSource("dev.dedupguard.testing.TestDatabase#defaults")
     void bootstrapRejectsMappingsAndSchemasThatDoNotFit(TestDatabase db) {
         EntityManagerFactory emf = JpaBackend.INSTANCE.emf(db);
         assertThatThrownBy(() -> JpaDuplicateGuard.forHostEntity(emf, JpaBackend.mapping(LegacyCaseFile.class))
@@ -169,7 +169,7 @@ class JpaHostEntityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(TestDatabase.class)
+    @MethodSource("dev.dedupguard.testing.TestDatabase#defaults")
     void joiningAnEntityManagerWithoutATransactionFailsClearlyAndWrongTypesAreNamed(TestDatabase db) {
         EntityManagerFactory emf = JpaBackend.INSTANCE.emf(db);
         JpaDuplicateGuard<CaseFile> guard = caseFiles(db, Strategy.UNIQUE_CONSTRAINT);

@@ -44,6 +44,7 @@ class JpaNativeInsertTest {
                 + " original_filename varchar(255) not null, kind varchar(20), priority smallint, label varchar(50),"
                 + " received_at timestamp(6) with time zone, taken_on date, origin_host varchar(50),"
                 + " origin_port integer, audit_id bigint, db_default varchar(20) default 'from-the-database',"
+                + " constraint ck_case_file_rich_hash_lower check (file_hash = lower(file_hash)),"
                 + " constraint uq_case_file_rich unique (case_id, file_hash, original_filename))");
         emf = new PersistenceConfiguration("dedup-native-insert").managedClass(CaseFile.class)
                 .managedClass(DynamicCaseFile.class).managedClass(HostAudit.class).managedClass(RichCaseFile.class)

@@ -10,6 +10,7 @@ import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.internal.GuardFactory;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.spi.StoredRow;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,6 +18,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -89,8 +91,8 @@ public abstract class ConnectionKillContract<F> {
                      * that check (one round trip), so only then is the lock certainly held.
                      */
                     @Override
-                    public OptionalLong find(StoredKey key) {
-                        OptionalLong id = session.find(key);
+                    public Optional<StoredRow> find(StoredKey key) {
+                        Optional<StoredRow> id = session.find(key);
                         if (afterLock) {
                             stop.run();
                         }
@@ -124,6 +126,8 @@ public abstract class ConnectionKillContract<F> {
         assertThat(outcome).as("the caller gets a clear exception, not an answer")
                 .isInstanceOf(DuplicateGuardException.class);
         assertThat(((DuplicateGuardException) outcome).key()).contains(key);
+        assertThat((Object) killedStatementError((Throwable) outcome)).as("the killed statement's own error is the cause of %s",
+                outcome).isNotNull();
         assertThat(table.rowsWith(db, key)).as("nothing half-stored").isZero();
 
         long t0 = System.nanoTime();
@@ -136,9 +140,25 @@ public abstract class ConnectionKillContract<F> {
         assertThat(table.rowsWith(db, key)).isEqualTo(1);
     }
 
+    /**
+     * The database's error for the killed session in {@code failure}'s causes: PostgreSQL's 57P01 (terminating
+     * connection due to administrator command) or a lost connection (class 08); MariaDB's 1927 (connection was killed)
+     * or a lost connection (class 08, or 70100 for an interrupted query).
+     */
+    private static SQLException killedStatementError(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null && (sql.getSQLState().equals("57P01")
+                    || sql.getSQLState().startsWith("08") || sql.getSQLState().equals("70100")
+                    || sql.getErrorCode() == 1927)) {
+                return sql;
+            }
+        }
+        return null;
+    }
+
     /** Kills every session with an open transaction (the paused registration's); returns how many. */
     private long killSessionsInTransaction() throws SQLException, InterruptedException {
-        if (db != TestDatabase.MARIADB) {
+        if (!db.isMariaDb()) {
             return db.queryLong("select count(pg_terminate_backend(pid)) from pg_stat_activity where state = "
                     + "'idle in transaction' and pid <> pg_backend_pid() and datname = current_database()");
         }

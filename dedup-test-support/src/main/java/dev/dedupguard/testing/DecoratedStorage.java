@@ -4,9 +4,11 @@ import dev.dedupguard.FileKey;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.spi.StoredRow;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.UnaryOperator;
 
@@ -54,12 +56,12 @@ public final class DecoratedStorage<F> implements StorageBackend<F> {
         }
 
         @Override
-        public OptionalLong find(StoredKey key) {
+        public Optional<StoredRow> find(StoredKey key) {
             return session.find(key);
         }
 
         @Override
-        public Map<StoredKey, Long> findAll(Collection<StoredKey> keys) {
+        public Map<StoredKey, StoredRow> findAll(Collection<StoredKey> keys) {
             return session.findAll(keys);
         }
 
@@ -89,7 +91,7 @@ public final class DecoratedStorage<F> implements StorageBackend<F> {
         }
 
         @Override
-        public boolean delete(StoredKey key) {
+        public List<StoredRow> delete(StoredKey key) {
             return session.delete(key);
         }
     }

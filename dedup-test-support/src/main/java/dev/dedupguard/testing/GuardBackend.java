@@ -5,6 +5,7 @@ import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.Isolation;
 import dev.dedupguard.spi.StorageBackend;
+import javax.sql.DataSource;
 
 /**
  * What a backend supplies to run the contract suite: guards on the suite's tables, the storage underneath (for
@@ -17,6 +18,14 @@ public interface GuardBackend<F> {
 
     /** A guard in own-transaction mode on {@code table}, built with {@code options} (schema validated). */
     DuplicateGuard<F> guard(TestDatabase db, TestTable table, GuardOptions options);
+
+    /**
+     * A guard in own-transaction mode on the table of {@code table}'s name (with its columns) in the database
+     * {@code dataSource} reaches, which the test made itself, on {@code db}'s dialect, built with {@code options} (schema
+     * validated; the library table and the stripe table are created if absent, as {@code createSchemaIfMissing(true)}
+     * does).
+     */
+    DuplicateGuard<F> guard(DataSource dataSource, TestDatabase db, TestTable table, GuardOptions options);
 
     /** The storage a guard built like {@link #guard} would run on, for the suite to decorate. */
     StorageBackend<F> storage(TestDatabase db, TestTable table, GuardOptions options);

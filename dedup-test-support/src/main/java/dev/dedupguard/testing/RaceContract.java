@@ -12,12 +12,13 @@ import dev.dedupguard.Strategy;
 import dev.dedupguard.internal.GuardFactory;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.spi.StoredRow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
@@ -123,8 +124,8 @@ public abstract class RaceContract<F> extends ContractBase<F> {
         StorageBackend<F> storage = new DecoratedStorage<>(backend().storage(database(), table(), options),
                 session -> new DecoratedStorage.Forwarding<>(session) {
                     @Override
-                    public OptionalLong find(StoredKey key) {
-                        OptionalLong found = session.find(key);
+                    public Optional<StoredRow> find(StoredKey key) {
+                        Optional<StoredRow> found = session.find(key);
                         if (found.isEmpty()) {
                             awaitOther(bothChecked);
                         }

@@ -107,7 +107,7 @@ public enum TestTable {
         }
         return switch (db) {
             case POSTGRESQL -> 2612;
-            case H2, MARIADB -> FileKey.MAX_FILE_NAME_BYTES;
+            case H2, MARIADB, MARIADB_SNAPSHOT_ISOLATION -> FileKey.MAX_FILE_NAME_BYTES;
         };
     }
 
@@ -120,7 +120,7 @@ public enum TestTable {
      * @return the limit in characters (code points)
      */
     public int maxNameChars(TestDatabase db) {
-        return isHost() && db == TestDatabase.MARIADB ? MARIADB_NAME_LENGTH : Integer.MAX_VALUE;
+        return isHost() && db.isMariaDb() ? MARIADB_NAME_LENGTH : Integer.MAX_VALUE;
     }
 
     /**
@@ -133,13 +133,13 @@ public enum TestTable {
         LibrarySchema.Database database = switch (db) {
             case POSTGRESQL -> LibrarySchema.Database.POSTGRESQL;
             case H2 -> LibrarySchema.Database.H2;
-            case MARIADB -> LibrarySchema.Database.MARIADB;
+            case MARIADB, MARIADB_SNAPSHOT_ISOLATION -> LibrarySchema.Database.MARIADB;
         };
         for (LibrarySchema.Statement s : LibrarySchema.ddl(database, LibrarySchema.DEFAULT_FILE_TABLE,
                 LibrarySchema.DEFAULT_STRIPE_TABLE, 1024)) {
             db.execute(s.sql());
         }
-        if (db == TestDatabase.MARIADB) {
+        if (db.isMariaDb()) {
             createAllOnMariaDb(db);
             return;
         }
@@ -151,7 +151,8 @@ public enum TestTable {
                     + " original_filename varchar(4096) not null,"
                     + " uploaded_by varchar(100),"
                     + " size_bytes bigint,"
-                    + " status varchar(20) default 'received' not null"
+                    + " status varchar(20) default 'received' not null,"
+                    + " constraint ck_" + table + "_hash_lower check (file_hash = lower(file_hash))"
                     + (table.equals("case_file")
                             ? ", constraint uq_case_file_duplicate unique (case_id, file_hash, original_filename)"
                             : "")
@@ -173,6 +174,7 @@ public enum TestTable {
                 + " uploaded_by varchar(100),"
                 + " size_bytes bigint,"
                 + " status varchar(20) default 'received' not null,"
+                + " constraint ck_case_file_part_hash_lower check (file_hash = lower(file_hash)),"
                 + " constraint uq_case_file_part_duplicate unique (case_id, file_hash, original_filename)"
                 + ") partition by hash (case_id)");
         for (int i = 0; i < 4; i++) {
@@ -191,7 +193,8 @@ public enum TestTable {
                     + " collate utf8mb4_nopad_bin not null,"
                     + " uploaded_by varchar(100),"
                     + " size_bytes bigint,"
-                    + " status varchar(20) default 'received' not null"
+                    + " status varchar(20) default 'received' not null,"
+                    + " constraint ck_" + table + "_hash_lower check (file_hash = lower(file_hash))"
                     + (table.equals("case_file")
                             ? ", constraint uq_case_file_duplicate unique (case_id, file_hash, original_filename)"
                             : "")

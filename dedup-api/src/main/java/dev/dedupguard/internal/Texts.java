@@ -1,18 +1,29 @@
-package dev.dedupguard;
+package dev.dedupguard.internal;
 
-/** Renders user input safely inside error messages. */
-final class Texts {
+/** Renders user input safely inside error messages: the library's messages quote every value through it. */
+public final class Texts {
     private static final int MAX_QUOTED = 120;
 
     private Texts() {
     }
 
-    static String describe(char c) {
+    /**
+     * A character as its code point in {@code U+XXXX} form, for messages about one character.
+     *
+     * @param c the character
+     * @return e.g. {@code U+0000}
+     */
+    public static String describe(char c) {
         return String.format("U+%04X", (int) c);
     }
 
-    /** The value in double quotes, control characters escaped, cut to a readable length. */
-    static String quote(String value) {
+    /**
+     * The value in double quotes, control characters and unpaired surrogates escaped, cut to a readable length.
+     *
+     * @param value any string; not {@code null}
+     * @return the quoted form
+     */
+    public static String quote(String value) {
         StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_QUOTED) + 16).append('"');
         int shown = Math.min(value.length(), MAX_QUOTED);
         for (int i = 0; i < shown; i++) {
