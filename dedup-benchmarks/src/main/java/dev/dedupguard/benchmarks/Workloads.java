@@ -39,13 +39,48 @@ final class Workloads {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+    /**
+     * What a cell reads before and after it, beside the worker threads' own CPU: the database server's CPU (when its
+     * processes are on this machine), the driver's exchanges with the server (when it talks over TCP), the CPU of this
+     * whole JVM (garbage collection, JIT, pool and proxy threads included) and of the delaying proxy (remote cells).
+     */
+    record Meters(ServerCpu server, boolean exchanges, DelayProxy proxy) {
+        /** Nothing but the worker threads' CPU and allocation. */
+        static final Meters NONE = new Meters(ServerCpu.unavailable("not measured"), false, null);
+
+        Reading read() {
+            return new Reading(server.nanos(), exchanges ? ExchangeCountingSocketFactory.exchanges() : -1,
+                    OS.getProcessCpuTime(), proxy == null ? -1 : proxy.cpuNanos());
+        }
+    }
+
+    /** One reading of the {@link Meters}; -1 for what is not measured. */
+    record Reading(long serverNanos, long exchanges, long processNanos, long proxyNanos) {
+        /** What happened from {@code before} to this reading; -1 where either is not measured. */
+        Reading since(Reading before) {
+            return new Reading(delta(before.serverNanos, serverNanos), delta(before.exchanges, exchanges),
+                    delta(before.processNanos, processNanos), delta(before.proxyNanos, proxyNanos));
+        }
+
+        private static long delta(long before, long after) {
+            return before < 0 || after < 0 ? -1 : after - before;
+        }
+    }
+
     /**
      * W1 (repeatFraction 0) and W3 (0.1): registrations per second over {@code duration} with {@code threads}, in
      * round {@code round} of the profile, with the CPU time and the heap allocation of the worker threads (the client
-     * side only: the database server's work is not in them).
+     * side), and what the {@link Meters} read around the cell: the server's CPU, the round trips (driver exchanges),
+     * the whole JVM's CPU and the proxy's (each -1 when not measured). The meters are read while the workers wait,
+     * before and after the timed window, so a cell's server CPU includes the server's background work (WAL writer,
+     * autovacuum) during it.
      */
     record Throughput(String subject, int threads, int round, long registrations, long errors, double seconds,
-            long cpuNanos, long allocatedBytes) {
+            long cpuNanos, long allocatedBytes, long serverCpuNanos, long exchanges, long processCpuNanos,
+            long proxyCpuNanos) {
         double perSecond() {
             return registrations / seconds;
         }
@@ -57,14 +92,39 @@ final class Workloads {
         double bytesPerRegistration() {
             return registrations == 0 ? 0 : (double) allocatedBytes / registrations;
         }
+
+        /** Server CPU per registration in microseconds, NaN when not measured. */
+        double serverMicrosPerRegistration() {
+            return perRegistration(serverCpuNanos) / 1e3;
+        }
+
+        /** The JVM's whole CPU per registration in microseconds, NaN when not measured. */
+        double processMicrosPerRegistration() {
+            return perRegistration(processCpuNanos) / 1e3;
+        }
+
+        /** The delaying proxy's CPU per registration in microseconds, NaN when there is none. */
+        double proxyMicrosPerRegistration() {
+            return perRegistration(proxyCpuNanos) / 1e3;
+        }
+
+        /** Driver exchanges with the server per call (registrations and errors), NaN when not counted. */
+        double roundTripsPerCall() {
+            return exchanges < 0 || registrations + errors == 0 ? Double.NaN
+                    : (double) exchanges / (registrations + errors);
+        }
+
+        private double perRegistration(long value) {
+            return value < 0 || registrations == 0 ? Double.NaN : (double) value / registrations;
+        }
     }
 
     static Throughput throughput(Subject s, int threads, Duration duration, double repeatFraction) throws Exception {
-        return throughput(s, threads, duration, repeatFraction, 0);
+        return throughput(s, threads, duration, repeatFraction, 0, Meters.NONE);
     }
 
-    static Throughput throughput(Subject s, int threads, Duration duration, double repeatFraction, int round)
-            throws Exception {
+    static Throughput throughput(Subject s, int threads, Duration duration, double repeatFraction, int round,
+            Meters meters) throws Exception {
         long scope = freshScope();
         CyclicBarrier start = new CyclicBarrier(threads + 1);
         AtomicLong done = new AtomicLong();
@@ -101,17 +161,20 @@ final class Workloads {
                     return null;
                 }));
             }
+            Reading before = meters.read();
             start.await();
             window[0] = System.nanoTime();
             for (Future<?> f : futures) {
                 f.get(duration.toSeconds() + 120, TimeUnit.SECONDS);
             }
             window[1] = System.nanoTime();
+            Reading cell = meters.read().since(before);
+            return new Throughput(s.label(), threads, round, done.get(), errors.get(), (window[1] - window[0]) / 1e9,
+                    cpu.get(), allocated.get(), cell.serverNanos(), cell.exchanges(), cell.processNanos(),
+                    cell.proxyNanos());
         } finally {
             pool.shutdownNow();
         }
-        return new Throughput(s.label(), threads, round, done.get(), errors.get(), (window[1] - window[0]) / 1e9,
-                cpu.get(), allocated.get());
     }
 
     /** W2: {@code racers} threads register the same new key at the same instant, for each of {@code keys} keys. */
@@ -253,20 +316,24 @@ final class Workloads {
         }
     }
 
-    /** W5: {@code registerAll} of {@code files} new files vs as many single registrations. */
-    record Batch(String subject, int files, double batchMillis, double singlesMillis) {
+    /**
+     * W5: {@code registerAll} of {@code files} new files vs as many single registrations, with what the meters read
+     * around each ({@code batch} and {@code singles}: server CPU, round trips) and the calling thread's CPU for each.
+     */
+    record Batch(String subject, int files, double batchMillis, double singlesMillis, Reading batch, Reading singles,
+            long batchClientCpuNanos, long singlesClientCpuNanos) {
         double speedup() {
             return singlesMillis / batchMillis;
         }
     }
 
-    static Batch batch(Subject s, int files) {
-        measureBatch(s, files);
-        return measureBatch(s, files);
+    static Batch batch(Subject s, int files, Meters meters) {
+        measureBatch(s, files, meters);
+        return measureBatch(s, files, meters);
     }
 
     /** One measurement; the first call of {@link #batch} warms up the batch path, which no other workload runs. */
-    static Batch measureBatch(Subject s, int files) {
+    static Batch measureBatch(Subject s, int files, Meters meters) {
         long scope = freshScope();
         List<FileKey> batch = new ArrayList<>();
         List<FileKey> singles = new ArrayList<>();
@@ -274,14 +341,23 @@ final class Workloads {
             batch.add(key(scope, 1, i));
             singles.add(key(scope, 2, i));
         }
+        Reading r0 = meters.read();
+        long c0 = THREADS.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         s.registerAll(batch);
         long t1 = System.nanoTime();
+        long c1 = THREADS.getCurrentThreadCpuTime();
+        Reading r1 = meters.read();
+        long c2 = THREADS.getCurrentThreadCpuTime();
+        long t2 = System.nanoTime();
         for (FileKey k : singles) {
             s.register(k);
         }
-        long t2 = System.nanoTime();
-        return new Batch(s.label(), files, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+        long t3 = System.nanoTime();
+        long c3 = THREADS.getCurrentThreadCpuTime();
+        Reading r2 = meters.read();
+        return new Batch(s.label(), files, (t1 - t0) / 1e6, (t3 - t2) / 1e6, r1.since(r0), r2.since(r1), c1 - c0,
+                c3 - c2);
     }
 
 }
