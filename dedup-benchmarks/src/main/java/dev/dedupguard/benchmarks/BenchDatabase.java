@@ -52,7 +52,7 @@ final class BenchDatabase implements AutoCloseable {
      * Rows every benchmark table holds before any measurement, by default: spread over the cases -1 to
      * -{@value #PREFILL_CASES}, which no workload uses, so that the statistics expect few rows per case.
      */
-    static final int PREFILL = 50_000;
+    static final int PREFILL = 20_000;
     /** How many cases the prefilled rows are spread over. */
     static final int PREFILL_CASES = 1000;
 
@@ -343,7 +343,8 @@ final class BenchDatabase implements AutoCloseable {
      * truncate) makes PostgreSQL's connections cache a generic plan that scans the whole table for every key lookup,
      * and keep it while the table grows. Here, on PostgreSQL, the truncate, the refill and the ANALYZE are one
      * transaction: no other session, autovacuum included, ever sees the table empty, and the truncate and the
-     * ANALYZE make every connection plan its statements again against a table of that many rows or more.
+     * ANALYZE make every connection plan its statements again against a table of that many rows or more; a VACUUM
+     * after it leaves autovacuum nothing to do for the refill in the next cells.
      * After each clear the generic plan of each table's key lookup is checked ({@link #planChecks()}).
      */
     void clear() {
@@ -373,6 +374,8 @@ final class BenchDatabase implements AutoCloseable {
             c.commit();
             c.setAutoCommit(true);
             if (kind == Kind.POSTGRESQL) {
+                // the refill would otherwise make autovacuum vacuum each table during one of the next cells
+                s.execute("vacuum " + String.join(", ", tables));
                 planChecks.add(checkPlans(c, s));
             }
         } catch (SQLException e) {
@@ -454,6 +457,41 @@ final class BenchDatabase implements AutoCloseable {
         return List.copyOf(planChecks);
     }
 
+    /**
+     * Ends every other session of this database that is running a statement or holds an open transaction (a
+     * registration that never returns: Spring Integration's {@code putIfAbsent} loops on MariaDB when its insert and
+     * its locking re-read disagree), so that its thread gets an error. Nothing on H2.
+     */
+    void endBusySessions() {
+        if (kind == Kind.H2) {
+            return;
+        }
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            if (kind == Kind.POSTGRESQL) {
+                s.execute("select pg_terminate_backend(pid) from pg_stat_activity where pid <> pg_backend_pid() and "
+                        + "backend_type = 'client backend' and datname = current_database() and state <> 'idle'");
+                return;
+            }
+            List<Long> ids = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("select trx_mysql_thread_id from information_schema.innodb_trx where "
+                    + "trx_mysql_thread_id <> connection_id() union select id from information_schema.processlist "
+                    + "where command = 'Query' and id <> connection_id() and db = database()")) {
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
+            }
+            for (long id : ids) {
+                try {
+                    s.execute("kill connection " + id);
+                } catch (SQLException e) {
+                    // ended meanwhile
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot end the busy sessions on " + name, e);
+        }
+    }
+
     void execute(String sql) {
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
             s.execute(sql);
@@ -498,8 +536,8 @@ final class BenchDatabase implements AutoCloseable {
                 + "(CountingDataSource) per operation" : "not counted: H2 runs in this JVM");
         facts.put("tables", "never empty: " + prefill + " rows of cases -1 to -" + PREFILL_CASES
                 + " in each benchmark table, refilled"
-                + (kind == Kind.POSTGRESQL ? " and analyzed in the transaction that truncates them" : " after each "
-                + "delete") + " between rounds");
+                + (kind == Kind.POSTGRESQL ? " and analyzed in the transaction that truncates them, then vacuumed"
+                : " after a truncate") + ", between rounds");
         return facts;
     }
 

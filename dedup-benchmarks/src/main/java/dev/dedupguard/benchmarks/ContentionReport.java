@@ -188,7 +188,7 @@ public final class ContentionReport {
             List<Subject> subjects = subjects(db, db.dataSource(), db.emf());
             Progress progress = new Progress(log, started);
             progress.say("environment: " + env);
-            Workloads.Meters meters = new Workloads.Meters(db.serverCpu(), db.networked(), null);
+            Workloads.Meters meters = new Workloads.Meters(db.serverCpu(), db.networked(), null, db);
 
             List<Workloads.Throughput> distinct = new ArrayList<>();
             List<Workloads.Throughput> reuploads = new ArrayList<>();
@@ -197,13 +197,14 @@ public final class ContentionReport {
                     List<Subject> order = new ArrayList<>(subjects);
                     Collections.rotate(order, -round);
                     for (Subject s : order) {
-                        Workloads.throughput(s, threads, p.warmup(), 0);
+                        Workloads.throughput(s, threads, p.warmup(), 0, 0, meters);
                         distinct.add(progress.cell("W1 distinct", Workloads.throughput(s, threads, p.cell(), 0, round,
                                 meters)));
                         reuploads.add(progress.cell("W3 re-uploads",
                                 Workloads.throughput(s, threads, p.cell(), 0.1, round, meters)));
                     }
                     db.clear();
+                    settle(db);
                 }
             }
             List<RemoteRun> remote = db.networked() ? remote(db, p, progress) : List.of();
@@ -250,7 +251,8 @@ public final class ContentionReport {
             if (!plans.isEmpty()) {
                 long indexed = plans.stream().filter("index"::equals).count();
                 env.put("key lookups' generic plans", indexed == plans.size() ? "index scans after every clear of the "
-                        + "tables (" + plans.size() + " checks of 4 lookups, EXPLAIN (GENERIC_PLAN))"
+                        + "tables (" + plans.size() + " checks of 4 lookups: EXPLAIN EXECUTE with plan_cache_mode = "
+                        + "force_generic_plan, pgjdbc's parameter types)"
                         : "NOT ALL INDEX SCANS: " + plans.stream().filter(x -> !x.equals("index")).distinct().toList());
             }
             env.put("run time", String.format("%.0f s", (System.nanoTime() - started) / 1e9));
@@ -270,14 +272,14 @@ public final class ContentionReport {
                 progress.say(String.format("remote %s each way: SELECT 1 round trip %.2f ms (median of %d)",
                         remoteName(delay), ping, PING_COUNT));
                 List<Subject> subjects = subjects(db, route.dataSource(), route.emf());
-                Workloads.Meters meters = new Workloads.Meters(db.serverCpu(), true, route.proxy());
+                Workloads.Meters meters = new Workloads.Meters(db.serverCpu(), true, route.proxy(), db);
                 List<Workloads.Throughput> cells = new ArrayList<>();
                 for (int threads : p.remoteThreads()) {
                     for (int round = 0; round < p.remoteRounds(); round++) {
                         List<Subject> order = new ArrayList<>(subjects);
                         Collections.rotate(order, -round);
                         for (Subject s : order) {
-                            Workloads.throughput(s, threads, p.warmup(), 0);
+                            Workloads.throughput(s, threads, p.warmup(), 0, 0, meters);
                             cells.add(progress.cell("W1 " + remoteName(delay),
                                     Workloads.throughput(s, threads, p.cell(), 0, round, meters)));
                         }
@@ -286,6 +288,7 @@ public final class ContentionReport {
                 runs.add(new RemoteRun(delay, ping, cells));
             }
             db.clear();
+            settle(db);
         }
         return runs;
     }
@@ -385,6 +388,7 @@ public final class ContentionReport {
                 + System.getProperty("os.arch"));
         env.putAll(db.facts());
         if (db.serverCpu().available()) {
+            settle(db);
             env.put("server CPU while idle", idleServerCpu(db.serverCpu()));
         }
         env.put("profile", p.name() + ": " + p.rounds() + " round" + (p.rounds() == 1 ? "" : "s") + " per thread count "
@@ -402,6 +406,40 @@ public final class ContentionReport {
     }
 
     /**
+     * Waits (at most {@value #SETTLE_SECONDS} s) until the server's background work after a clear has died down, to
+     * under {@value #SETTLED_MILLIS_PER_SECOND} ms of CPU per second, so that it does not land in the next cells: a
+     * refill leaves MariaDB flushing pages and purging for seconds. Returns at once when the server CPU is not
+     * measured.
+     */
+    static void settle(BenchDatabase db) {
+        ServerCpu cpu = db.serverCpu();
+        if (!cpu.available()) {
+            return;
+        }
+        long deadline = System.nanoTime() + SETTLE_SECONDS * 1_000_000_000L;
+        long last = cpu.nanos();
+        long at = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = cpu.nanos();
+            long t = System.nanoTime();
+            if ((now - last) / 1e6 / ((t - at) / 1e9) < SETTLED_MILLIS_PER_SECOND) {
+                return;
+            }
+            last = now;
+            at = t;
+        }
+    }
+
+    static final int SETTLE_SECONDS = 30;
+    static final int SETTLED_MILLIS_PER_SECOND = 20;
+
+    /**
      * The server's CPU over two idle seconds, in milliseconds per second: its background work, which a cell's server
      * CPU includes (it matters where few registrations share a cell, as through the proxy).
      */
@@ -414,8 +452,9 @@ public final class ContentionReport {
             Thread.currentThread().interrupt();
         }
         double perSecond = (cpu.nanos() - n0) / 1e6 / ((System.nanoTime() - t0) / 1e9);
-        return String.format(Locale.ROOT, "%.1f ms per second (background processes; included in each cell's figure)",
-                perSecond);
+        return String.format(Locale.ROOT, "%.1f ms per second (background processes; included in each cell's figure; "
+                + "after each clear of the tables the run waits, up to %d s, until it is under %d ms per second)",
+                perSecond, SETTLE_SECONDS, SETTLED_MILLIS_PER_SECOND);
     }
 
     /** Progress lines with the elapsed time, so that a long run shows it is alive. */
@@ -426,10 +465,11 @@ public final class ContentionReport {
 
         Workloads.Throughput cell(String workload, Workloads.Throughput t) {
             say(String.format(Locale.ROOT, "%-15s %-38s threads=%2d round %d %8.0f registrations/s, client %5.0f us, "
-                            + "server %5.0f us CPU, %6.1f KB/reg, %4.2f round trips/call%s", workload, t.subject(),
+                            + "server %5.0f us CPU, %6.1f KB/reg, %4.2f round trips/call%s%s", workload, t.subject(),
                     t.threads(), t.round() + 1, t.perSecond(), t.cpuMicrosPerRegistration(),
                     t.serverMicrosPerRegistration(), t.bytesPerRegistration() / 1024, t.roundTripsPerCall(),
-                    t.errors() > 0 ? ", " + t.errors() + " errors" : ""));
+                    t.errors() > 0 ? ", " + t.errors() + " errors" : "", t.stalled() ? ", STALLED: registrations still "
+                    + "running " + Workloads.STALL.toSeconds() + " s after the cell, their sessions ended" : ""));
             return t;
         }
     }

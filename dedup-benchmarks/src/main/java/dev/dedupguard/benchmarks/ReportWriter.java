@@ -221,6 +221,10 @@ final class ReportWriter {
                 if (errors > 0) {
                     md.append(", ").append(errors).append(" errors");
                 }
+                long stalled = rounds.stream().filter(Workloads.Throughput::stalled).count();
+                if (stalled > 0) {
+                    md.append(", **stalled in ").append(stalled).append(" round(s)**");
+                }
                 md.append(" |");
             }
             md.append("\n");
@@ -388,7 +392,9 @@ final class ReportWriter {
                 + "under another name would count as a duplicate). It answers only added / not added, no id. It "
                 + "counts, then inserts: a racer that loses between the two gets Spring's `DuplicateKeyException`.\n"
                 + "\nBoth are measured in W1, W2 and W3 only: neither has a joined mode to hold (W4) or a batch call "
-                + "(W5). Their ratios:\n\n| subject | W1, 1 / " + maxThreads(r) + " threads | W3, 1 / "
+                + "(W5). A cell marked **stalled** had registrations still running " + Workloads.STALL.toSeconds()
+                + " s after it ended: the run ended their database sessions (they count as errors) and went on. "
+                + "Their ratios:\n\n| subject | W1, 1 / " + maxThreads(r) + " threads | W3, 1 / "
                 + maxThreads(r) + " threads |\n| --- | --- | --- |\n");
         for (String other : List.of("spring-integration JdbcMetadataStore", "camel JdbcMessageIdRepository")) {
             md.append("| ").append(other).append(" | ")

@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The workloads of the contention report, each measured on one subject; every run uses scopes no other run uses. */
@@ -47,9 +48,9 @@ final class Workloads {
      * processes are on this machine), the driver's exchanges with the server (when it talks over TCP), the CPU of this
      * whole JVM (garbage collection, JIT, pool and proxy threads included) and of the delaying proxy (remote cells).
      */
-    record Meters(ServerCpu server, boolean exchanges, DelayProxy proxy) {
+    record Meters(ServerCpu server, boolean exchanges, DelayProxy proxy, BenchDatabase db) {
         /** Nothing but the worker threads' CPU and allocation. */
-        static final Meters NONE = new Meters(ServerCpu.unavailable("not measured"), false, null);
+        static final Meters NONE = new Meters(ServerCpu.unavailable("not measured"), false, null, null);
 
         Reading read() {
             return new Reading(server.nanos(), exchanges ? ExchangeCountingSocketFactory.exchanges() : -1,
@@ -80,7 +81,7 @@ final class Workloads {
      */
     record Throughput(String subject, int threads, int round, long registrations, long errors, double seconds,
             long cpuNanos, long allocatedBytes, long serverCpuNanos, long exchanges, long processCpuNanos,
-            long proxyCpuNanos) {
+            long proxyCpuNanos, boolean stalled) {
         double perSecond() {
             return registrations / seconds;
         }
@@ -164,17 +165,40 @@ final class Workloads {
             Reading before = meters.read();
             start.await();
             window[0] = System.nanoTime();
+            boolean stalled = !await(futures, window[0] + duration.toNanos() + STALL.toNanos());
+            if (stalled && meters.db() != null) {
+                // a registration that has not returned long after the cell ended: end its sessions, so that the
+                // thread gets an error and the run goes on
+                for (int attempt = 0; attempt < 30 && !await(futures, System.nanoTime() + 1_000_000_000L); attempt++) {
+                    meters.db().endBusySessions();
+                }
+            }
             for (Future<?> f : futures) {
-                f.get(duration.toSeconds() + 120, TimeUnit.SECONDS);
+                f.get(60, TimeUnit.SECONDS);
             }
             window[1] = System.nanoTime();
             Reading cell = meters.read().since(before);
             return new Throughput(s.label(), threads, round, done.get(), errors.get(), (window[1] - window[0]) / 1e9,
                     cpu.get(), allocated.get(), cell.serverNanos(), cell.exchanges(), cell.processNanos(),
-                    cell.proxyNanos());
+                    cell.proxyNanos(), stalled);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** How long after a cell's end a registration may still be running before the cell counts as stalled. */
+    static final Duration STALL = Duration.ofSeconds(20);
+
+    /** Whether every future finished by {@code deadline} ({@code System.nanoTime()}). */
+    private static boolean await(List<Future<?>> futures, long deadline) throws Exception {
+        for (Future<?> f : futures) {
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** W2: {@code racers} threads register the same new key at the same instant, for each of {@code keys} keys. */
