@@ -192,21 +192,7 @@ public final class ContentionReport {
 
             List<Workloads.Throughput> distinct = new ArrayList<>();
             List<Workloads.Throughput> reuploads = new ArrayList<>();
-            for (int threads : p.threads()) {
-                for (int round = 0; round < p.rounds(); round++) {
-                    List<Subject> order = new ArrayList<>(subjects);
-                    Collections.rotate(order, -round);
-                    for (Subject s : order) {
-                        Workloads.throughput(s, threads, p.warmup(), 0, 0, meters);
-                        distinct.add(progress.cell("W1 distinct", Workloads.throughput(s, threads, p.cell(), 0, round,
-                                meters)));
-                        reuploads.add(progress.cell("W3 re-uploads",
-                                Workloads.throughput(s, threads, p.cell(), 0.1, round, meters)));
-                    }
-                    db.clear();
-                    settle(db);
-                }
-            }
+            interleaved(db, subjects, p.threads(), p.rounds(), p, meters, progress, "W1 distinct", distinct, reuploads);
             List<RemoteRun> remote = db.networked() ? remote(db, p, progress) : List.of();
 
             List<Workloads.HotFile> hot = new ArrayList<>();
@@ -217,8 +203,9 @@ public final class ContentionReport {
                     Workloads.HotFile h = Workloads.hotFile(s, db, racers, p.hotKeys());
                     hot.add(h);
                     progress.say(String.format("W2 hot file     %-32s racers=%2d one winner for %d/%d keys, %d duplicate"
-                                    + " rows, %d exceptions, losers %s", s.label(), racers, h.keysWithOneWinner(),
-                            h.keys(), h.duplicateRows(), h.exceptions(), h.loserOutcomes()));
+                                    + " rows, %d exceptions, losers %s%s", s.label(), racers, h.keysWithOneWinner(),
+                            h.keys(), h.duplicateRows(), h.exceptions(), h.loserOutcomes(), h.stalls() > 0
+                                    ? ", STALLED " + h.stalls() + "x: sessions ended" : ""));
                 }
                 if (!s.guard()) {
                     continue;
@@ -274,23 +261,38 @@ public final class ContentionReport {
                 List<Subject> subjects = subjects(db, route.dataSource(), route.emf());
                 Workloads.Meters meters = new Workloads.Meters(db.serverCpu(), true, route.proxy(), db);
                 List<Workloads.Throughput> cells = new ArrayList<>();
-                for (int threads : p.remoteThreads()) {
-                    for (int round = 0; round < p.remoteRounds(); round++) {
-                        List<Subject> order = new ArrayList<>(subjects);
-                        Collections.rotate(order, -round);
-                        for (Subject s : order) {
-                            Workloads.throughput(s, threads, p.warmup(), 0, 0, meters);
-                            cells.add(progress.cell("W1 " + remoteName(delay),
-                                    Workloads.throughput(s, threads, p.cell(), 0, round, meters)));
-                        }
-                    }
-                }
+                interleaved(db, subjects, p.remoteThreads(), p.remoteRounds(), p, meters, progress,
+                        "W1 " + remoteName(delay), cells, null);
                 runs.add(new RemoteRun(delay, ping, cells));
             }
-            db.clear();
-            settle(db);
         }
         return runs;
+    }
+
+    /**
+     * W1 (into {@code distinct}) and, unless {@code reuploads} is null, W3 for every subject at every thread count,
+     * in {@code rounds} rounds with the order of the subjects rotated by one each round, each cell after a warm-up;
+     * the tables are cleared after each round.
+     */
+    private static void interleaved(BenchDatabase db, List<Subject> subjects, List<Integer> threadCounts, int rounds,
+            Profile p, Workloads.Meters meters, Progress progress, String name, List<Workloads.Throughput> distinct,
+            List<Workloads.Throughput> reuploads) throws Exception {
+        for (int threads : threadCounts) {
+            for (int round = 0; round < rounds; round++) {
+                List<Subject> order = new ArrayList<>(subjects);
+                Collections.rotate(order, -round);
+                for (Subject s : order) {
+                    Workloads.throughput(s, threads, p.warmup(), 0, 0, meters);
+                    distinct.add(progress.cell(name, Workloads.throughput(s, threads, p.cell(), 0, round, meters)));
+                    if (reuploads != null) {
+                        reuploads.add(progress.cell("W3 re-uploads",
+                                Workloads.throughput(s, threads, p.cell(), 0.1, round, meters)));
+                    }
+                }
+                db.clear();
+                settle(db);
+            }
+        }
     }
 
     /** {@code 0.25 ms} or {@code 1 ms}. */

@@ -121,7 +121,9 @@ final class ReportWriter {
         for (Workloads.HotFile h : r.hot()) {
             md.append("| ").append(h.subject()).append(" | ").append(h.racers()).append(" | ").append(h.keys())
                     .append(" | ").append(h.keysWithOneWinner()).append(" | ").append(h.duplicateRows()).append(" | ")
-                    .append(h.exceptions()).append(" | ").append(h.loserOutcomes()).append(" | ")
+                    .append(h.exceptions()).append(h.stalls() > 0 ? " (**stalled " + h.stalls() + "x**: sessions ended "
+                            + "after " + Workloads.STALL.toSeconds() + " s without progress)" : "").append(" | ")
+                    .append(h.loserOutcomes()).append(" | ")
                     .append(ms(h.loserP50Millis())).append(" / ").append(ms(h.loserP99Millis())).append(" |\n");
         }
 

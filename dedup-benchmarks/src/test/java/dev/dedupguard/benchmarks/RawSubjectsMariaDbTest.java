@@ -2,7 +2,6 @@ package dev.dedupguard.benchmarks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.dedupguard.FileKey;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -29,22 +28,7 @@ class RawSubjectsMariaDbTest {
 
     @Test
     void theOneRoundTripSubjectCommitsANewFileInOneExchange() {
-        Subject one = Subject.create(Subject.ONE_ROUND_TRIP, null, db, db.dataSource(), null);
-        one.register(Workloads.key(Workloads.freshScope(), 0, 0));
-        FileKey key = Workloads.key(Workloads.freshScope(), 0, 0);
-
-        long x0 = ExchangeCountingSocketFactory.exchanges();
-        Subject.Outcome stored = one.register(key);
-        long x1 = ExchangeCountingSocketFactory.exchanges();
-        assertThat(one.rows(db, Long.parseLong(key.scope()))).isEqualTo(1);
-        long x2 = ExchangeCountingSocketFactory.exchanges();
-        Subject.Outcome again = one.register(key);
-        long x3 = ExchangeCountingSocketFactory.exchanges();
-
-        assertThat(stored.isNew()).isTrue();
-        assertThat(x1 - x0).isEqualTo(1);
-        assertThat(again).isEqualTo(new Subject.Outcome(false, stored.id()));
-        assertThat(x3 - x2).isEqualTo(2);
+        RawSubjectsTest.assertNewAndDuplicateExchanges(db, Subject.ONE_ROUND_TRIP, 1, 2);
     }
 
     @Test

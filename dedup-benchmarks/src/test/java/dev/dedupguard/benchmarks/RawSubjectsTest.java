@@ -26,42 +26,37 @@ class RawSubjectsTest {
 
     @Test
     void theOneRoundTripSubjectCommitsANewFileInOneExchange() {
-        Subject one = Subject.create(Subject.ONE_ROUND_TRIP, null, db, db.dataSource(), null);
-        one.register(Workloads.key(Workloads.freshScope(), 0, 0));
-        FileKey key = Workloads.key(Workloads.freshScope(), 0, 0);
-
-        long x0 = ExchangeCountingSocketFactory.exchanges();
-        Subject.Outcome stored = one.register(key);
-        long x1 = ExchangeCountingSocketFactory.exchanges();
-        // committed when the call returns: another connection of the pool sees it
-        assertThat(one.rows(db, Long.parseLong(key.scope()))).isEqualTo(1);
-        long x2 = ExchangeCountingSocketFactory.exchanges();
-        Subject.Outcome again = one.register(key);
-        long x3 = ExchangeCountingSocketFactory.exchanges();
-
-        assertThat(stored.isNew()).isTrue();
-        assertThat(x1 - x0).isEqualTo(1);
-        assertThat(again).isEqualTo(new Subject.Outcome(false, stored.id()));
-        assertThat(x3 - x2).isEqualTo(2);
-        assertThat(one.rows(db, Long.parseLong(key.scope()))).isEqualTo(1);
+        assertNewAndDuplicateExchanges(db, Subject.ONE_ROUND_TRIP, 1, 2);
     }
 
     @Test
     void theBaselineTakesTwoExchangesForANewFileAndThreeForADuplicate() {
-        Subject baseline = Subject.create(Subject.BASELINE, null, db, db.dataSource(), null);
-        baseline.register(Workloads.key(Workloads.freshScope(), 0, 0));
+        assertNewAndDuplicateExchanges(db, Subject.BASELINE, 2, 3);
+    }
+
+    /**
+     * Registers a new file and then the same again with the raw subject {@code backend}: the driver's exchanges for
+     * each are as expected, the file is committed when the first call returns (another connection of the pool sees
+     * it), and the duplicate answers with the stored id.
+     */
+    static void assertNewAndDuplicateExchanges(BenchDatabase db, String backend, int newFile, int duplicate) {
+        Subject subject = Subject.create(backend, null, db, db.dataSource(), null);
+        subject.register(Workloads.key(Workloads.freshScope(), 0, 0));
         FileKey key = Workloads.key(Workloads.freshScope(), 0, 0);
 
         long x0 = ExchangeCountingSocketFactory.exchanges();
-        Subject.Outcome stored = baseline.register(key);
+        Subject.Outcome stored = subject.register(key);
         long x1 = ExchangeCountingSocketFactory.exchanges();
-        Subject.Outcome again = baseline.register(key);
+        assertThat(subject.rows(db, Long.parseLong(key.scope()))).isEqualTo(1);
         long x2 = ExchangeCountingSocketFactory.exchanges();
+        Subject.Outcome again = subject.register(key);
+        long x3 = ExchangeCountingSocketFactory.exchanges();
 
-        assertThat(x1 - x0).isEqualTo(2);
-        assertThat(x2 - x1).isEqualTo(3);
+        assertThat(stored.isNew()).isTrue();
+        assertThat(x1 - x0).isEqualTo(newFile);
         assertThat(again).isEqualTo(new Subject.Outcome(false, stored.id()));
-        assertThat(baseline.rows(db, Long.parseLong(key.scope()))).isEqualTo(1);
+        assertThat(x3 - x2).isEqualTo(duplicate);
+        assertThat(subject.rows(db, Long.parseLong(key.scope()))).isEqualTo(1);
     }
 
     @Test
