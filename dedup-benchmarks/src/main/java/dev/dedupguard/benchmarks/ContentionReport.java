@@ -37,20 +37,28 @@ public final class ContentionReport {
     /**
      * How long each measurement runs. Every thread count is measured in {@code rounds} rounds; each round measures
      * every subject once, in an order rotated by one subject per round, so that no subject always runs first or last;
-     * the report takes the median across rounds and shows the spread.
+     * the report takes the median across rounds and shows the spread. The remote profile measures W1 again through a
+     * proxy that adds each of {@code delays} to each direction, at {@code remoteThreads}, in {@code remoteRounds}
+     * rounds (latency-bound cells vary less). {@code prefill} rows of negative cases stay in every table throughout.
      */
     record Profile(String name, List<Integer> threads, Duration cell, Duration warmup, int rounds, List<Integer> racers,
-            int hotKeys, Duration hold, int batchFiles) {
+            int hotKeys, Duration hold, int batchFiles, List<Duration> delays, List<Integer> remoteThreads,
+            int remoteRounds, int prefill) {
+        private static final List<Duration> DELAYS = List.of(Duration.ofNanos(250_000), Duration.ofMillis(1));
+
         static Profile of(String name) {
             return switch (name) {
                 case "quick" -> new Profile(name, List.of(1, 2, 4, 8, 16), Duration.ofMillis(1000),
-                        Duration.ofMillis(300), 1, List.of(4, 16), 30, Duration.ofMillis(50), 1000);
+                        Duration.ofMillis(300), 1, List.of(4, 16), 30, Duration.ofMillis(50), 1000, DELAYS,
+                        List.of(1, 2, 4), 1, BenchDatabase.PREFILL);
                 case "stable" -> new Profile(name, List.of(1, 2, 4, 8, 16), Duration.ofMillis(1200),
-                        Duration.ofMillis(300), 5, List.of(4, 16), 30, Duration.ofMillis(50), 1000);
+                        Duration.ofMillis(300), 5, List.of(4, 16), 30, Duration.ofMillis(50), 1000, DELAYS,
+                        List.of(1, 2, 4), 3, BenchDatabase.PREFILL);
                 case "full" -> new Profile(name, List.of(1, 2, 4, 8, 16), Duration.ofSeconds(5), Duration.ofSeconds(2),
-                        3, List.of(2, 4, 8, 16), 200, Duration.ofMillis(50), 1000);
+                        3, List.of(2, 4, 8, 16), 200, Duration.ofMillis(50), 1000, DELAYS, List.of(1, 2, 4, 8, 16), 3,
+                        BenchDatabase.PREFILL);
                 case "smoke" -> new Profile(name, List.of(1, 2), Duration.ofMillis(100), Duration.ofMillis(20), 2,
-                        List.of(2), 3, Duration.ofMillis(50), 20);
+                        List.of(2), 3, Duration.ofMillis(50), 20, List.of(Duration.ofMillis(1)), List.of(1, 2), 1, 500);
                 default -> throw new IllegalArgumentException("--profile must be quick, stable or full, was " + name);
             };
         }
@@ -82,16 +90,28 @@ public final class ContentionReport {
     /**
      * Round trips of one registration of a new file and of a duplicate, in the guard's own transaction and, for the
      * guards, joined to a transaction of the caller's (-1: not measured); the joined figures exclude the caller's own
-     * begin and commit.
+     * begin and commit. Counted twice: statements, commits, rollbacks and savepoint calls at the JDBC boundary
+     * ({@code CountingDataSource}), and the driver's exchanges with the server at its socket (-1 on H2), which also
+     * see what a driver sends for {@code setAutoCommit}, a pool's validation, and what it pipelines.
      */
-    record RoundTrips(String subject, int newFile, int duplicate, int joinedNewFile, int joinedDuplicate) {
+    record RoundTrips(String subject, int newFile, int duplicate, int joinedNewFile, int joinedDuplicate,
+            long exchangesNewFile, long exchangesDuplicate) {
+    }
+
+    /**
+     * W1 through a delaying proxy: the one-way delay, the round trip of a raw {@code SELECT 1} through it (median of
+     * {@value #PING_COUNT}, milliseconds) and the cells.
+     */
+    record RemoteRun(Duration oneWay, double selectOneMillis, List<Workloads.Throughput> distinct) {
     }
 
     /** Everything one run measured. */
     record Results(Map<String, String> environment, Profile profile, List<Workloads.Throughput> distinct,
             List<Workloads.Throughput> reuploads, List<Workloads.HotFile> hot, List<Workloads.Held> held,
-            List<Workloads.Batch> batches, List<RoundTrips> roundTrips) {
+            List<Workloads.Batch> batches, List<RoundTrips> roundTrips, List<RemoteRun> remote) {
     }
+
+    static final int PING_COUNT = 200;
 
     private ContentionReport() {
     }
@@ -102,9 +122,9 @@ public final class ContentionReport {
               --database postgres|h2|mariadb|URL  embedded PostgreSQL 17 (default), in-process H2, embedded MariaDB 11.4,
                                            or a jdbc:postgresql: URL
                                            (user and password as URL parameters)
-              --profile quick|stable|full  quick: one round, about 2.5 min on 2 cores (default); stable: 5 interleaved
-                                           rounds, medians and spreads, about 12 min (the committed report);
-                                           full: 5 s cells, 3 rounds, more racers
+              --profile quick|stable|full  quick: one round, about 5 min on 2 cores (default); stable: 5 interleaved
+                                           rounds (3 for the remote profile), medians and spreads, about 20 min
+                                           (the committed report); full: 5 s cells, 3 rounds, more racers
               --out DIR                    where the report goes (default: the module's target/contention-report);
                                            --out docs replaces the committed report
               --help                       this text
@@ -163,38 +183,29 @@ public final class ContentionReport {
 
     static Results run(String database, Profile p, PrintStream log) throws Exception {
         long started = System.nanoTime();
-        try (BenchDatabase db = BenchDatabase.open(database)) {
+        try (BenchDatabase db = BenchDatabase.open(database, p.prefill())) {
             Map<String, String> env = environment(db, p);
             List<Subject> subjects = subjects(db, db.dataSource(), db.emf());
             Progress progress = new Progress(log, started);
             progress.say("environment: " + env);
+            Workloads.Meters meters = new Workloads.Meters(db.serverCpu(), db.networked(), null, db);
 
             List<Workloads.Throughput> distinct = new ArrayList<>();
             List<Workloads.Throughput> reuploads = new ArrayList<>();
-            for (int threads : p.threads()) {
-                for (int round = 0; round < p.rounds(); round++) {
-                    List<Subject> order = new ArrayList<>(subjects);
-                    Collections.rotate(order, -round);
-                    for (Subject s : order) {
-                        Workloads.throughput(s, threads, p.warmup(), 0);
-                        distinct.add(progress.cell("W1 distinct", Workloads.throughput(s, threads, p.cell(), 0, round)));
-                        reuploads.add(progress.cell("W3 re-uploads",
-                                Workloads.throughput(s, threads, p.cell(), 0.1, round)));
-                    }
-                    db.clear();
-                }
-            }
+            interleaved(db, subjects, p.threads(), p.rounds(), p, meters, progress, "W1 distinct", distinct, reuploads);
+            List<RemoteRun> remote = db.networked() ? remote(db, p, progress) : List.of();
 
             List<Workloads.HotFile> hot = new ArrayList<>();
             List<Workloads.Held> held = new ArrayList<>();
             List<Workloads.Batch> batches = new ArrayList<>();
-            for (Subject s : subjects.subList(1, subjects.size())) {
+            for (Subject s : subjects.subList(2, subjects.size())) {
                 for (int racers : p.racers()) {
                     Workloads.HotFile h = Workloads.hotFile(s, db, racers, p.hotKeys());
                     hot.add(h);
                     progress.say(String.format("W2 hot file     %-32s racers=%2d one winner for %d/%d keys, %d duplicate"
-                                    + " rows, %d exceptions, losers %s", s.label(), racers, h.keysWithOneWinner(),
-                            h.keys(), h.duplicateRows(), h.exceptions(), h.loserOutcomes()));
+                                    + " rows, %d exceptions, losers %s%s", s.label(), racers, h.keysWithOneWinner(),
+                            h.keys(), h.duplicateRows(), h.exceptions(), h.loserOutcomes(), h.stalls() > 0
+                                    ? ", STALLED " + h.stalls() + "x: sessions ended" : ""));
                 }
                 if (!s.guard()) {
                     continue;
@@ -206,29 +217,117 @@ public final class ContentionReport {
                 }
                 if (s.strategy() != Strategy.NO_LOCK) {
                     for (int round = 0; round < p.batchRounds(); round++) {
-                        Workloads.Batch b = round == 0 ? Workloads.batch(s, p.batchFiles())
-                                : Workloads.measureBatch(s, p.batchFiles());
+                        Workloads.Batch b = round == 0 ? Workloads.batch(s, p.batchFiles(), meters)
+                                : Workloads.measureBatch(s, p.batchFiles(), meters);
                         batches.add(b);
                         progress.say(String.format("W5 batch        %-32s registerAll(%d) %.0f ms vs singles %.0f ms: "
-                                + "%.1fx", s.label(), b.files(), b.batchMillis(), b.singlesMillis(), b.speedup()));
+                                + "%.1fx; server CPU %.1f vs %.1f ms, round trips %d vs %d", s.label(), b.files(),
+                                b.batchMillis(), b.singlesMillis(), b.speedup(), b.batch().serverNanos() / 1e6,
+                                b.singles().serverNanos() / 1e6, b.batch().exchanges(), b.singles().exchanges()));
                     }
                 }
             }
             db.clear();
             List<RoundTrips> roundTrips = roundTrips(db);
             roundTrips.forEach(r -> progress.say(String.format("round trips     %-32s new file %d, duplicate %d"
-                    + "; joined: new file %d, duplicate %d", r.subject(), r.newFile(), r.duplicate(), r.joinedNewFile(),
-                    r.joinedDuplicate())));
+                    + "; joined: new file %d, duplicate %d; driver exchanges: new file %d, duplicate %d", r.subject(),
+                    r.newFile(), r.duplicate(), r.joinedNewFile(), r.joinedDuplicate(), r.exchangesNewFile(),
+                    r.exchangesDuplicate())));
             db.clear();
+            List<String> plans = db.planChecks();
+            if (!plans.isEmpty()) {
+                long indexed = plans.stream().filter("index"::equals).count();
+                env.put("key lookups' generic plans", indexed == plans.size() ? "index scans after every clear of the "
+                        + "tables (" + plans.size() + " checks of 4 lookups: EXPLAIN EXECUTE with plan_cache_mode = "
+                        + "force_generic_plan, pgjdbc's parameter types)"
+                        : "NOT ALL INDEX SCANS: " + plans.stream().filter(x -> !x.equals("index")).distinct().toList());
+            }
             env.put("run time", String.format("%.0f s", (System.nanoTime() - started) / 1e9));
-            return new Results(env, p, distinct, reuploads, hot, held, batches, roundTrips);
+            return new Results(env, p, distinct, reuploads, hot, held, batches, roundTrips, remote);
         }
     }
 
-    /** The baseline, then every backend x strategy, then the other libraries, over {@code ds}. */
+    /**
+     * W1 through a delaying proxy, for each delay of the profile: every subject on a pool of its own that reaches the
+     * server through the proxy, rounds interleaved as on loopback.
+     */
+    private static List<RemoteRun> remote(BenchDatabase db, Profile p, Progress progress) throws Exception {
+        List<RemoteRun> runs = new ArrayList<>();
+        for (Duration delay : p.delays()) {
+            try (BenchDatabase.Remote route = db.remote(delay)) {
+                double ping = selectOne(route.dataSource());
+                progress.say(String.format("remote %s each way: SELECT 1 round trip %.2f ms (median of %d)",
+                        remoteName(delay), ping, PING_COUNT));
+                List<Subject> subjects = subjects(db, route.dataSource(), route.emf());
+                Workloads.Meters meters = new Workloads.Meters(db.serverCpu(), true, route.proxy(), db);
+                List<Workloads.Throughput> cells = new ArrayList<>();
+                interleaved(db, subjects, p.remoteThreads(), p.remoteRounds(), p, meters, progress,
+                        "W1 " + remoteName(delay), cells, null);
+                runs.add(new RemoteRun(delay, ping, cells));
+            }
+        }
+        return runs;
+    }
+
+    /**
+     * W1 (into {@code distinct}) and, unless {@code reuploads} is null, W3 for every subject at every thread count,
+     * in {@code rounds} rounds with the order of the subjects rotated by one each round, each cell after a warm-up;
+     * the tables are cleared after each round.
+     */
+    private static void interleaved(BenchDatabase db, List<Subject> subjects, List<Integer> threadCounts, int rounds,
+            Profile p, Workloads.Meters meters, Progress progress, String name, List<Workloads.Throughput> distinct,
+            List<Workloads.Throughput> reuploads) throws Exception {
+        for (int threads : threadCounts) {
+            for (int round = 0; round < rounds; round++) {
+                List<Subject> order = new ArrayList<>(subjects);
+                Collections.rotate(order, -round);
+                for (Subject s : order) {
+                    Workloads.throughput(s, threads, p.warmup(), 0, 0, meters);
+                    distinct.add(progress.cell(name, Workloads.throughput(s, threads, p.cell(), 0, round, meters)));
+                    if (reuploads != null) {
+                        reuploads.add(progress.cell("W3 re-uploads",
+                                Workloads.throughput(s, threads, p.cell(), 0.1, round, meters)));
+                    }
+                }
+                db.clear();
+                settle(db);
+            }
+        }
+    }
+
+    /** {@code 0.25 ms} or {@code 1 ms}. */
+    static String remoteName(Duration oneWay) {
+        double ms = oneWay.toNanos() / 1e6;
+        return (ms == Math.rint(ms) ? String.format(Locale.ROOT, "%.0f", ms) : String.format(Locale.ROOT, "%.2f", ms))
+                + " ms";
+    }
+
+    /** The median round trip of a raw {@code SELECT 1} on one connection of {@code ds}, in milliseconds. */
+    static double selectOne(DataSource ds) throws java.sql.SQLException {
+        List<Double> millis = new ArrayList<>();
+        try (java.sql.Connection c = ds.getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement("select 1")) {
+            for (int i = 0; i < PING_COUNT + 20; i++) {
+                long t0 = System.nanoTime();
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                }
+                if (i >= 20) {
+                    millis.add((System.nanoTime() - t0) / 1e6);
+                }
+            }
+        }
+        return Spread.of(millis).median();
+    }
+
+    /**
+     * The baseline, the one-round-trip raw subject, then every backend x strategy, then the other libraries, over
+     * {@code ds}.
+     */
     static List<Subject> subjects(BenchDatabase db, DataSource ds, EntityManagerFactory emf) {
         List<Subject> subjects = new ArrayList<>();
         subjects.add(Subject.create(Subject.BASELINE, null, db, ds, null));
+        subjects.add(Subject.create(Subject.ONE_ROUND_TRIP, null, db, ds, null));
         for (String backend : BACKENDS) {
             for (Strategy s : STRATEGIES) {
                 subjects.add(Subject.create(backend, s, db, ds, emf));
@@ -247,11 +346,15 @@ public final class ContentionReport {
             List<RoundTrips> out = new ArrayList<>();
             for (Subject s : subjects(db, counting, emf)) {
                 FileKey key = Workloads.key(Workloads.freshScope(), 0, 0);
+                s.register(Workloads.key(Workloads.freshScope(), 0, 0));
                 counting.reset();
+                long x0 = ExchangeCountingSocketFactory.exchanges();
                 s.register(key);
+                long x1 = ExchangeCountingSocketFactory.exchanges();
                 int fresh = counting.roundTrips().size();
                 counting.reset();
                 s.register(key);
+                long x2 = ExchangeCountingSocketFactory.exchanges();
                 int duplicate = counting.roundTrips().size();
                 int joinedFresh = -1;
                 int joinedDuplicate = -1;
@@ -259,7 +362,9 @@ public final class ContentionReport {
                     joinedFresh = joined(s, counting, Workloads.key(Workloads.freshScope(), 0, 0));
                     joinedDuplicate = joined(s, counting, key);
                 }
-                out.add(new RoundTrips(s.label(), fresh, duplicate, joinedFresh, joinedDuplicate));
+                boolean socket = db.networked();
+                out.add(new RoundTrips(s.label(), fresh, duplicate, joinedFresh, joinedDuplicate,
+                        socket ? x1 - x0 : -1, socket ? x2 - x1 : -1));
             }
             return out;
         } finally {
@@ -284,13 +389,74 @@ public final class ContentionReport {
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
         env.putAll(db.facts());
+        if (db.serverCpu().available()) {
+            settle(db);
+            env.put("server CPU while idle", idleServerCpu(db.serverCpu()));
+        }
         env.put("profile", p.name() + ": " + p.rounds() + " round" + (p.rounds() == 1 ? "" : "s") + " per thread count "
                 + "(subjects interleaved, order rotated each round), " + p.cell().toMillis() + " ms per throughput cell "
                 + "after " + p.warmup().toMillis() + " ms warm-up, threads " + p.threads() + "; W5 " + p.batchRounds()
-                + "x per subject; figures are medians across rounds, spreads min-max");
-        env.put("connection pool", "HikariCP, 24 connections, one pool shared by all subjects for the whole run "
-                + "(auto-commit on; each subject sets its own transaction)");
+                + "x per subject; remote profile: W1 at threads " + p.remoteThreads() + ", " + p.remoteRounds()
+                + " round" + (p.remoteRounds() == 1 ? "" : "s") + ", one-way delays "
+                + p.delays().stream().map(ContentionReport::remoteName).toList()
+                + "; figures are medians across rounds, spreads min-max");
+        env.put("connection pool", db.networked() ? "HikariCP, " + BenchDatabase.POOL_SIZE + " connections, one pool "
+                + "shared by all subjects for the whole run (auto-commit on; each subject sets its own transaction), "
+                + "no keep-alive pings, no lifetime limit; the remote profile has a pool of the same settings per delay"
+                : "HikariCP, 24 connections, one pool shared by all subjects for the whole run");
         return env;
+    }
+
+    /**
+     * Waits (at most {@value #SETTLE_SECONDS} s) until the server's background work after a clear has died down, to
+     * under {@value #SETTLED_MILLIS_PER_SECOND} ms of CPU per second, so that it does not land in the next cells: a
+     * refill leaves MariaDB flushing pages and purging for seconds. Returns at once when the server CPU is not
+     * measured.
+     */
+    static void settle(BenchDatabase db) {
+        ServerCpu cpu = db.serverCpu();
+        if (!cpu.available()) {
+            return;
+        }
+        long deadline = System.nanoTime() + SETTLE_SECONDS * 1_000_000_000L;
+        long last = cpu.nanos();
+        long at = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = cpu.nanos();
+            long t = System.nanoTime();
+            if ((now - last) / 1e6 / ((t - at) / 1e9) < SETTLED_MILLIS_PER_SECOND) {
+                return;
+            }
+            last = now;
+            at = t;
+        }
+    }
+
+    static final int SETTLE_SECONDS = 30;
+    static final int SETTLED_MILLIS_PER_SECOND = 20;
+
+    /**
+     * The server's CPU over two idle seconds, in milliseconds per second: its background work, which a cell's server
+     * CPU includes (it matters where few registrations share a cell, as through the proxy).
+     */
+    private static String idleServerCpu(ServerCpu cpu) {
+        long n0 = cpu.nanos();
+        long t0 = System.nanoTime();
+        try {
+            Thread.sleep(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        double perSecond = (cpu.nanos() - n0) / 1e6 / ((System.nanoTime() - t0) / 1e9);
+        return String.format(Locale.ROOT, "%.1f ms per second (background processes; included in each cell's figure; "
+                + "after each clear of the tables the run waits, up to %d s, until it is under %d ms per second)",
+                perSecond, SETTLE_SECONDS, SETTLED_MILLIS_PER_SECOND);
     }
 
     /** Progress lines with the elapsed time, so that a long run shows it is alive. */
@@ -300,10 +466,12 @@ public final class ContentionReport {
         }
 
         Workloads.Throughput cell(String workload, Workloads.Throughput t) {
-            say(String.format("%-15s %-38s threads=%2d round %d %8.0f registrations/s, %5.0f us CPU, %6.1f KB/reg%s",
-                    workload, t.subject().startsWith(Subject.BASELINE) ? Subject.BASELINE : t.subject(), t.threads(),
-                    t.round() + 1, t.perSecond(), t.cpuMicrosPerRegistration(), t.bytesPerRegistration() / 1024,
-                    t.errors() > 0 ? ", " + t.errors() + " errors" : ""));
+            say(String.format(Locale.ROOT, "%-15s %-38s threads=%2d round %d %8.0f registrations/s, client %5.0f us, "
+                            + "server %5.0f us CPU, %6.1f KB/reg, %4.2f round trips/call%s%s", workload, t.subject(),
+                    t.threads(), t.round() + 1, t.perSecond(), t.cpuMicrosPerRegistration(),
+                    t.serverMicrosPerRegistration(), t.bytesPerRegistration() / 1024, t.roundTripsPerCall(),
+                    t.errors() > 0 ? ", " + t.errors() + " errors" : "", t.stalled() ? ", STALLED: registrations still "
+                    + "running " + Workloads.STALL.toSeconds() + " s after the cell, their sessions ended" : ""));
             return t;
         }
     }

@@ -20,11 +20,11 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * W1 (distinct files) and W3 (10% re-uploads) under JMH, one {@link State} over backend x strategy x database; the
- * baseline is {@code backend=baseline}, and {@code spring-integration} and {@code camel} are the other libraries of the
- * contention report (the strategy does not apply to either). With {@code -prof gc}, JMH reports the allocation per
- * registration ({@code gc.alloc.rate.norm}). Without options JMH runs every combination with its defaults (5 forks of 5
- * warm-up and 5 measured 10-second iterations): about 5 hours. A run of about 90 seconds on 2 cores, one strategy
- * on embedded PostgreSQL:
+ * baseline is {@code backend=baseline} (beside it {@code one-round-trip}), and {@code spring-integration} and
+ * {@code camel} are the other libraries of the contention report (the strategy does not apply to any of them). With
+ * {@code -prof gc}, JMH reports the allocation per registration ({@code gc.alloc.rate.norm}). Without options JMH runs
+ * every combination with its defaults (5 forks of 5 warm-up and 5 measured 10-second iterations): about 6 hours. A
+ * run of about 90 seconds on 2 cores, one strategy on embedded PostgreSQL:
  * {@code java -jar dedup-benchmarks/target/benchmarks.jar RegistrationBenchmark -p database=postgres
  * -p strategy=UNIQUE_CONSTRAINT -f 1 -wi 1 -w 2s -i 3 -r 2s -t 4}. The {@code database} parameter also takes a
  * {@code jdbc:postgresql:} URL of your own ({@code -p database=...}).
@@ -36,8 +36,11 @@ public class RegistrationBenchmark {
     /** The subject under test, shared by all benchmark threads. */
     @State(Scope.Benchmark)
     public static class Target {
-        /** {@code baseline} (raw JDBC), {@code jooq}, {@code jpa}, {@code spring-integration} or {@code camel}. */
-        @Param({"baseline", "jooq", "jpa", "spring-integration", "camel"})
+        /**
+         * {@code baseline} (raw JDBC, insert and commit), {@code one-round-trip} (raw JDBC, auto-commit insert),
+         * {@code jooq}, {@code jpa}, {@code spring-integration} or {@code camel}.
+         */
+        @Param({"baseline", "one-round-trip", "jooq", "jpa", "spring-integration", "camel"})
         public String backend;
 
         /** The guard's strategy; ignored by the baseline and the other libraries. */

@@ -11,13 +11,16 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The workloads of the contention report, each measured on one subject; every run uses scopes no other run uses. */
@@ -39,13 +42,48 @@ final class Workloads {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+    /**
+     * What a cell reads before and after it, beside the worker threads' own CPU: the database server's CPU (when its
+     * processes are on this machine), the driver's exchanges with the server (when it talks over TCP), the CPU of this
+     * whole JVM (garbage collection, JIT, pool and proxy threads included) and of the delaying proxy (remote cells).
+     */
+    record Meters(ServerCpu server, boolean exchanges, DelayProxy proxy, BenchDatabase db) {
+        /** Nothing but the worker threads' CPU and allocation. */
+        static final Meters NONE = new Meters(ServerCpu.unavailable("not measured"), false, null, null);
+
+        Reading read() {
+            return new Reading(server.nanos(), exchanges ? ExchangeCountingSocketFactory.exchanges() : -1,
+                    OS.getProcessCpuTime(), proxy == null ? -1 : proxy.cpuNanos());
+        }
+    }
+
+    /** One reading of the {@link Meters}; -1 for what is not measured. */
+    record Reading(long serverNanos, long exchanges, long processNanos, long proxyNanos) {
+        /** What happened from {@code before} to this reading; -1 where either is not measured. */
+        Reading since(Reading before) {
+            return new Reading(delta(before.serverNanos, serverNanos), delta(before.exchanges, exchanges),
+                    delta(before.processNanos, processNanos), delta(before.proxyNanos, proxyNanos));
+        }
+
+        private static long delta(long before, long after) {
+            return before < 0 || after < 0 ? -1 : after - before;
+        }
+    }
+
     /**
      * W1 (repeatFraction 0) and W3 (0.1): registrations per second over {@code duration} with {@code threads}, in
      * round {@code round} of the profile, with the CPU time and the heap allocation of the worker threads (the client
-     * side only: the database server's work is not in them).
+     * side), and what the {@link Meters} read around the cell: the server's CPU, the round trips (driver exchanges),
+     * the whole JVM's CPU and the proxy's (each -1 when not measured). The meters are read while the workers wait,
+     * before and after the timed window, so a cell's server CPU includes the server's background work (WAL writer,
+     * autovacuum) during it.
      */
     record Throughput(String subject, int threads, int round, long registrations, long errors, double seconds,
-            long cpuNanos, long allocatedBytes) {
+            long cpuNanos, long allocatedBytes, long serverCpuNanos, long exchanges, long processCpuNanos,
+            long proxyCpuNanos, boolean stalled) {
         double perSecond() {
             return registrations / seconds;
         }
@@ -57,14 +95,39 @@ final class Workloads {
         double bytesPerRegistration() {
             return registrations == 0 ? 0 : (double) allocatedBytes / registrations;
         }
+
+        /** Server CPU per registration in microseconds, NaN when not measured. */
+        double serverMicrosPerRegistration() {
+            return perRegistration(serverCpuNanos) / 1e3;
+        }
+
+        /** The JVM's whole CPU per registration in microseconds, NaN when not measured. */
+        double processMicrosPerRegistration() {
+            return perRegistration(processCpuNanos) / 1e3;
+        }
+
+        /** The delaying proxy's CPU per registration in microseconds, NaN when there is none. */
+        double proxyMicrosPerRegistration() {
+            return perRegistration(proxyCpuNanos) / 1e3;
+        }
+
+        /** Driver exchanges with the server per call (registrations and errors), NaN when not counted. */
+        double roundTripsPerCall() {
+            return exchanges < 0 || registrations + errors == 0 ? Double.NaN
+                    : (double) exchanges / (registrations + errors);
+        }
+
+        private double perRegistration(long value) {
+            return value < 0 || registrations == 0 ? Double.NaN : (double) value / registrations;
+        }
     }
 
     static Throughput throughput(Subject s, int threads, Duration duration, double repeatFraction) throws Exception {
-        return throughput(s, threads, duration, repeatFraction, 0);
+        return throughput(s, threads, duration, repeatFraction, 0, Meters.NONE);
     }
 
-    static Throughput throughput(Subject s, int threads, Duration duration, double repeatFraction, int round)
-            throws Exception {
+    static Throughput throughput(Subject s, int threads, Duration duration, double repeatFraction, int round,
+            Meters meters) throws Exception {
         long scope = freshScope();
         CyclicBarrier start = new CyclicBarrier(threads + 1);
         AtomicLong done = new AtomicLong();
@@ -101,22 +164,51 @@ final class Workloads {
                     return null;
                 }));
             }
+            Reading before = meters.read();
             start.await();
             window[0] = System.nanoTime();
+            boolean stalled = !await(futures, window[0] + duration.toNanos() + STALL.toNanos());
+            if (stalled && meters.db() != null) {
+                // a registration that has not returned long after the cell ended: end its sessions, so that the
+                // thread gets an error and the run goes on
+                for (int attempt = 0; attempt < 30 && !await(futures, System.nanoTime() + 1_000_000_000L); attempt++) {
+                    meters.db().endBusySessions();
+                }
+            }
             for (Future<?> f : futures) {
-                f.get(duration.toSeconds() + 120, TimeUnit.SECONDS);
+                f.get(60, TimeUnit.SECONDS);
             }
             window[1] = System.nanoTime();
+            Reading cell = meters.read().since(before);
+            return new Throughput(s.label(), threads, round, done.get(), errors.get(), (window[1] - window[0]) / 1e9,
+                    cpu.get(), allocated.get(), cell.serverNanos(), cell.exchanges(), cell.processNanos(),
+                    cell.proxyNanos(), stalled);
         } finally {
             pool.shutdownNow();
         }
-        return new Throughput(s.label(), threads, round, done.get(), errors.get(), (window[1] - window[0]) / 1e9,
-                cpu.get(), allocated.get());
     }
 
-    /** W2: {@code racers} threads register the same new key at the same instant, for each of {@code keys} keys. */
+    /** How long after a cell's end a registration may still be running before the cell counts as stalled. */
+    static final Duration STALL = Duration.ofSeconds(20);
+
+    /** Whether every future finished by {@code deadline} ({@code System.nanoTime()}). */
+    private static boolean await(List<Future<?>> futures, long deadline) throws Exception {
+        for (Future<?> f : futures) {
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * W2: {@code racers} threads register the same new key at the same instant, for each of {@code keys} keys;
+     * {@code stalls}: how often no racer made progress for {@link #STALL} and their busy sessions were ended.
+     */
     record HotFile(String subject, int racers, int keys, long keysWithOneWinner, long duplicateRows, long exceptions,
-            Map<String, Long> loserOutcomes, double loserP50Millis, double loserP99Millis) {
+            Map<String, Long> loserOutcomes, double loserP50Millis, double loserP99Millis, long stalls) {
     }
 
     static HotFile hotFile(Subject s, BenchDatabase db, int racers, int keys) throws Exception {
@@ -125,13 +217,31 @@ final class Workloads {
         ConcurrentLinkedQueue<long[]> results = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         ExecutorService pool = Executors.newFixedThreadPool(racers);
+        // a racer whose registration never returns (Spring Integration's putIfAbsent loops on MariaDB) would hold
+        // the others at the barrier: after a stall its database session is ended, it gets an error, and the workload
+        // stops after that key (the others leave the barrier)
+        AtomicLong progress = new AtomicLong(System.nanoTime());
+        AtomicLong stalls = new AtomicLong();
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
+        watchdog.scheduleWithFixedDelay(() -> {
+            if (System.nanoTime() - progress.get() > STALL.toNanos()) {
+                stalls.incrementAndGet();
+                db.endBusySessions();
+                barrier.reset();
+                progress.set(System.nanoTime());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (int r = 0; r < racers; r++) {
                 futures.add(pool.submit(() -> {
-                    for (int i = 0; i < keys; i++) {
+                    for (int i = 0; i < keys && stalls.get() == 0; i++) {
                         FileKey k = key(scope, 0, i);
-                        barrier.await(60, TimeUnit.SECONDS);
+                        try {
+                            barrier.await(60, TimeUnit.SECONDS);
+                        } catch (BrokenBarrierException e) {
+                            return null;
+                        }
                         long t0 = System.nanoTime();
                         try {
                             boolean isNew = s.register(k).isNew();
@@ -140,6 +250,7 @@ final class Workloads {
                             failures.add(e.getClass().getSimpleName());
                             results.add(new long[] {i, -1, System.nanoTime() - t0});
                         }
+                        progress.set(System.nanoTime());
                     }
                     return null;
                 }));
@@ -148,6 +259,7 @@ final class Workloads {
                 f.get(300, TimeUnit.SECONDS);
             }
         } finally {
+            watchdog.shutdownNow();
             pool.shutdownNow();
         }
         List<List<long[]>> perKey = new ArrayList<>();
@@ -178,8 +290,11 @@ final class Workloads {
         failures.forEach(f -> loserOutcomes.merge(f, 1L, Long::sum));
         long rows = s.rows(db, scope);
         Collections.sort(loserNanos);
-        return new HotFile(s.label(), racers, keys, oneWinner, rows - keys, failures.size(), loserOutcomes,
-                percentile(loserNanos, 0.50), percentile(loserNanos, 0.99));
+        int raced = (int) perKey.stream().filter(answers -> !answers.isEmpty()).count();
+        // a key whose racers all failed (a stall) stored no row, so it adds no duplicate either
+        long stored = perKey.stream().filter(answers -> answers.stream().anyMatch(r -> r[1] == 1)).count();
+        return new HotFile(s.label(), racers, raced, oneWinner, rows - stored, failures.size(), loserOutcomes,
+                percentile(loserNanos, 0.50), percentile(loserNanos, 0.99), stalls.get());
     }
 
     private static double percentile(List<Long> sorted, double p) {
@@ -253,20 +368,24 @@ final class Workloads {
         }
     }
 
-    /** W5: {@code registerAll} of {@code files} new files vs as many single registrations. */
-    record Batch(String subject, int files, double batchMillis, double singlesMillis) {
+    /**
+     * W5: {@code registerAll} of {@code files} new files vs as many single registrations, with what the meters read
+     * around each ({@code batch} and {@code singles}: server CPU, round trips) and the calling thread's CPU for each.
+     */
+    record Batch(String subject, int files, double batchMillis, double singlesMillis, Reading batch, Reading singles,
+            long batchClientCpuNanos, long singlesClientCpuNanos) {
         double speedup() {
             return singlesMillis / batchMillis;
         }
     }
 
-    static Batch batch(Subject s, int files) {
-        measureBatch(s, files);
-        return measureBatch(s, files);
+    static Batch batch(Subject s, int files, Meters meters) {
+        measureBatch(s, files, meters);
+        return measureBatch(s, files, meters);
     }
 
     /** One measurement; the first call of {@link #batch} warms up the batch path, which no other workload runs. */
-    static Batch measureBatch(Subject s, int files) {
+    static Batch measureBatch(Subject s, int files, Meters meters) {
         long scope = freshScope();
         List<FileKey> batch = new ArrayList<>();
         List<FileKey> singles = new ArrayList<>();
@@ -274,14 +393,23 @@ final class Workloads {
             batch.add(key(scope, 1, i));
             singles.add(key(scope, 2, i));
         }
+        Reading r0 = meters.read();
+        long c0 = THREADS.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         s.registerAll(batch);
         long t1 = System.nanoTime();
+        long c1 = THREADS.getCurrentThreadCpuTime();
+        Reading r1 = meters.read();
+        long c2 = THREADS.getCurrentThreadCpuTime();
+        long t2 = System.nanoTime();
         for (FileKey k : singles) {
             s.register(k);
         }
-        long t2 = System.nanoTime();
-        return new Batch(s.label(), files, (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+        long t3 = System.nanoTime();
+        long c3 = THREADS.getCurrentThreadCpuTime();
+        Reading r2 = meters.read();
+        return new Batch(s.label(), files, (t1 - t0) / 1e6, (t3 - t2) / 1e6, r1.since(r0), r2.since(r1), c1 - c0,
+                c3 - c2);
     }
 
 }
