@@ -31,11 +31,11 @@ final class ConstraintSteps {
     StepResult attachConstraint() {
         long start = System.nanoTime();
         try (MigrationConnection mc = ctx.open()) {
-            MigrationStatus s = reporter.status(mc);
-            if (s.constraintPresent()) {
+            Catalog.UniqueKey key = reporter.uniqueKey(mc);
+            if (key.constraint()) {
                 return ctx.result(Step.ATTACH_CONSTRAINT, Outcome.ALREADY_DONE, 0, 0, 0, 0, start,
-                        (s.constraintName().equals(ctx.target.constraint()) ? "constraint " : "the equivalent unique"
-                                + " key ") + s.constraintName() + " exists");
+                        (key.name().equals(ctx.target.constraint()) ? "constraint " : "the equivalent unique key ")
+                                + key.name() + " exists");
             }
             String attach = sql.attachConstraint();
             if (ctx.dryRun) {
@@ -44,7 +44,7 @@ final class ConstraintSteps {
                         ? "nothing to attach: the unique key createUniqueIndex() builds is the constraint"
                         : "would run " + attach + " (lock timeout " + sql.lockWait() + ")");
             }
-            if (s.index() != MigrationStatus.IndexState.VALID || attach == null) {
+            if (key.state() != MigrationStatus.IndexState.VALID || attach == null) {
                 throw new IllegalStateException("attachConstraint() needs a valid unique index "
                         + ctx.target.constraint() + " on " + ctx.table() + "; run createUniqueIndex() first");
             }
@@ -63,25 +63,25 @@ final class ConstraintSteps {
     StepResult addHashCheck() {
         long start = System.nanoTime();
         try (MigrationConnection mc = ctx.open()) {
-            MigrationStatus s = reporter.status(mc);
-            if (s.hashCheck() == MigrationStatus.HashCheckState.VALID) {
+            Catalog.HashCheck hashCheck = reporter.hashCheck(mc);
+            if (hashCheck.state() == MigrationStatus.HashCheckState.VALID) {
                 return ctx.result(Step.HASH_CHECK, Outcome.ALREADY_DONE, 0, 0, 0, 0, start, "CHECK constraint "
-                        + s.hashCheckName() + " keeps hashes lower case");
+                        + hashCheck.name() + " keeps hashes lower case");
             }
+            long nonCanonical = mc.queryLong(sql.nonCanonicalHashes());
             if (ctx.dryRun) {
                 ctx.preflight.require(mc.c);
-                return ctx.result(Step.HASH_CHECK, Outcome.DRY_RUN, 0, s.nonCanonicalHashes(), 0, 0, start,
-                        "would add " + ctx.target.hashCheck() + " " + sql.hashCheckDefinition()
-                                + (s.nonCanonicalHashes() == 0 ? "" : " after lower-casing " + s.nonCanonicalHashes()
-                                + " hashes"));
+                return ctx.result(Step.HASH_CHECK, Outcome.DRY_RUN, 0, nonCanonical, 0, 0, start, "would add "
+                        + ctx.target.hashCheck() + " " + sql.hashCheckDefinition() + (nonCanonical == 0 ? ""
+                        : " after lower-casing " + nonCanonical + " hashes"));
             }
-            if (s.nonCanonicalHashes() > 0) {
+            if (nonCanonical > 0) {
                 throw new IllegalStateException("addHashCheck() needs every stored hash of " + ctx.table()
-                        + " in lower case, and " + s.nonCanonicalHashes() + " are not; run resolve() first");
+                        + " in lower case, and " + nonCanonical + " are not; run resolve() first");
             }
             return mc.locked(Step.HASH_CHECK, () -> {
                 ctx.preflight.require(mc.c);
-                return check(mc, s.hashCheck(), start);
+                return check(mc, hashCheck.state(), start);
             });
         } catch (SQLException e) {
             throw ctx.failed(Step.HASH_CHECK, e);

@@ -38,15 +38,15 @@ final class IndexBuilder {
     StepResult createUniqueIndex() {
         long start = System.nanoTime();
         try (MigrationConnection mc = ctx.open()) {
-            MigrationStatus s = reporter.status(mc);
-            if (s.constraintPresent() || s.index() == MigrationStatus.IndexState.VALID) {
-                return ctx.result(Step.CREATE_INDEX, Outcome.ALREADY_DONE, 0, 0, 0, 0, start, present(s));
+            Catalog.UniqueKey key = reporter.uniqueKey(mc);
+            if (key.constraint() || key.state() == MigrationStatus.IndexState.VALID) {
+                return ctx.result(Step.CREATE_INDEX, Outcome.ALREADY_DONE, 0, 0, 0, 0, start, present(key));
             }
             if (ctx.dryRun) {
                 ctx.preflight.require(mc.c);
-                return ctx.result(Step.CREATE_INDEX, Outcome.DRY_RUN, s.rowsToRemove(), 0, 0, 0, start,
-                        (s.index() == MigrationStatus.IndexState.INVALID ? "would drop the invalid index "
-                                + s.constraintName() + ", then " : "would ") + "run " + sql.createIndex());
+                return ctx.result(Step.CREATE_INDEX, Outcome.DRY_RUN, reporter.status(mc).rowsToRemove(), 0, 0, 0,
+                        start, (key.state() == MigrationStatus.IndexState.INVALID ? "would drop the invalid index "
+                                + key.name() + ", then " : "would ") + "run " + sql.createIndex());
             }
             return mc.locked(Step.CREATE_INDEX, () -> {
                 ctx.preflight.require(mc.c);
@@ -57,12 +57,12 @@ final class IndexBuilder {
         }
     }
 
-    private String present(MigrationStatus s) {
-        if (!s.constraintName().equals(ctx.target.constraint())) {
-            return "the equivalent unique key " + s.constraintName() + " exists";
+    private String present(Catalog.UniqueKey key) {
+        if (!key.name().equals(ctx.target.constraint())) {
+            return "the equivalent unique key " + key.name() + " exists";
         }
-        return s.constraintPresent() ? "constraint " + s.constraintName() + " exists"
-                : "index " + s.constraintName() + " exists and is valid";
+        return key.constraint() ? "constraint " + key.name() + " exists" : "index " + key.name()
+                + " exists and is valid";
     }
 
     private StepResult build(MigrationConnection mc, long start) throws SQLException {

@@ -33,17 +33,40 @@ final class Reporter {
     }
 
     /**
+     * The unique key alone, from the catalog: what the index and attach steps decide from, without counting rows.
+     *
+     * @throws MigrationException if an index of the configured name exists but does not fit
+     */
+    Catalog.UniqueKey uniqueKey(MigrationConnection mc) throws SQLException {
+        Catalog.UniqueKey key = Catalog.uniqueKey(Catalog.indexes(mc.c, ctx.sql), ctx.target);
+        if (key.problem() != null) {
+            throw new MigrationException(key.problem(), null);
+        }
+        return key;
+    }
+
+    /**
+     * The hash check alone, from the catalog.
+     *
+     * @throws MigrationException if a CHECK constraint of the configured name exists with another definition
+     */
+    Catalog.HashCheck hashCheck(MigrationConnection mc) throws SQLException {
+        Catalog.HashCheck check = Catalog.hashCheck(Catalog.checks(mc.c, ctx.sql), ctx.sql);
+        if (check.problem() != null) {
+            throw new MigrationException(check.problem(), null);
+        }
+        return check;
+    }
+
+    /**
      * Where the migration stands.
      *
      * @throws MigrationException if an index or CHECK constraint of the configured name exists but does not fit
      */
     MigrationStatus status(MigrationConnection mc) throws SQLException {
         long[] totals = mc.queryLongs(ctx.sql.duplicateTotals());
-        Catalog.UniqueKey key = Catalog.uniqueKey(Catalog.indexes(mc.c, ctx.sql), ctx.target);
-        Catalog.HashCheck check = Catalog.hashCheck(Catalog.checks(mc.c, ctx.sql), ctx.sql);
-        if (key.problem() != null || check.problem() != null) {
-            throw new MigrationException(key.problem() != null ? key.problem() : check.problem(), null);
-        }
+        Catalog.UniqueKey key = uniqueKey(mc);
+        Catalog.HashCheck check = hashCheck(mc);
         boolean quarantine = !Catalog.columns(mc.c, ctx.database, ctx.target.schema(), ctx.target.quarantine())
                 .isEmpty();
         return new MigrationStatus(ctx.table(), totals[0], totals[1], mc.queryLong(ctx.sql.nonCanonicalHashes()),
