@@ -94,7 +94,7 @@ final class Doctor {
             c.releaseSavepoint(savepoint);
         } catch (SchemaMismatchException | MigrationException | IllegalArgumentException e) {
             c.rollback(savepoint);
-            findings.add(Finding.problem(check, e.getMessage(), "fix what the message names"));
+            findings.add(Finding.problem(check, oneLine(e.getMessage()), "fix what the message names"));
         } catch (SQLException e) {
             c.rollback(savepoint);
             findings.add(Finding.problem(check, "the check failed: SQLSTATE " + e.getSQLState() + " "
@@ -127,10 +127,15 @@ final class Doctor {
                 c.rollback(savepoint);
                 boolean keyMissing = strategy == Strategy.UNIQUE_CONSTRAINT
                         && String.valueOf(e.getMessage()).contains("needs a unique constraint");
-                findings.add(Finding.problem("guard", what + " refuses " + t.qualified() + ": " + e.getMessage(),
-                        keyMissing ? "run the migration: it builds the unique key online" : "as the message says"));
+                findings.add(Finding.problem("guard", what + " refuses " + t.qualified() + ": "
+                        + oneLine(e.getMessage()), keyMissing ? "run the migration: it builds the unique key online"
+                        : "do what build()'s message says"));
             }
         }
+    }
+
+    private static String oneLine(String message) {
+        return String.valueOf(message).replaceAll("\\s*\\R\\s*", " ").trim();
     }
 
     private void report(MigrationContext ctx, DuplicateReport r) {
