@@ -21,7 +21,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
@@ -101,20 +100,7 @@ public final class MigrateCaseFiles {
      * reached or started. Errors are one line on {@code err}.
      */
     static int execute(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
-            out.print(USAGE);
-            return 0;
-        }
-        try {
-            run(args, out);
-            return 0;
-        } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage() + " (--help lists the options)");
-            return 2;
-        } catch (ExampleDatabase.UnavailableException e) {
-            err.println("error: " + e.getMessage());
-            return 1;
-        }
+        return ExampleDatabase.executeCommandLine(USAGE, args, (a, o) -> run(a, o), out, err);
     }
 
     /**
