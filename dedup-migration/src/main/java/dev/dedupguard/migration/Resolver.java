@@ -101,8 +101,8 @@ final class Resolver {
                     pairs = ps.executeUpdate();
                 }
                 mc.execute(plan.get(2));
-                boolean nonCanonical = mc.queryLongs(sql.rewriteSlice(), Long.MIN_VALUE, 1)[1] > 0;
-                if (pairs == 0 && !nonCanonical) {
+                long[] firstRewrite = mc.queryLongs(sql.rewriteSlice(), Long.MIN_VALUE, ctx.batchSize);
+                if (pairs == 0 && firstRewrite[1] == 0) {
                     return new Resolution(done[0], done[1], (int) done[2], pass - 1, newest);
                 }
                 if (pass > ctx.resolvePasses) {
@@ -122,7 +122,7 @@ final class Resolver {
                             + ctx.batchSize);
                     moveAll(mc, keys, done, planned, describe ? newest : null);
                 }
-                done[1] += rewriteAll(mc);
+                done[1] += rewriteAll(mc, firstRewrite);
             }
         } catch (SQLException | RuntimeException | Error e) {
             failure = e;
@@ -209,12 +209,15 @@ final class Resolver {
         return removed.length;
     }
 
-    /** Lower-cases every non-canonical hash, in keyset batches by id; returns how many. */
-    private long rewriteAll(MigrationConnection mc) throws SQLException {
+    /**
+     * Lower-cases every non-canonical hash, in keyset batches by id, the first batch being {@code first} (the last id
+     * and the count of the first slice, read before the pass moved anything); returns how many.
+     */
+    private long rewriteAll(MigrationConnection mc, long[] first) throws SQLException {
         long after = Long.MIN_VALUE;
         long rewritten = 0;
+        long[] slice = first;
         while (true) {
-            long[] slice = mc.queryLongs(sql.rewriteSlice(), after, ctx.batchSize);
             if (slice[1] == 0) {
                 return rewritten;
             }
@@ -234,6 +237,7 @@ final class Resolver {
                         + " appeared meanwhile; the next pass quarantines it first");
             }
             after = to;
+            slice = mc.queryLongs(sql.rewriteSlice(), after, ctx.batchSize);
         }
     }
 

@@ -11,10 +11,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -618,13 +616,5 @@ abstract class MigrationContract {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    static Map<Long, Long> copy(Map<Long, Long> m) {
-        return new TreeMap<>(m);
-    }
-
-    static List<Object> row(Object... values) {
-        return new ArrayList<>(List.of(values));
     }
 }
