@@ -7,14 +7,25 @@ import java.sql.SQLException;
  * The host's hook to re-point rows that reference a duplicate before it is moved into quarantine, e.g.
  * {@code UPDATE evidence_note SET case_file_id = keptId WHERE case_file_id = removedId}.
  *
- * <p>Called once per removed row, on the migration's connection, inside the transaction that then moves the row:
- * if the hook throws, the batch rolls back (no row of it is moved, no child row changed) and
- * {@link DedupMigration#resolve()} throws {@link MigrationException}. The removed and the kept row are locked when
- * it is called. It must not commit, roll back or change the connection's auto-commit mode.
+ * <p>A table that other tables reference through foreign keys is not migrated without one: removing a referenced
+ * row would delete its children ({@code ON DELETE CASCADE}), detach them ({@code SET NULL}) or fail halfway
+ * ({@code NO ACTION}), so {@link DedupMigration.Builder#build()} refuses such a table, naming each referencing table,
+ * until a hook is given. {@link #NONE} is the hook for a table whose referencing rows never point at a duplicate.
+ *
+ * <p>Called once per removed row, on the migration's connection, inside the transaction that then moves the row;
+ * the removed and the kept row are locked when it is called, so no new child row can point at the removed row
+ * before it is gone. After the hook, and before anything of the batch moves, every foreign key that references the
+ * table is checked: if a child row still references a removed row, the batch rolls back (no row of it moved, no
+ * child row changed) and {@link DedupMigration#resolve()} throws {@link MigrationException} naming the referencing
+ * table. If the hook throws, the same. It must not commit, roll back or change the connection's auto-commit mode.
  */
 @FunctionalInterface
 public interface ChildRows {
-    /** Re-points nothing: for tables no other table references. */
+    /**
+     * Re-points nothing: for a table whose referencing rows never point at a duplicate. Before the first row moves,
+     * {@link DedupMigration#resolve()} checks that no row of a referencing table points at a row it will remove, and
+     * refuses, naming the table and the count, if one does.
+     */
     ChildRows NONE = (connection, removedId, keptId) -> { };
 
     /**

@@ -4,17 +4,20 @@ import java.util.List;
 
 /**
  * Exact counts of the duplicates in a host table at one moment, as {@link DedupMigration#report()} found them. A
- * duplicate group is a set of two or more rows with equal scope, content hash and file name (compared exactly, as
- * the unique constraint will; rows with a null key column are never duplicates, as for the constraint).
+ * duplicate group is a set of two or more rows that the guard takes for one file: equal scope and file name compared
+ * byte for byte (or equal name keys, where a name-key column is mapped), and equal content hashes compared
+ * lower-cased. Rows with a null key column are never duplicates, as for the unique constraint.
  *
- * @param table the host table
+ * @param table the host table, as the migration was given it
  * @param totalRows rows in the table
  * @param duplicateGroups groups of two or more rows with the same key
  * @param rowsToRemove rows that {@link DedupMigration#resolve()} moves: each group's rows but its oldest
+ * @param nonCanonicalHashes rows whose stored hash is not lower case, which {@link DedupMigration#resolve()}
+ *     lower-cases (the guard looks hashes up in lower case, so it never finds these)
  * @param scopes the scopes that hold duplicates, most rows to remove first (then by scope)
  */
 public record DuplicateReport(String table, long totalRows, long duplicateGroups, long rowsToRemove,
-        List<ScopeDuplicates> scopes) {
+        long nonCanonicalHashes, List<ScopeDuplicates> scopes) {
 
     /**
      * Copies {@code scopes}.
@@ -23,6 +26,7 @@ public record DuplicateReport(String table, long totalRows, long duplicateGroups
      * @param totalRows rows in the table
      * @param duplicateGroups groups of two or more rows with the same key
      * @param rowsToRemove rows to move
+     * @param nonCanonicalHashes rows whose hash is not lower case
      * @param scopes per-scope counts
      */
     public DuplicateReport {

@@ -6,7 +6,7 @@ import java.util.List;
  * What {@link DedupMigration#run()} did.
  *
  * @param before the duplicates found at the start
- * @param steps the result of each step, in order: resolve, create index, attach constraint
+ * @param steps the result of each step, in order: resolve, create index, attach constraint, hash check
  * @param after the state at the end
  */
 public record MigrationRun(DuplicateReport before, List<StepResult> steps, MigrationStatus after) {

@@ -4,15 +4,24 @@ package dev.dedupguard.migration;
  * Where a migration stands, read from the database by {@link DedupMigration#status()}: every step decides from
  * this whether it still has work to do, which is what makes the steps resumable and a second run a no-op.
  *
- * @param table the host table
- * @param duplicateGroups groups of rows with the same key
+ * @param table the host table, as the migration was given it
+ * @param duplicateGroups groups of rows with the same key under the guard's equality (hashes compared lower-cased,
+ *     names byte for byte)
  * @param rowsToRemove rows {@link DedupMigration#resolve()} would move
- * @param index the state of the unique index named after the constraint
- * @param constraintPresent whether the unique constraint exists
+ * @param nonCanonicalHashes rows whose content hash is not stored in lower case, which
+ *     {@link DedupMigration#resolve()} lower-cases
+ * @param index the state of the unique index: the one of the configured name, or an equivalent one
+ * @param constraintPresent whether the guard's unique key is in place: a unique constraint on the key columns (of the
+ *     configured name or another), or a valid equivalent unique index under another name
+ * @param constraintName the name of that unique key (another name than the configured one where an equivalent key
+ *     was found)
+ * @param hashCheck the state of the CHECK constraint that keeps stored hashes lower case
+ * @param hashCheckName its name (another name than the configured one where an equivalent check was found)
  * @param quarantinedRows rows in the quarantine table (0 when it does not exist yet)
  */
-public record MigrationStatus(String table, long duplicateGroups, long rowsToRemove, IndexState index,
-        boolean constraintPresent, long quarantinedRows) {
+public record MigrationStatus(String table, long duplicateGroups, long rowsToRemove, long nonCanonicalHashes,
+        IndexState index, boolean constraintPresent, String constraintName, HashCheckState hashCheck,
+        String hashCheckName, long quarantinedRows) {
 
     /** The unique index the constraint is built from. */
     public enum IndexState {
@@ -20,26 +29,36 @@ public record MigrationStatus(String table, long duplicateGroups, long rowsToRem
         ABSENT,
         /**
          * The index exists but is not valid: a concurrent build failed (e.g. on a duplicate) or is still running.
-         * It enforces nothing and must be dropped before the next build.
+         * It enforces nothing and must be dropped before the next build (PostgreSQL; MariaDB leaves none).
          */
         INVALID,
         /** A valid unique index on the key columns. */
         VALID
     }
 
-    /** @return whether the constraint is in place: nothing is left to do */
+    /** The CHECK constraint {@code <hash> = lower(<hash>)} that the guard's {@code build()} requires. */
+    public enum HashCheckState {
+        /** No such constraint. */
+        ABSENT,
+        /** Added {@code NOT VALID} (PostgreSQL): new rows are checked, existing ones not yet. */
+        NOT_VALID,
+        /** In place and every row checked. */
+        VALID
+    }
+
+    /** @return whether nothing is left to do: no duplicates, lower-case hashes, the unique key and the hash check */
     public boolean complete() {
-        return constraintPresent;
+        return nextStep() == null;
     }
 
     /** @return the first step that still has work to do, or {@code null} when {@link #complete()} */
     public Step nextStep() {
-        if (constraintPresent) {
-            return null;
-        }
-        if (duplicateGroups > 0) {
+        if (duplicateGroups > 0 || nonCanonicalHashes > 0) {
             return Step.RESOLVE;
         }
-        return index == IndexState.VALID ? Step.ATTACH_CONSTRAINT : Step.CREATE_INDEX;
+        if (!constraintPresent) {
+            return index == IndexState.VALID ? Step.ATTACH_CONSTRAINT : Step.CREATE_INDEX;
+        }
+        return hashCheck == HashCheckState.VALID ? null : Step.HASH_CHECK;
     }
 }

@@ -18,15 +18,16 @@ import javax.sql.DataSource;
 /**
  * A host table filled with {@code rows} rows of which {@code groups} duplicate groups: group g has 2 + g % 4 rows in
  * case 1 + g % 20, so it leaves 1 + g % 4 rows to remove. Rows are inserted in a shuffled order, so a group's rows
- * are spread over the id range. Remembers every row as jsonb and which ids the migration must remove.
+ * are spread over the id range. Remembers every row as text and which ids the migration must remove.
  */
 final class SeededTable {
     static final int CASES = 20;
 
+    final TestDb db;
     final String table;
     final int rows;
     final int groups;
-    /** id -> the row as PostgreSQL's to_jsonb renders it, before the migration. */
+    /** id -> the row as the database renders it as text ({@link TestDb#rowText}), before the migration. */
     final Map<Long, String> original = new HashMap<>();
     /** removed id -> kept id (the group's smallest id). */
     final Map<Long, Long> expectedRemovals = new TreeMap<>();
@@ -35,7 +36,8 @@ final class SeededTable {
     /** The key of each seeded row by id. */
     final Map<Long, Object[]> keyById = new HashMap<>();
 
-    private SeededTable(String table, int rows, int groups) {
+    private SeededTable(TestDb db, String table, int rows, int groups) {
+        this.db = db;
         this.table = table;
         this.rows = rows;
         this.groups = groups;
@@ -60,44 +62,31 @@ final class SeededTable {
         return n;
     }
 
-    static SeededTable create(DataSource ds, String table, int rows, int groups) throws SQLException {
-        Pg.createCaseFile(ds, table);
-        SeededTable t = new SeededTable(table, rows, groups);
+    static SeededTable create(TestDb db, DataSource ds, String table, int rows, int groups) throws SQLException {
+        TestDb.execute(ds, db.legacyTable(table));
+        SeededTable t = new SeededTable(db, table, rows, groups);
         List<Object[]> toInsert = new ArrayList<>();
         for (int g = 0; g < groups; g++) {
-            Object[] key = {(long) (1 + g % CASES), Pg.sha256("group-" + g), "group-" + g + "_Security.evtx"};
+            Object[] key = {(long) (1 + g % CASES), TestDb.sha256("group-" + g), "group-" + g + "_Security.evtx"};
             for (int copy = 0; copy < 2 + g % 4; copy++) {
                 toInsert.add(new Object[] {key[0], key[1], key[2], "seed-copy-" + copy, 1000L + g});
             }
         }
         for (int u = 0; toInsert.size() < rows; u++) {
-            toInsert.add(new Object[] {(long) (1 + u % CASES), Pg.sha256("unique-" + u), "unique-" + u + ".pdf",
+            toInsert.add(new Object[] {(long) (1 + u % CASES), TestDb.sha256("unique-" + u), "unique-" + u + ".pdf",
                     "seed", (long) u});
         }
         Collections.shuffle(toInsert, new Random(42));
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("insert into " + table
-                + " (case_id, file_hash, original_filename, uploaded_by, size_bytes) values (?, ?, ?, ?, ?)")) {
-            c.setAutoCommit(false);
-            for (Object[] row : toInsert) {
-                for (int i = 0; i < row.length; i++) {
-                    ps.setObject(i + 1, row[i]);
-                }
-                ps.addBatch();
-            }
-            ps.executeBatch();
-            c.commit();
-            c.setAutoCommit(true);
-        }
+        insert(ds, table, toInsert);
         Map<String, TreeSet<Long>> idsByKey = new HashMap<>();
-        for (List<Object> r : Pg.query(ds, "select id, to_jsonb(t)::text, case_id, file_hash, original_filename from "
-                + table + " t")) {
+        for (List<Object> r : TestDb.query(ds, "select id, case_id, file_hash, original_filename from " + table)) {
             long id = ((Number) r.get(0)).longValue();
-            t.original.put(id, (String) r.get(1));
-            idsByKey.computeIfAbsent(r.get(2) + "|" + r.get(3) + "|" + r.get(4), k -> new TreeSet<>()).add(id);
-            Object[] key = {r.get(2), r.get(3), r.get(4)};
+            Object[] key = {((Number) r.get(1)).longValue(), r.get(2), r.get(3)};
+            idsByKey.computeIfAbsent(key[0] + "|" + key[1] + "|" + key[2], k -> new TreeSet<>()).add(id);
             t.keys.add(key);
             t.keyById.put(id, key);
         }
+        t.original.putAll(db.rows(ds, table));
         for (TreeSet<Long> ids : idsByKey.values()) {
             long kept = ids.first();
             ids.tailSet(kept, false).forEach(removed -> t.expectedRemovals.put(removed, kept));
@@ -105,27 +94,47 @@ final class SeededTable {
         return t;
     }
 
+    /** Inserts rows {case, hash, name, uploaded_by, size} in one transaction. */
+    static void insert(DataSource ds, String table, List<Object[]> rows) throws SQLException {
+        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("insert into " + table
+                + " (case_id, file_hash, original_filename, uploaded_by, size_bytes) values (?, ?, ?, ?, ?)")) {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            for (Object[] row : rows) {
+                for (int i = 0; i < row.length; i++) {
+                    ps.setObject(i + 1, row[i]);
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+            c.commit();
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
     /**
-     * The quarantine holds exactly {@code removals} (removed id -> kept id), each with the row as it was, and every
-     * one of them restores into a copy of the table with the same content.
+     * The quarantine holds exactly {@code removals} (removed id -> kept id), and every one of them restores into a
+     * copy of the table with the content it had (on PostgreSQL the stored JSON is the row's {@code to_jsonb} too).
      */
     void assertQuarantineHoldsExactly(DataSource ds, Map<Long, Long> removals) {
-        List<List<Object>> q = Pg.query(ds, "select removed_id, kept_id, row_data::text from " + table
-                + "_quarantine order by removed_id");
+        String quarantine = table + "_quarantine";
+        List<List<Object>> q = TestDb.query(ds, "select removed_id, kept_id from " + quarantine + " order by removed_id");
         assertThat(q).hasSize(removals.size());
         for (List<Object> row : q) {
             long removed = ((Number) row.get(0)).longValue();
             assertThat(removals).containsEntry(removed, ((Number) row.get(1)).longValue());
-            assertThat(row.get(2)).as("row content of %d", removed).isEqualTo(original.get(removed));
         }
-        Pg.execute(ds, "create table " + table + "_restored (like " + table + ")");
-        Pg.execute(ds, "insert into " + table + "_restored select (jsonb_populate_record(null::" + table
-                + ", row_data)).* from " + table + "_quarantine");
-        List<List<Object>> restored = Pg.query(ds, "select id, to_jsonb(r)::text from " + table + "_restored r");
+        if (db == TestDb.POSTGRESQL) {
+            for (List<Object> row : TestDb.query(ds, "select removed_id, row_data::text from " + quarantine)) {
+                assertThat(row.get(1)).as("row content of %s", row.get(0))
+                        .isEqualTo(original.get(((Number) row.get(0)).longValue()));
+            }
+        }
+        String copy = table + "_restored";
+        db.restoreInto(ds, table, copy, quarantine);
+        Map<Long, String> restored = db.rows(ds, copy);
         assertThat(restored).hasSize(removals.size());
-        for (List<Object> row : restored) {
-            assertThat(row.get(1)).isEqualTo(original.get(((Number) row.get(0)).longValue()));
-        }
-        Pg.execute(ds, "drop table " + table + "_restored");
+        restored.forEach((id, row) -> assertThat(row).as("restored row %d", id).isEqualTo(original.get(id)));
+        TestDb.execute(ds, "drop table " + copy);
     }
 }

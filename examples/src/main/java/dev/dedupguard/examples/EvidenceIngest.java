@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CyclicBarrier;
@@ -80,20 +79,7 @@ public final class EvidenceIngest {
      * reached or started. Errors are one line on {@code err}, never a stack trace.
      */
     static int execute(String[] args, PrintStream out, PrintStream err) throws Exception {
-        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
-            out.print(USAGE);
-            return 0;
-        }
-        try {
-            run(args, out);
-            return 0;
-        } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage() + " (--help lists the options)");
-            return 2;
-        } catch (ExampleDatabase.UnavailableException e) {
-            err.println("error: " + e.getMessage());
-            return 1;
-        }
+        return ExampleDatabase.executeCommandLine(USAGE, args, (a, o) -> run(a, o), out, err);
     }
 
     /**

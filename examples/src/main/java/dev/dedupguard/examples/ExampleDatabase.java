@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.Properties;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -90,6 +91,34 @@ final class ExampleDatabase implements AutoCloseable {
         try {
             program.run(db, out);
             return 0;
+        } catch (UnavailableException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** An example program run with its whole command line. */
+    interface CommandLine {
+        /** Runs with {@code args}, printing to {@code out}; {@link IllegalArgumentException} for a bad option. */
+        void run(String[] args, PrintStream out) throws Exception;
+    }
+
+    /**
+     * Runs {@code program} with {@code args}: {@code usage} on {@code out} and 0 after {@code --help}; 0 when done, 2
+     * for bad options, 1 if the database cannot be reached or started. Errors are one line on {@code err}.
+     */
+    static int executeCommandLine(String usage, String[] args, CommandLine program, PrintStream out,
+            PrintStream err) throws Exception {
+        if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+            out.print(usage);
+            return 0;
+        }
+        try {
+            program.run(args, out);
+            return 0;
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage() + " (--help lists the options)");
+            return 2;
         } catch (UnavailableException e) {
             err.println("error: " + e.getMessage());
             return 1;

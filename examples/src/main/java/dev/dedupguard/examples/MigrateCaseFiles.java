@@ -5,10 +5,10 @@ import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.jooq.JooqDuplicateGuard;
 import dev.dedupguard.migration.DedupMigration;
+import dev.dedupguard.migration.DoctorReport;
 import dev.dedupguard.migration.DuplicateReport;
 import dev.dedupguard.migration.MigrationRun;
 import dev.dedupguard.migration.MigrationStatus;
-import dev.dedupguard.migration.MigrationTable;
 import dev.dedupguard.migration.Progress;
 import dev.dedupguard.migration.Step;
 import dev.dedupguard.migration.StepResult;
@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,62 +37,79 @@ import org.jooq.DSLContext;
 import org.jooq.Record;
 
 /**
- * Migrates the host's {@code case_file} table, which already holds duplicates, to the seed's unique constraint
- * {@code uq_case_file_duplicate} with {@link DedupMigration}, online: optional simulated uploaders keep registering
- * through a {@code SELECT_FOR_UPDATE} guard during the whole run. Prints the duplicate report, progress of the long
- * steps and a summary; {@code --dry-run} changes nothing, a second {@code --apply} does nothing.
- *
- * <pre>
- * --dry-run | --apply   report what would be done, or do it (one of the two is required)
- * --table NAME          the host table (default case_file; same columns as the seed's)
- * --db DIR|URL          embedded PostgreSQL kept in DIR (default ./data/pg), or a jdbc:postgresql: URL
- * --seed ROWS           first create the table without a unique constraint and fill it with ROWS rows, 5% of them
- *                       in duplicate groups (only if the table does not exist yet)
- * --writers N           simulated uploaders registering through the guard while --apply runs (default 0)
- * --batch N             rows moved per transaction (default 500)
- * </pre>
+ * Migrates the host's {@code case_file} table, which already holds duplicates (and hashes stored in upper case), to
+ * the seed's unique constraint {@code uq_case_file_duplicate} and the canonical-hash check with {@link DedupMigration},
+ * online: optional simulated uploaders keep registering through a {@code SELECT_FOR_UPDATE} guard during the whole
+ * run. Prints the duplicate report, progress of the long steps and a summary; {@code --dry-run} changes nothing, a
+ * second {@code --apply} does nothing; {@code --doctor} examines the table read-only and prints every finding with its
+ * fix. The options are {@link #USAGE}.
  */
 public final class MigrateCaseFiles {
+
+    /** The options, as {@code --help} prints them. */
+    static final String USAGE = """
+            usage: MigrateCaseFiles --doctor|--dry-run|--apply [options]
+              --doctor           examine the table read-only: the guard's build() checks, duplicates, hash case,
+                                 unique key, hash check, referencing foreign keys; print each finding and its fix
+              --dry-run          report what the migration would do; change nothing
+              --apply            migrate: quarantine duplicates, lower-case hashes, build the unique key online, add
+                                 the hash check (a second --apply changes nothing)
+              --table NAME       the host table (default case_file; same columns as the seed's)
+              --db DIR|URL       embedded PostgreSQL kept in DIR (default ./data/pg), or a jdbc:postgresql: URL
+              --seed ROWS        first create the table without a unique constraint and fill it with ROWS rows, 5%
+                                 of them in duplicate groups, some hashes in upper case (only if the table does not
+                                 exist yet)
+              --writers N        simulated uploaders registering through the guard while --apply runs (default 0)
+              --batch N          rows moved per transaction (default 500)
+              --help             this text
+            """;
 
     /**
      * What one run did.
      *
-     * @param run the migration's own result
+     * @param run the migration's own result, or {@code null} for {@code --doctor}
+     * @param doctor the doctor's findings, or {@code null} unless {@code --doctor}
      * @param writerStored new files the simulated uploaders stored during the run
      * @param writerDuplicates their registrations answered as duplicates
      * @param writerErrors their registrations that failed
      * @param longestWaitMillis their longest single registration
      */
-    public record Summary(MigrationRun run, long writerStored, long writerDuplicates, long writerErrors,
-            long longestWaitMillis) {
+    public record Summary(MigrationRun run, DoctorReport doctor, long writerStored, long writerDuplicates,
+            long writerErrors, long longestWaitMillis) {
     }
 
     private MigrateCaseFiles() {
     }
 
     /**
-     * Runs the program; exits with status 2 on a usage error.
+     * Runs the program; exits with status 2 for bad options and 1 if the database cannot be reached, after one line on
+     * standard error that says why.
      *
-     * @param args the command line, see the class comment
-     * @throws Exception when the database cannot be started or the migration fails
+     * @param args the options of {@link #USAGE}
+     * @throws Exception when the migration fails, with its stack trace
      */
     public static void main(String[] args) throws Exception {
-        try {
-            run(args, System.out);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println("usage: --dry-run|--apply [--table NAME] [--db DIR|jdbc:postgresql:URL] [--seed ROWS]"
-                    + " [--writers N] [--batch N]");
-            System.exit(2);
+        int status = execute(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
         }
+    }
+
+    /**
+     * Runs the command line: 0 when done (or after {@code --help}), 2 for bad options, 1 if the database cannot be
+     * reached or started. Errors are one line on {@code err}.
+     */
+    static int execute(String[] args, PrintStream out, PrintStream err) throws Exception {
+        return ExampleDatabase.executeCommandLine(USAGE, args, (a, o) -> run(a, o), out, err);
     }
 
     /**
      * Runs the program with command-line {@code args}, printing to {@code out}.
      *
-     * @param args the command line, see the class comment
+     * @param args the options of {@link #USAGE}
      * @param out where the report, progress and summary go
      * @return what the run did
+     * @throws IllegalArgumentException for a bad option, before any database is touched
      * @throws Exception when the database cannot be started or the migration fails
      */
     public static Summary run(String[] args, PrintStream out) throws Exception {
@@ -100,12 +118,19 @@ public final class MigrateCaseFiles {
             if (o.seed > 0) {
                 seed(db.dataSource(), o.table, o.seed, out);
             }
-            DedupMigration migration = DedupMigration.forTable(db.dataSource(), MigrationTable.of(o.table)
-                    .scope("case_id").contentHash("file_hash").fileName("original_filename").build())
-                    .dryRun(!o.apply).batchSize(o.batch).progress(new ProgressPrinter(out)).build();
-            out.printf("dedup-guard migration of %s (%s)%n  database   : %s%n  constraint : %s, quarantine %s%n%n",
-                    o.table, o.apply ? "apply" : "dry run: changes nothing", db.description(),
-                    migration.table().constraintName(), migration.table().quarantineTable());
+            DedupMigration.Builder builder = DedupMigration.forTable(db.dataSource(), o.table).scope("case_id")
+                    .contentHash("file_hash").fileName("original_filename");
+            if (o.mode == Mode.DOCTOR) {
+                DoctorReport report = builder.doctor();
+                out.print(report.render());
+                return new Summary(null, report, 0, 0, 0, 0);
+            }
+            DedupMigration migration = builder.dryRun(o.mode == Mode.DRY_RUN).batchSize(o.batch)
+                    .progress(new ProgressPrinter(out)).build();
+            out.printf("dedup-guard migration of %s (%s)%n  database   : %s%n  constraint : %s, hash check %s,"
+                            + " quarantine %s%n%n", o.table, o.mode == Mode.APPLY ? "apply" : "dry run: changes nothing",
+                    db.description(), migration.constraintName(), migration.hashCheckName(),
+                    migration.quarantineTable());
 
             Writers writers = new Writers(o.writers, db, o.table);
             MigrationRun run;
@@ -116,7 +141,7 @@ public final class MigrateCaseFiles {
                 writers.stop();
             }
             printSummary(run, writers, out);
-            return new Summary(run, writers.stored.get(), writers.duplicates.get(), writers.errors.get(),
+            return new Summary(run, null, writers.stored.get(), writers.duplicates.get(), writers.errors.get(),
                     TimeUnit.NANOSECONDS.toMillis(writers.longestNanos.get()));
         }
     }
@@ -124,9 +149,9 @@ public final class MigrateCaseFiles {
     private static void printSummary(MigrationRun run, Writers writers, PrintStream out) {
         out.printf("%nsummary%n");
         DuplicateReport before = run.before();
-        out.printf("  before : %d rows, %d duplicate groups, %d rows to remove in %d case%s%n", before.totalRows(),
-                before.duplicateGroups(), before.rowsToRemove(), before.scopes().size(),
-                before.scopes().size() == 1 ? "" : "s");
+        out.printf("  before : %d rows, %d duplicate groups, %d rows to remove in %d case%s, %d hashes not lower"
+                        + " case%n", before.totalRows(), before.duplicateGroups(), before.rowsToRemove(),
+                before.scopes().size(), before.scopes().size() == 1 ? "" : "s", before.nonCanonicalHashes());
         before.scopes().stream().limit(3).forEach(d -> out.printf("           case %s: %d groups, %d rows to remove%n",
                 d.scope(), d.duplicateGroups(), d.rowsToRemove()));
         if (before.scopes().size() > 3) {
@@ -137,9 +162,9 @@ public final class MigrateCaseFiles {
                     s.detail(), s.millis());
         }
         MigrationStatus after = run.after();
-        out.printf("  after  : %d duplicate groups, index %s, constraint %s, %d rows in quarantine%n",
-                after.duplicateGroups(), after.index(), after.constraintPresent() ? "present" : "absent",
-                after.quarantinedRows());
+        out.printf("  after  : %d duplicate groups, %d hashes not lower case, index %s, constraint %s, hash check %s,"
+                        + " %d rows in quarantine%n", after.duplicateGroups(), after.nonCanonicalHashes(), after.index(),
+                after.constraintPresent() ? "present" : "absent", after.hashCheck(), after.quarantinedRows());
         if (writers.count > 0) {
             out.printf("  writers: %d uploaders meanwhile (SELECT_FOR_UPDATE): %d stored, %d duplicates, %d errors, "
                             + "longest registration %d ms%n", writers.count, writers.stored.get(),
@@ -173,8 +198,9 @@ public final class MigrateCaseFiles {
             int groups = Math.max(1, rows / 40);
             for (int g = 0; g < groups && toInsert.size() < rows; g++) {
                 for (int copy = 0; copy < 2 + g % 3 && toInsert.size() < rows; copy++) {
-                    toInsert.add(new Object[] {1L + g % 12, sha256("evidence-" + g), "host-" + g % 7 + "_Security-"
-                            + g + ".evtx", "analyst-" + copy});
+                    String hash = sha256("evidence-" + g);
+                    toInsert.add(new Object[] {1L + g % 12, g % 10 == 0 && copy == 1 ? hash.toUpperCase(Locale.ROOT)
+                            : hash, "host-" + g % 7 + "_Security-" + g + ".evtx", "analyst-" + copy});
                 }
             }
             for (int u = 0; toInsert.size() < rows; u++) {
@@ -194,7 +220,8 @@ public final class MigrateCaseFiles {
                 ps.executeBatch();
             }
             c.commit();
-            out.printf("seeded %s: %d rows, no unique constraint, duplicates included%n", table, rows);
+            out.printf("seeded %s: %d rows, no unique constraint, duplicates and upper-case hashes included%n", table,
+                    rows);
         }
     }
 
@@ -292,10 +319,14 @@ public final class MigrateCaseFiles {
         }
     }
 
+    /** What the program does. */
+    private enum Mode {
+        DOCTOR, DRY_RUN, APPLY
+    }
+
     /** Parsed command line. */
     private static final class Options {
-        boolean apply;
-        boolean modeGiven;
+        Mode mode;
         String table = "case_file";
         String db = Path.of("data", "pg").toString();
         int seed;
@@ -307,29 +338,30 @@ public final class MigrateCaseFiles {
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 switch (arg) {
-                    case "--dry-run", "--apply" -> {
-                        if (o.modeGiven) {
-                            throw new IllegalArgumentException("give one of --dry-run and --apply, not both");
+                    case "--doctor", "--dry-run", "--apply" -> {
+                        if (o.mode != null) {
+                            throw new IllegalArgumentException("give one of --doctor, --dry-run and --apply");
                         }
-                        o.modeGiven = true;
-                        o.apply = arg.equals("--apply");
+                        o.mode = arg.equals("--doctor") ? Mode.DOCTOR : arg.equals("--apply") ? Mode.APPLY
+                                : Mode.DRY_RUN;
                     }
                     case "--table" -> o.table = value(args, ++i, arg);
-                    case "--db" -> o.db = value(args, ++i, arg);
+                    case "--db" -> o.db = ExampleDatabase.checkLocation(value(args, ++i, arg));
                     case "--seed" -> o.seed = intIn(arg, value(args, ++i, arg), 1, 10_000_000);
                     case "--writers" -> o.writers = intIn(arg, value(args, ++i, arg), 0, 32);
                     case "--batch" -> o.batch = intIn(arg, value(args, ++i, arg), 1, 100_000);
                     default -> throw new IllegalArgumentException("unknown option " + arg);
                 }
             }
-            if (!o.modeGiven) {
-                throw new IllegalArgumentException("give --dry-run (report only) or --apply");
+            if (o.mode == null) {
+                throw new IllegalArgumentException("give --doctor (examine), --dry-run (report only) or --apply");
             }
             if (o.db.startsWith("jdbc:h2:")) {
-                throw new IllegalArgumentException("--db: the migration supports PostgreSQL only, was " + o.db);
+                throw new IllegalArgumentException("--db: this program runs on PostgreSQL (DedupMigration also"
+                        + " migrates MariaDB tables), not on H2, was " + o.db);
             }
-            if (o.writers > 0 && !o.apply) {
-                throw new IllegalArgumentException("--writers needs --apply: a dry run has nothing to write during");
+            if (o.writers > 0 && o.mode != Mode.APPLY) {
+                throw new IllegalArgumentException("--writers needs --apply: nothing is migrated to write during");
             }
             return o;
         }

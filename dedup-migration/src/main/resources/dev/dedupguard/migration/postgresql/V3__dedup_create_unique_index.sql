@@ -1,4 +1,4 @@
--- dedup-guard migration, step 3 of 4: NON-TRANSACTIONAL. CREATE INDEX CONCURRENTLY cannot run inside a transaction
+-- dedup-guard migration, step 3 of 6: NON-TRANSACTIONAL. CREATE INDEX CONCURRENTLY cannot run inside a transaction
 -- block, and waits for every transaction older than itself.
 --   Flyway:    V3__dedup_create_unique_index.sql.conf next to this file says executeInTransaction=false; also set
 --              flyway.postgresql.transactional.lock=false, or Flyway's own lock transaction makes this step hang.

@@ -1,19 +1,20 @@
 package dev.dedupguard.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.jooq.impl.DSL.name;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.jooq.HostTable;
-import dev.dedupguard.jooq.JooqDuplicateGuard;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,28 +23,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.jooq.DSLContext;
-import org.jooq.Field;
+import java.util.stream.IntStream;
 import org.jooq.Record;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
-import org.jooq.impl.SQLDataType;
 import org.junit.jupiter.api.Test;
 
 /**
- * The issue's acceptance run: a host table full of duplicates is migrated while 4 writer threads register new files
- * and re-upload existing ones through a SELECT_FOR_UPDATE guard the whole time, then switch to UNIQUE_CONSTRAINT
- * without stopping. Real threads, embedded PostgreSQL, exact counts. The longest registration is measured from the
- * start of the migration on (after each writer's first 20 registrations, which include its connection's warm-up).
+ * The issue's acceptance run, on each database: a host table full of duplicates is migrated while 4 writer threads
+ * register new files and re-upload existing ones through a SELECT_FOR_UPDATE guard the whole time, then switch to
+ * UNIQUE_CONSTRAINT without stopping. Real threads, real servers, exact counts. The longest registration is measured
+ * from the start of the migration on (after each writer's first 20 registrations, which include its connection's
+ * warm-up).
  */
-class OnlineMigrationTest {
-    private static final int WRITERS = 4;
-    private static final Field<Long> ID = DSL.field(name("id"), SQLDataType.BIGINT);
-    private static final Field<Long> CASE_ID = DSL.field(name("case_id"), SQLDataType.BIGINT);
-    private static final Field<String> FILE_HASH = DSL.field(name("file_hash"), SQLDataType.CHAR(64));
-    private static final Field<String> ORIGINAL_FILENAME = DSL.field(name("original_filename"),
-            SQLDataType.VARCHAR(4096));
-    private static final Field<String> UPLOADED_BY = DSL.field(name("uploaded_by"), SQLDataType.VARCHAR(100));
+abstract class OnlineMigrationContract {
+    static final int WRITERS = 4;
+    static final String TABLE = "case_file";
+
+    abstract TestDb db();
+
+    /** The longest a registration may wait during the migration. */
+    abstract Duration longestWait();
+
+    /** A statement in {@code ds}'s activity view counting sessions whose index build waits for a lock. */
+    abstract String buildsWaitingForALock();
 
     @Test
     void tenThousandRowsInFiveHundredGroupsWithFourWriters() throws Exception {
@@ -51,34 +52,31 @@ class OnlineMigrationTest {
     }
 
     @Test
-    void aDuplicateInjectedDuringTheIndexBuildUnderLoadIsResolvedAndTheRunCompletes() throws Exception {
+    void aDuplicateCommittedWhileTheIndexBuildWaitsIsResolvedAndTheRunCompletes() throws Exception {
         migrateUnderLoad(10_000, 500, true);
     }
 
     private void migrateUnderLoad(int rows, int groups, boolean inject) throws Exception {
-        try (HikariDataSource ds = Pg.freshDatabase(WRITERS + 6)) {
-            SeededTable seeded = SeededTable.create(ds, "case_file", rows, groups);
+        try (HikariDataSource ds = db().fresh(WRITERS + 6)) {
+            SeededTable seeded = SeededTable.create(db(), ds, TABLE, rows, groups);
             Map<Long, Long> expectedRemovals = new TreeMap<>(seeded.expectedRemovals);
             Injector injector = new Injector(ds, seeded);
-            HostTable<Record> caseFile = HostTable.of(DSL.table(name("case_file"))).id(ID).scope(CASE_ID)
-                    .contentHash(FILE_HASH).fileName(ORIGINAL_FILENAME).build();
-            AtomicReference<DuplicateGuard<Record>> guard = new AtomicReference<>(JooqDuplicateGuard
-                    .forHostTable(ds, SQLDialect.POSTGRES, caseFile).strategy(Strategy.SELECT_FOR_UPDATE)
-                    .createSchemaIfMissing(true).build());
-            DSLContext records = DSL.using(SQLDialect.POSTGRES);
+            AtomicReference<HostGuard> guard = new AtomicReference<>(HostGuard.of(db(), ds, TABLE,
+                    Strategy.SELECT_FOR_UPDATE));
             List<Writer> writers = new ArrayList<>();
             for (int w = 0; w < WRITERS; w++) {
-                writers.add(new Writer(w, guard, records, seeded));
+                writers.add(new Writer(w, guard, seeded));
             }
             ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
             List<Future<?>> running = new ArrayList<>();
             writers.forEach(w -> running.add(pool.submit(w)));
             try {
-                awaitEach(writers, 20);
+                awaitEach(writers, new long[WRITERS], 20);
                 writers.forEach(w -> w.maxWaitNanos.set(0));
                 List<Progress> progress = new CopyOnWriteArrayList<>();
-                DedupMigration migration = DedupMigration.forTable(ds, MigrationTable.caseFile("case_file"))
-                        .batchSize(100).progressInterval(java.time.Duration.ofMillis(100))
+                DedupMigration migration = DedupMigration.forTable(ds, TABLE).scope("case_id").contentHash("file_hash")
+                        .fileName("original_filename").batchSize(100).progressInterval(Duration.ofMillis(100))
+                        .lockTimeout(inject && db() == TestDb.MARIADB ? Duration.ofSeconds(5) : Duration.ofMillis(500))
                         .progress(p -> {
                             progress.add(p);
                             if (inject && p.message().startsWith("building unique index") && !injector.started()) {
@@ -89,10 +87,10 @@ class OnlineMigrationTest {
                 long[] before = registrations(writers);
                 MigrationRun run = migration.run();
                 long[] during = registrations(writers);
-                System.out.printf("migration of %d rows took %d ms (%s); writers registered %d times meanwhile%n",
-                        rows, run.steps().stream().mapToLong(StepResult::millis).sum(), run.steps().stream()
+                System.out.printf("%s: migration of %d rows took %d ms (%s); writers registered %d times meanwhile%n",
+                        db(), rows, run.steps().stream().mapToLong(StepResult::millis).sum(), run.steps().stream()
                                 .map(r -> r.step() + " " + r.millis() + " ms").toList(),
-                        java.util.stream.IntStream.range(0, WRITERS).mapToLong(w -> during[w] - before[w]).sum());
+                        IntStream.range(0, WRITERS).mapToLong(w -> during[w] - before[w]).sum());
 
                 for (int w = 0; w < WRITERS; w++) {
                     assertThat(during[w] - before[w]).as("writer %d registered during the migration", w)
@@ -100,15 +98,15 @@ class OnlineMigrationTest {
                 }
                 assertThat(run.before().duplicateGroups()).isEqualTo(groups);
                 assertThat(run.before().rowsToRemove()).isEqualTo(SeededTable.expectedRowsToRemove(groups));
-                assertThat(run.steps()).extracting(StepResult::outcome)
-                        .containsExactly(Outcome.DONE, Outcome.DONE, Outcome.DONE);
+                assertThat(run.steps()).extracting(StepResult::outcome).containsExactly(Outcome.DONE, Outcome.DONE,
+                        db() == TestDb.POSTGRESQL ? Outcome.DONE : Outcome.ALREADY_DONE, Outcome.DONE);
                 if (inject) {
                     injector.join();
                     expectedRemovals.put(injector.injectedId, injector.keptId);
                     seeded.original.put(injector.injectedId, injector.injectedRow);
                     StepResult build = run.steps().get(1);
                     assertThat(build.attempts()).isEqualTo(2);
-                    assertThat(build.invalidIndexesDropped()).isEqualTo(1);
+                    assertThat(build.invalidIndexesDropped()).isEqualTo(db() == TestDb.POSTGRESQL ? 1 : 0);
                     assertThat(build.rowsMoved()).isEqualTo(1);
                     assertThat(progress).extracting(Progress::message)
                             .anyMatch(m -> m.startsWith("build failed: a duplicate was inserted during the build"));
@@ -118,11 +116,10 @@ class OnlineMigrationTest {
                 assertThat(run.after().complete()).isTrue();
                 assertThat(progress).extracting(Progress::step).contains(Step.RESOLVE, Step.CREATE_INDEX);
 
-                guard.set(JooqDuplicateGuard.forHostTable(ds, SQLDialect.POSTGRES, caseFile)
-                        .strategy(Strategy.UNIQUE_CONSTRAINT).build());
+                guard.set(HostGuard.of(db(), ds, TABLE, Strategy.UNIQUE_CONSTRAINT));
                 awaitEach(writers, during, 20);
             } finally {
-                writers.forEach(Writer::stop);
+                writers.forEach(w -> w.stopped.set(true));
                 for (Future<?> f : running) {
                     f.get(30, TimeUnit.SECONDS);
                 }
@@ -133,24 +130,23 @@ class OnlineMigrationTest {
             for (Writer w : writers) {
                 assertThat(w.failures).as("writer %d failures", w.number).isEmpty();
                 assertThat(w.maxWaitNanos.get()).as("writer %d's longest registration (ns)", w.number)
-                        .isLessThan(TimeUnit.SECONDS.toNanos(1));
-                assertThat(Pg.queryLong(ds, "select count(*) from case_file where case_id = ?", w.caseId()))
+                        .isLessThan(longestWait().toNanos());
+                assertThat(TestDb.queryLong(ds, "select count(*) from " + TABLE + " where case_id = ?", w.caseId()))
                         .as("rows of writer %d", w.number).isEqualTo(w.newFiles.get());
                 assertThat(w.duplicates.get()).isPositive();
                 newFiles += w.newFiles.get();
-                System.out.printf("writer %d: %d new, %d duplicates, longest registration %d ms%n", w.number,
+                System.out.printf("%s writer %d: %d new, %d duplicates, longest registration %d ms%n", db(), w.number,
                         w.newFiles.get(), w.duplicates.get(), TimeUnit.NANOSECONDS.toMillis(w.maxWaitNanos.get()));
             }
-            assertThat(Pg.queryLong(ds, "select count(*) from (select 1 from case_file group by case_id, file_hash,"
-                    + " original_filename having count(*) > 1) d")).isZero();
-            assertThat(Pg.queryLong(ds, "select count(*) from case_file"))
+            assertThat(TestDb.queryLong(ds, "select count(*) from (select 1 from " + TABLE + " group by case_id,"
+                    + " file_hash, original_filename having count(*) > 1) d")).isZero();
+            assertThat(TestDb.queryLong(ds, "select count(*) from " + TABLE))
                     .isEqualTo(rows + (inject ? 1 : 0) - expectedRemovals.size() + newFiles);
-            assertThat(Pg.queryLong(ds, "select count(*) from pg_constraint c join pg_index i"
-                    + " on i.indexrelid = c.conindid where c.conname = 'uq_case_file_duplicate' and c.contype = 'u'"
-                    + " and i.indisvalid and i.indisunique")).isOne();
+            assertThat(db().uniqueKeys(ds, TABLE)).isOne();
             seeded.assertQuarantineHoldsExactly(ds, expectedRemovals);
 
-            MigrationRun again = DedupMigration.forTable(ds, MigrationTable.caseFile("case_file")).build().run();
+            MigrationRun again = DedupMigration.forTable(ds, TABLE).scope("case_id").contentHash("file_hash")
+                    .fileName("original_filename").build().run();
             assertThat(again.changedAnything()).isFalse();
             assertThat(again.after().quarantinedRows()).isEqualTo(expectedRemovals.size());
         }
@@ -158,9 +154,9 @@ class OnlineMigrationTest {
 
     /**
      * Bypasses the guard: inserts a duplicate of a seeded file in a transaction that the index build must wait for
-     * (it starts before the build), and commits it once the build is under way and waiting, so the build meets it.
+     * (it starts before the build), and commits it once the build waits, so the build meets it.
      */
-    private static final class Injector {
+    private final class Injector {
         final HikariDataSource ds;
         final SeededTable seeded;
         Thread committer;
@@ -181,38 +177,32 @@ class OnlineMigrationTest {
             keptId = seeded.expectedRemovals.values().iterator().next();
             Object[] key = seeded.keyById.get(keptId);
             try {
-                java.sql.Connection c = ds.getConnection();
+                Connection c = ds.getConnection();
                 c.setAutoCommit(false);
-                try (java.sql.PreparedStatement ps = c.prepareStatement("insert into case_file (case_id, file_hash,"
-                        + " original_filename, uploaded_by) values (?, ?, ?, 'bypassing the guard') returning id")) {
+                try (PreparedStatement ps = c.prepareStatement("insert into " + TABLE + " (case_id, file_hash,"
+                        + " original_filename, uploaded_by) values (?, ?, ?, 'bypassing the guard')")) {
                     ps.setObject(1, key[0]);
                     ps.setObject(2, key[1]);
                     ps.setObject(3, key[2]);
-                    try (java.sql.ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        injectedId = rs.getLong(1);
-                    }
+                    ps.executeUpdate();
                 }
-                try (java.sql.PreparedStatement ps = c.prepareStatement(
-                        "select to_jsonb(t)::text from case_file t where id = ?")) {
-                    ps.setLong(1, injectedId);
-                    try (java.sql.ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        injectedRow = rs.getString(1);
-                    }
+                try (PreparedStatement ps = c.prepareStatement("select t.id, " + db().rowText("t") + " from " + TABLE
+                        + " t where t.uploaded_by = 'bypassing the guard'"); ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    injectedId = rs.getLong(1);
+                    injectedRow = rs.getString(2);
                 }
                 committer = new Thread(() -> commitWhenTheBuildWaits(c), "injector");
                 committer.start();
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
         }
 
-        private void commitWhenTheBuildWaits(java.sql.Connection c) {
+        private void commitWhenTheBuildWaits(Connection c) {
             try (c) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (Pg.queryLong(ds, "select count(*) from pg_stat_activity where query ilike"
-                        + " 'create unique index concurrently%' and wait_event_type = 'Lock'") == 0) {
+                while (TestDb.queryLong(ds, buildsWaitingForALock()) == 0) {
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("the index build never waited for the injector");
                     }
@@ -234,10 +224,6 @@ class OnlineMigrationTest {
         return writers.stream().mapToLong(w -> w.registrations.get()).toArray();
     }
 
-    private static void awaitEach(List<Writer> writers, int count) throws InterruptedException {
-        awaitEach(writers, new long[writers.size()], count);
-    }
-
     private static void awaitEach(List<Writer> writers, long[] from, int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         for (int w = 0; w < writers.size(); w++) {
@@ -253,10 +239,9 @@ class OnlineMigrationTest {
      * Registers, in a loop: a new file in its own case (must be new), a re-upload of one of its own earlier files
      * (must be a duplicate with the same id), or a re-upload of a seeded file (must be a duplicate).
      */
-    private static final class Writer implements Runnable {
+    static final class Writer implements Runnable {
         final int number;
-        final AtomicReference<DuplicateGuard<Record>> guard;
-        final DSLContext records;
+        final AtomicReference<HostGuard> guard;
         final SeededTable seeded;
         final AtomicBoolean stopped = new AtomicBoolean();
         final AtomicLong registrations = new AtomicLong();
@@ -264,21 +249,16 @@ class OnlineMigrationTest {
         final AtomicLong duplicates = new AtomicLong();
         final AtomicLong maxWaitNanos = new AtomicLong();
         final List<String> failures = new CopyOnWriteArrayList<>();
-        final List<long[]> own = new ArrayList<>();
+        private final List<long[]> own = new ArrayList<>();
 
-        Writer(int number, AtomicReference<DuplicateGuard<Record>> guard, DSLContext records, SeededTable seeded) {
+        Writer(int number, AtomicReference<HostGuard> guard, SeededTable seeded) {
             this.number = number;
             this.guard = guard;
-            this.records = records;
             this.seeded = seeded;
         }
 
         long caseId() {
             return 1000L + number;
-        }
-
-        void stop() {
-            stopped.set(true);
         }
 
         @Override
@@ -289,7 +269,7 @@ class OnlineMigrationTest {
                 try {
                     if (kind == 0 || own.isEmpty() && kind == 1) {
                         long i = own.size();
-                        Registration<Record> r = register(caseId(), Pg.sha256("writer-" + number + "-" + i),
+                        Registration<Record> r = register(caseId(), TestDb.sha256("writer-" + number + "-" + i),
                                 "upload-" + i + ".bin");
                         if (!r.isNew()) {
                             failures.add("new file " + i + " reported as duplicate of " + r.id());
@@ -298,7 +278,7 @@ class OnlineMigrationTest {
                         newFiles.incrementAndGet();
                     } else if (kind == 1) {
                         long[] earlier = own.get(random.nextInt(own.size()));
-                        Registration<Record> r = register(caseId(), Pg.sha256("writer-" + number + "-"
+                        Registration<Record> r = register(caseId(), TestDb.sha256("writer-" + number + "-"
                                 + earlier[0]), "upload-" + earlier[0] + ".bin");
                         if (r.isNew() || r.id() != earlier[1]) {
                             failures.add("re-upload of " + earlier[0] + " gave " + r);
@@ -322,13 +302,8 @@ class OnlineMigrationTest {
         }
 
         private Registration<Record> register(long caseId, String hash, String fileName) {
-            Record row = records.newRecord(CASE_ID, FILE_HASH, ORIGINAL_FILENAME, UPLOADED_BY);
-            row.set(CASE_ID, caseId);
-            row.set(FILE_HASH, hash);
-            row.set(ORIGINAL_FILENAME, fileName);
-            row.set(UPLOADED_BY, "writer-" + number);
             long start = System.nanoTime();
-            Registration<Record> r = guard.get().register(row);
+            Registration<Record> r = guard.get().register(caseId, hash, fileName, "writer-" + number);
             maxWaitNanos.accumulateAndGet(System.nanoTime() - start, Math::max);
             return r;
         }
