@@ -8,7 +8,7 @@ import dev.dedupguard.GuardListener.Outcome;
 import dev.dedupguard.GuardListener.RegistrationEvent;
 import dev.dedupguard.GuardListener.RetryEvent;
 import dev.dedupguard.GuardListener.RetryReason;
-import dev.dedupguard.internal.GuardFactory;
+import dev.dedupguard.spi.Guards;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageSession;
@@ -32,7 +32,7 @@ class GuardListenerTest {
     private final FakeStorage storage = new FakeStorage();
 
     private DuplicateGuard<FileKey> guard(Strategy strategy, GuardListener listener) {
-        return GuardFactory.create(storage, new TestBuilder().strategy(strategy).listener(listener).build());
+        return Guards.create(storage, new TestBuilder().strategy(strategy).listener(listener).build());
     }
 
     @Test

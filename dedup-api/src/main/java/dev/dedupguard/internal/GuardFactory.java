@@ -4,7 +4,7 @@ import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.spi.StorageBackend;
 
-/** Creates the guard that runs the configured strategy on a backend. The project's backends' builders call this. */
+/** Creates the engine over a backend; {@link dev.dedupguard.spi.Guards} is its public entry. */
 public final class GuardFactory {
     private GuardFactory() {
     }

@@ -58,7 +58,27 @@ class ModuleBoundaryTest {
                 }
                 """);
         assertThat(out).contains("package dev.dedupguard.internal is not visible")
-                .contains("declared in module dev.dedupguard, which does not export it to module user.app");
+                .contains("declared in module dev.dedupguard, which does not export it");
+    }
+
+    @Test
+    void aThirdPartyBackendModuleTurnsItsStorageIntoAGuardThroughThePort() throws Exception {
+        String out = compile("""
+                package user.app;
+
+                import dev.dedupguard.DuplicateGuard;
+                import dev.dedupguard.FileKey;
+                import dev.dedupguard.GuardOptions;
+                import dev.dedupguard.spi.Guards;
+                import dev.dedupguard.spi.StorageBackend;
+
+                public class Uses {
+                    public static DuplicateGuard<FileKey> guard(StorageBackend<FileKey> storage) {
+                        return Guards.create(storage, GuardOptions.builder().build());
+                    }
+                }
+                """);
+        assertThat(out).isEmpty();
     }
 
     /** Compiles module {@code user.app} with one class; returns the compiler's diagnostics (empty on success). */

@@ -2,7 +2,7 @@ package dev.dedupguard.benchmarks;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.benchmarks.BenchFile.NoUnique;
 import dev.dedupguard.benchmarks.BenchFile.Unique;
 import dev.dedupguard.testing.TestDatabase;

@@ -1,7 +1,6 @@
 package dev.dedupguard.jdbc;
 
 import dev.dedupguard.Isolation;
-import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StoredKey;
 import java.sql.Connection;

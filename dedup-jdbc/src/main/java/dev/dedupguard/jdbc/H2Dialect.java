@@ -1,6 +1,5 @@
 package dev.dedupguard.jdbc;
 
-import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.spi.StorageException;
 import java.sql.Connection;
 import java.sql.SQLException;

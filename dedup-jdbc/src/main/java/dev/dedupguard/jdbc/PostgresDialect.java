@@ -1,6 +1,5 @@
 package dev.dedupguard.jdbc;
 
-import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StoredKey;

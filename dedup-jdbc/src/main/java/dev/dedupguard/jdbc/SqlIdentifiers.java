@@ -2,6 +2,7 @@ package dev.dedupguard.jdbc;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Identifiers of host tables and columns as they go into SQL: each part of a name either unquoted ({@code case_file},
@@ -10,7 +11,28 @@ import java.util.List;
  * mappings state them. Stateless.
  */
 public final class SqlIdentifiers {
+    private static final java.util.regex.Pattern PLAIN =
+            java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
+
     private SqlIdentifiers() {
+    }
+
+    /**
+     * Checks a name the user configures for one of the library's own tables: an unquoted SQL identifier, optionally
+     * schema-qualified.
+     *
+     * @param field the builder setting, for the message, e.g. {@code tableName}
+     * @param value the configured name
+     * @return {@code value}
+     * @throws IllegalArgumentException naming {@code field} and the value otherwise
+     */
+    public static String requirePlain(String field, @Nullable String value) {
+        if (value == null || !PLAIN.matcher(value).matches()) {
+            throw new IllegalArgumentException(field + " must be an unquoted SQL identifier, optionally "
+                    + "schema-qualified (letters, digits, underscore; e.g. dedup_file or audit.dedup_file), was "
+                    + (value == null ? "null" : "\"" + value + "\""));
+        }
+        return value;
     }
 
     /**

@@ -1,14 +1,14 @@
 package dev.dedupguard.jooq;
 
+import dev.dedupguard.jdbc.SqlIdentifiers;
 import dev.dedupguard.AbstractGuardBuilder;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.DuplicateGuardException;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
-import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.internal.GuardFactory;
-import dev.dedupguard.internal.Identifiers;
+import dev.dedupguard.spi.Guards;
 import dev.dedupguard.jdbc.Dialect;
 import dev.dedupguard.jdbc.SchemaValidator;
 import dev.dedupguard.jdbc.TableLimits;
@@ -58,7 +58,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
     private final JooqStorage<F> storage;
 
     private JooqDuplicateGuard(JooqStorage<F> storage, GuardOptions options) {
-        super(GuardFactory.create(storage, options), options);
+        super(Guards.create(storage, options), options);
         this.storage = storage;
     }
 
@@ -141,7 +141,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
      */
     public DuplicateGuard<F> joining(DSLContext transactional) {
         Objects.requireNonNull(transactional, "transactional must not be null");
-        return GuardFactory.create(storage.joining(transactional), options());
+        return Guards.create(storage.joining(transactional), options());
     }
 
     /**
@@ -208,7 +208,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                 throw new IllegalStateException("tableName is for the library-owned table; a host table's name comes "
                         + "from its HostTable mapping");
             }
-            this.tableName = dialect.requireIdentifierFits("tableName", Identifiers.require("tableName", tableName),
+            this.tableName = dialect.requireIdentifierFits("tableName", SqlIdentifiers.requirePlain("tableName", tableName),
                     LibrarySchema.DERIVED_NAME_CHARS);
             return this;
         }
@@ -222,7 +222,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
          */
         public Builder<F> stripeTableName(String stripeTableName) {
             this.stripeTableName = dialect.requireIdentifierFits("stripeTableName",
-                    Identifiers.require("stripeTableName", stripeTableName), 0);
+                    SqlIdentifiers.requirePlain("stripeTableName", stripeTableName), 0);
             return this;
         }
 

@@ -8,7 +8,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.FileKey;
-import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.testing.Keys;

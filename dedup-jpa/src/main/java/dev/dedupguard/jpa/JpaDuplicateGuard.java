@@ -1,14 +1,14 @@
 package dev.dedupguard.jpa;
 
+import dev.dedupguard.jdbc.SqlIdentifiers;
 import dev.dedupguard.AbstractGuardBuilder;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
-import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.internal.GuardFactory;
-import dev.dedupguard.internal.Identifiers;
+import dev.dedupguard.spi.Guards;
 import dev.dedupguard.jdbc.Dialect;
 import dev.dedupguard.jdbc.SchemaValidator;
 import dev.dedupguard.jdbc.TableLimits;
@@ -82,7 +82,7 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
     private final JpaStorage<F> storage;
 
     private JpaDuplicateGuard(JpaStorage<F> storage, GuardOptions options) {
-        super(GuardFactory.create(storage, options), options);
+        super(Guards.create(storage, options), options);
         this.storage = storage;
     }
 
@@ -128,7 +128,7 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
      */
     public DuplicateGuard<F> joining(EntityManager entityManager) {
         Objects.requireNonNull(entityManager, "entityManager must not be null");
-        return GuardFactory.create(storage.joining(entityManager), options());
+        return Guards.create(storage.joining(entityManager), options());
     }
 
     /** The storage this guard runs on; for tests that decorate it. */
@@ -161,7 +161,7 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
          * @throws IllegalArgumentException if {@code stripeTableName} is not such an identifier
          */
         public Builder<F> stripeTableName(String stripeTableName) {
-            this.stripeTableName = Identifiers.require("stripeTableName", stripeTableName);
+            this.stripeTableName = SqlIdentifiers.requirePlain("stripeTableName", stripeTableName);
             return this;
         }
 

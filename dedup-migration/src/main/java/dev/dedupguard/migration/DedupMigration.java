@@ -1,7 +1,7 @@
 package dev.dedupguard.migration;
 
 import dev.dedupguard.GuardOptions;
-import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.Strategy;
 import java.sql.Connection;

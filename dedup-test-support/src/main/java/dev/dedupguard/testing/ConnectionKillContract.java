@@ -8,7 +8,7 @@ import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.internal.GuardFactory;
+import dev.dedupguard.spi.Guards;
 import dev.dedupguard.spi.StoredKey;
 import dev.dedupguard.spi.StoredRow;
 import java.sql.Connection;
@@ -84,7 +84,7 @@ public abstract class ConnectionKillContract<F> {
                 Thread.currentThread().interrupt();
             }
         };
-        DuplicateGuard<F> guard = GuardFactory.create(new DecoratedStorage<>(backend().storage(db, table, options),
+        DuplicateGuard<F> guard = Guards.create(new DecoratedStorage<>(backend().storage(db, table, options),
                 session -> new DecoratedStorage.Forwarding<>(session) {
                     /**
                      * Pauses after the check that follows the stripe lock: a session may send the lock together with

@@ -252,9 +252,9 @@ public abstract class DatabaseRestartContract {
                         ? ", constraint uq_case_file_duplicate unique (case_id, file_hash, original_filename)" : "")
                         + ")");
             }
-            dev.dedupguard.LibrarySchema.create(c, mariadb ? dev.dedupguard.LibrarySchema.Database.MARIADB
-                    : dev.dedupguard.LibrarySchema.Database.POSTGRESQL,
-                    dev.dedupguard.LibrarySchema.DEFAULT_FILE_TABLE, dev.dedupguard.LibrarySchema.DEFAULT_STRIPE_TABLE,
+            dev.dedupguard.jdbc.LibrarySchema.create(c, mariadb ? dev.dedupguard.jdbc.LibrarySchema.Database.MARIADB
+                    : dev.dedupguard.jdbc.LibrarySchema.Database.POSTGRESQL,
+                    dev.dedupguard.jdbc.LibrarySchema.DEFAULT_FILE_TABLE, dev.dedupguard.jdbc.LibrarySchema.DEFAULT_STRIPE_TABLE,
                     1024, false, true);
         }
     }

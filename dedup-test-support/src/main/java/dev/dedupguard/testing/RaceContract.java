@@ -9,7 +9,7 @@ import dev.dedupguard.GuardOptions;
 import dev.dedupguard.Isolation;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.internal.GuardFactory;
+import dev.dedupguard.spi.Guards;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StoredKey;
 import dev.dedupguard.spi.StoredRow;
@@ -132,7 +132,7 @@ public abstract class RaceContract<F> extends ContractBase<F> {
                         return found;
                     }
                 });
-        DuplicateGuard<F> guard = GuardFactory.create(storage, options);
+        DuplicateGuard<F> guard = Guards.create(storage, options);
         FileKey key = Keys.key(42, 9);
 
         Future<Registration<F>> a = pool().submit(() -> guard.register(file(key)));

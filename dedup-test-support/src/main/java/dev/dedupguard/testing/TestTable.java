@@ -1,7 +1,7 @@
 package dev.dedupguard.testing;
 
 import dev.dedupguard.FileKey;
-import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.Strategy;
 import java.util.List;
 

@@ -3,7 +3,7 @@ package dev.dedupguard.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.jdbc.LibrarySchema;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;

@@ -1,6 +1,7 @@
-package dev.dedupguard;
+package dev.dedupguard.jdbc;
 
-import dev.dedupguard.internal.Identifiers;
+import dev.dedupguard.GuardOptions;
+import dev.dedupguard.Strategy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -75,8 +76,8 @@ public final class LibrarySchema {
      */
     public static List<Statement> ddl(Database database, String fileTable, String stripeTable, int lockStripes) {
         Objects.requireNonNull(database, "database must not be null");
-        Identifiers.require("fileTable", fileTable);
-        Identifiers.require("stripeTable", stripeTable);
+        SqlIdentifiers.requirePlain("fileTable", fileTable);
+        SqlIdentifiers.requirePlain("stripeTable", stripeTable);
         if (lockStripes < 1) {
             throw new IllegalArgumentException("lockStripes must be at least 1, was " + lockStripes);
         }
@@ -132,7 +133,7 @@ public final class LibrarySchema {
     }
 
     private static String read(String resource) {
-        try (InputStream in = LibrarySchema.class.getResourceAsStream("schema/" + resource)) {
+        try (InputStream in = LibrarySchema.class.getResourceAsStream("/dev/dedupguard/schema/" + resource)) {
             if (in == null) {
                 throw new IllegalStateException("dev/dedupguard/schema/" + resource + " is missing from the classpath");
             }

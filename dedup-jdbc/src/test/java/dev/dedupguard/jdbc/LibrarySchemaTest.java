@@ -1,4 +1,4 @@
-package dev.dedupguard;
+package dev.dedupguard.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
