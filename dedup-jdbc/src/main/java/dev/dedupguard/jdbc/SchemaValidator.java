@@ -119,22 +119,10 @@ public final class SchemaValidator {
                 strategy == Strategy.SELECT_FOR_UPDATE ? stripeTable : null));
         Map<String, KeyColumn> columns = catalog.keyColumns(c, table);
 
-        KeyColumn scope = columns.get(table.scope());
-        if (scope != null && scope.values() != KeyColumn.Values.INTEGER && scope.values() != KeyColumn.Values.UUID) {
-            requireText(problems, catalog, table, scope, "scope", "scopes", false, true);
-        }
+        problems.addAll(columnProblems(table, columns, catalog));
         KeyColumn hash = columns.get(table.contentHash());
         if (hash != null) {
-            requireText(problems, catalog, table, hash, "content hash", "hashes", true, false);
             requireLowerCaseCheck(problems, c, catalog, table, dialect);
-        }
-        KeyColumn fileName = columns.get(table.fileName());
-        if (fileName != null) {
-            requireText(problems, catalog, table, fileName, "file name", "names", false, table.nameKey() == null);
-        }
-        KeyColumn nameKey = table.nameKey() == null ? null : columns.get(table.nameKey());
-        if (nameKey != null) {
-            requireText(problems, catalog, table, nameKey, "name key", "name keys", true, false);
         }
 
         Set<String> key = lowerCase(table.keyColumns(), dialect);
@@ -172,6 +160,45 @@ public final class SchemaValidator {
             throw new SchemaMismatchException(message.toString());
         }
         return columns;
+    }
+
+    /**
+     * What keeps {@code table}'s key columns from storing and comparing keys as the guard does, each with the DDL that
+     * fixes it: the column part of {@link #validate}'s equality proof (types, collations, character sets), without the
+     * unique key, the hash's CHECK, the engine or the session. A migration runs it before it groups rows by key, so that
+     * it never merges rows that the guard considers different files.
+     *
+     * @param c a connection to the table's database, for catalog queries only
+     * @param table the guard's table
+     * @param dialect the database
+     * @return one message per problem; empty if the columns compare as the guard does
+     * @throws SQLException if the catalog cannot be read
+     */
+    public static List<String> keyColumnProblems(Connection c, TableSchema table, Dialect dialect) throws SQLException {
+        SchemaCatalog catalog = dialect.catalog();
+        return columnProblems(table, catalog.keyColumns(c, table), catalog);
+    }
+
+    private static List<String> columnProblems(TableSchema table, Map<String, KeyColumn> columns,
+            SchemaCatalog catalog) {
+        List<String> problems = new ArrayList<>();
+        KeyColumn scope = columns.get(table.scope());
+        if (scope != null && scope.values() != KeyColumn.Values.INTEGER && scope.values() != KeyColumn.Values.UUID) {
+            requireText(problems, catalog, table, scope, "scope", "scopes", false, true);
+        }
+        KeyColumn hash = columns.get(table.contentHash());
+        if (hash != null) {
+            requireText(problems, catalog, table, hash, "content hash", "hashes", true, false);
+        }
+        KeyColumn fileName = columns.get(table.fileName());
+        if (fileName != null) {
+            requireText(problems, catalog, table, fileName, "file name", "names", false, table.nameKey() == null);
+        }
+        KeyColumn nameKey = table.nameKey() == null ? null : columns.get(table.nameKey());
+        if (nameKey != null) {
+            requireText(problems, catalog, table, nameKey, "name key", "name keys", true, false);
+        }
+        return problems;
     }
 
     /**
