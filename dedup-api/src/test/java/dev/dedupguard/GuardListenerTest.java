@@ -27,10 +27,25 @@ class GuardListenerTest {
     private static final String HASH = "ab".repeat(32);
 
     private final Recorder recorder = new Recorder();
-    private final FakeStorage storage = new FakeStorage();
+    private final FakeStorage storage = new FakeStorage(false);
 
     private DuplicateGuard<FileKey> guard(Strategy strategy, GuardListener listener) {
         return GuardFactory.create(storage, new TestBuilder().strategy(strategy).listener(listener).build());
+    }
+
+    @Test
+    void eventsSayWhetherTheCallJoinedTheCallersTransaction() {
+        DuplicateGuard<FileKey> own = guard(Strategy.UNIQUE_CONSTRAINT, recorder);
+        DuplicateGuard<FileKey> joined = GuardFactory.create(new FakeStorage(true),
+                new TestBuilder().listener(recorder).build());
+
+        own.register(FileKey.of("case-1", HASH, "a.evtx"));
+        joined.register(FileKey.of("case-1", HASH, "a.evtx"));
+        own.registerAll(List.of(FileKey.of("case-1", HASH, "b.evtx")));
+        joined.registerAll(List.of(FileKey.of("case-1", HASH, "b.evtx")));
+
+        assertThat(recorder.registrations).extracting(RegistrationEvent::joined).containsExactly(false, true);
+        assertThat(recorder.batches).extracting(BatchEvent::joined).containsExactly(false, true);
     }
 
     @Test
@@ -194,8 +209,13 @@ class GuardListenerTest {
     private static final class FakeStorage implements StorageBackend<FileKey>, StorageSession<FileKey> {
         private final Map<StoredKey, Long> rows = new HashMap<>();
         private final Deque<StorageException.Kind> failures = new ArrayDeque<>();
+        private final boolean joined;
         private long nextId = 1;
         int transactions;
+
+        FakeStorage(boolean joined) {
+            this.joined = joined;
+        }
 
         void failNext(StorageException.Kind kind) {
             failures.add(kind);
@@ -208,7 +228,7 @@ class GuardListenerTest {
 
         @Override
         public boolean joinsCallerTransaction() {
-            return false;
+            return joined;
         }
 
         @Override
