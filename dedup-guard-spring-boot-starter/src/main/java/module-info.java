@@ -21,6 +21,7 @@ module dev.dedupguard.spring.boot {
     requires static jakarta.persistence;
     requires static spring.orm;
     requires static transitive micrometer.core;
+    requires static spring.boot.sql;
 
     exports dev.dedupguard.spring.boot;
     opens dev.dedupguard.spring.boot to spring.core, spring.beans, spring.context;

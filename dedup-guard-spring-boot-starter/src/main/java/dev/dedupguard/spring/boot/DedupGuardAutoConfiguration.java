@@ -36,6 +36,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandi
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
@@ -55,6 +56,9 @@ import org.springframework.util.ClassUtils;
  * <p>Backs off when the application defines its own {@link DuplicateGuard} bean. Every {@link GuardListener} bean is
  * passed to the guard. A host table or entity comes from a {@link HostTable} or {@link EntityMapping} bean, else from
  * {@code dedup-guard.host.*}, else the guard registers {@link dev.dedupguard.FileKey}s in the library table.
+ *
+ * <p>The guard reads the schema when it is built, so its bean depends on database initialization: it is built after
+ * Spring Boot's {@code schema.sql}, Flyway or Liquibase have run.
  *
  * <p><b>When it fails and when it stays out.</b> Once it has what a guard needs (one {@code DataSource} candidate, a
  * backend library), start-up fails with a {@link DedupGuardConfigurationException} whenever it cannot build the
@@ -179,6 +183,7 @@ public class DedupGuardAutoConfiguration {
     static class JpaGuardConfiguration {
         @Bean
         @ConditionalOnMissingBean(DuplicateGuard.class)
+        @DependsOnDatabaseInitialization
         @SuppressWarnings({"rawtypes", "unchecked"})
         SpringDuplicateGuard dedupGuard(DedupGuardProperties properties, Environment environment,
                 EntityManagerFactory emf, ObjectProvider<EntityMapping<?>> mappings,
@@ -220,6 +225,7 @@ public class DedupGuardAutoConfiguration {
     static class JooqGuardConfiguration {
         @Bean
         @ConditionalOnMissingBean(DuplicateGuard.class)
+        @DependsOnDatabaseInitialization
         @SuppressWarnings({"rawtypes", "unchecked"})
         SpringDuplicateGuard dedupGuard(DedupGuardProperties properties, Environment environment,
                 DataSource dataSource, ObjectProvider<DSLContext> dsl, ObjectProvider<HostTable<?>> hostTables,

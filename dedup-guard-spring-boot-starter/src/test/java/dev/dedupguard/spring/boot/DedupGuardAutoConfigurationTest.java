@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.hibernate.autoconfigure.HibernateJpaAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceInitializationAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -118,6 +119,25 @@ class DedupGuardAutoConfigurationTest {
                         "spring.datasource.username=sa", "dedup-guard.create-schema=true", "dedup-guard.backend=jooq")
                 .run(context -> assertThat(context.getBean(SpringDuplicateGuard.class).ownTransactions())
                         .isInstanceOf(JooqDuplicateGuard.class));
+    }
+
+    /** The host table comes from schema.sql: the guard, which checks it when built, waits for the script. */
+    @Test
+    void theGuardIsBuiltAfterTheApplicationsSchemaScript() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+                        DataSourceInitializationAutoConfiguration.class, DedupGuardAutoConfiguration.class))
+                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
+                        "spring.datasource.username=sa", "spring.sql.init.mode=always",
+                        "spring.sql.init.schema-locations=classpath:sql/init-case-file.sql",
+                        "dedup-guard.host.table=init_case_file", "dedup-guard.host.scope=case_id",
+                        "dedup-guard.host.scope-type=java.lang.Long", "dedup-guard.host.content-hash=file_hash",
+                        "dedup-guard.host.file-name=original_filename")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(SpringDuplicateGuard.class);
+                    assertThat(new JdbcTemplate(context.getBean(DataSource.class))
+                            .queryForObject("select count(*) from init_case_file", Long.class)).isZero();
+                });
     }
 
     @Test
