@@ -21,6 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 
 class GuardListenerTest {
@@ -142,10 +145,39 @@ class GuardListenerTest {
             }
         };
         DuplicateGuard<FileKey> guard = guard(Strategy.NO_LOCK, throwing);
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("dev.dedupguard");
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(record);
+            }
 
-        Registration<FileKey> first = guard.register(FileKey.of("case-1", HASH, "a.evtx"));
-        Registration<FileKey> second = guard.register(FileKey.of("case-1", HASH, "a.evtx"));
-        List<Registration<FileKey>> batch = guard.registerAll(List.of(FileKey.of("case-1", HASH, "b.evtx")));
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        boolean toConsole = log.getUseParentHandlers();
+        log.addHandler(capture);
+        log.setUseParentHandlers(false);
+        Registration<FileKey> first;
+        Registration<FileKey> second;
+        List<Registration<FileKey>> batch;
+        try {
+            first = guard.register(FileKey.of("case-1", HASH, "a.evtx"));
+            second = guard.register(FileKey.of("case-1", HASH, "a.evtx"));
+            batch = guard.registerAll(List.of(FileKey.of("case-1", HASH, "b.evtx")));
+        } finally {
+            log.removeHandler(capture);
+            log.setUseParentHandlers(toConsole);
+        }
+        assertThat(logged).as("the first listener failure in the JVM is one WARNING, later ones DEBUG")
+                .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue()).hasSizeLessThanOrEqualTo(1)
+                .allSatisfy(r -> assertThat(r.getMessage()).contains("threw; the registration is unaffected"));
 
         assertThat(first.isNew()).isTrue();
         assertThat(second.isNew()).isFalse();
