@@ -61,8 +61,10 @@ public final class SchemaValidator {
                     meta.getColumnTypeName(table.nameKey() != null ? 5 : 4));
         } catch (SQLException e) {
             throw new SchemaMismatchException("table " + name + " with columns " + table.columns()
-                    + " cannot be read: create it first (the library's DDL is in dev/dedupguard/schema/*.sql, or use "
-                    + "createSchemaIfMissing(true) for the library-owned table). Database said: " + e.getMessage(), e);
+                    + " cannot be read: create it first (a host table the guard accepts is in "
+                    + dialect.ddl().hostTableResource() + ", the library's own tables in "
+                    + dialect.ddl().libraryTablesResource() + "; createSchemaIfMissing(true) creates the library's "
+                    + "tables, never a host table). Database said: " + e.getMessage(), e);
         }
         if (table.nameKey() == null && options.namePolicy() != NamePolicy.EXACT) {
             throw new SchemaMismatchException("name policy " + options.namePolicy() + " needs a name-key column on "
