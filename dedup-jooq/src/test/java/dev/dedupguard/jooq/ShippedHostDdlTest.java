@@ -3,23 +3,21 @@ package dev.dedupguard.jooq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.dedupguard.ContentHash;
 import dev.dedupguard.LibrarySchema;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.testing.MariaDbServer;
 import dev.dedupguard.testing.TestDatabase;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
-import org.h2.jdbcx.JdbcDataSource;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
@@ -27,8 +25,7 @@ import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-import org.postgresql.ds.PGSimpleDataSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The host-table DDL shipped in dedup-api ({@code dev/dedupguard/schema/host/*.sql}) creates, on each database and
@@ -39,26 +36,6 @@ class ShippedHostDdlTest {
     private static final Map<TestDatabase, LibrarySchema.Database> DDL = Map.of(
             TestDatabase.POSTGRESQL, LibrarySchema.Database.POSTGRESQL, TestDatabase.H2, LibrarySchema.Database.H2,
             TestDatabase.MARIADB, LibrarySchema.Database.MARIADB);
-
-    private static DataSource ownSchema(TestDatabase db) throws SQLException {
-        return switch (db) {
-            case H2 -> {
-                JdbcDataSource h2 = new JdbcDataSource();
-                h2.setURL("jdbc:h2:mem:shipped_host_ddl;DB_CLOSE_DELAY=-1");
-                h2.setUser("sa");
-                yield h2;
-            }
-            case POSTGRESQL -> {
-                db.execute("create schema if not exists shipped_host_ddl");
-                PGSimpleDataSource pg = new PGSimpleDataSource();
-                pg.setURL(db.jdbcUrl());
-                pg.setUser(db.user());
-                pg.setCurrentSchema("shipped_host_ddl");
-                yield pg;
-            }
-            case MARIADB -> MariaDbServer.shared().freshDatabase("shipped_host_ddl", "");
-        };
-    }
 
     static List<String> statements(String resource) throws IOException {
         String sql;
@@ -82,9 +59,14 @@ class ShippedHostDdlTest {
     }
 
     @ParameterizedTest
-    @EnumSource(TestDatabase.class)
+    @MethodSource("dev.dedupguard.testing.TestDatabase#defaults")
     void theShippedCaseFileIsATableTheGuardAccepts(TestDatabase db) throws Exception {
-        DataSource ds = ownSchema(db);
+        try (HikariDataSource ds = db.freshDatabase("shipped_host_ddl", "")) {
+            theShippedCaseFileIsATableTheGuardAccepts(db, ds);
+        }
+    }
+
+    private static void theShippedCaseFileIsATableTheGuardAccepts(TestDatabase db, DataSource ds) throws Exception {
         String resource = DDL.get(db).hostTableResource();
         for (int run = 0; run < 2; run++) {
             try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
