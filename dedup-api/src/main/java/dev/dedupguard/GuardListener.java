@@ -113,8 +113,10 @@ public interface GuardListener {
      * @param strategy the guard's strategy
      * @param outcome how the call ended
      * @param duration how long the call took, validation included
+     * @param joined whether the call ran in the caller's transaction (joined mode): then its new row commits or rolls
+     *     back with that transaction, after this event
      */
-    record RegistrationEvent(String backend, Strategy strategy, Outcome outcome, Duration duration) {
+    record RegistrationEvent(String backend, Strategy strategy, Outcome outcome, Duration duration, boolean joined) {
     }
 
     /**
@@ -128,9 +130,11 @@ public interface GuardListener {
      * @param outcome {@link Outcome#NEW} if the call returned (whatever the mix of new and duplicate files), else the
      *     failure's outcome; chunks committed before a failure are not counted
      * @param duration how long the call took
+     * @param joined whether the call ran in the caller's transaction (joined mode): then its new rows commit or roll
+     *     back with that transaction, after this event
      */
     record BatchEvent(String backend, Strategy strategy, int size, int newFiles, int duplicates, Outcome outcome,
-            Duration duration) {
+            Duration duration, boolean joined) {
     }
 
     /**

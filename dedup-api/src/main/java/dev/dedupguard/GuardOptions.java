@@ -39,6 +39,14 @@ public record GuardOptions(
 
     /** Default {@link #lockTimeout()}: 5 seconds. */
     public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
+    /** Shortest {@link #lockTimeout()}: 1 millisecond. */
+    public static final Duration MIN_LOCK_TIMEOUT = Duration.ofMillis(1);
+    /** Longest {@link #lockTimeout()}: 1 hour. */
+    public static final Duration MAX_LOCK_TIMEOUT = Duration.ofHours(1);
+    /** Most {@link #maxAttempts()}: 100. */
+    public static final int MAX_ATTEMPTS_LIMIT = 100;
+    /** Most {@link #lockStripes()}: 1,048,576. */
+    public static final int MAX_LOCK_STRIPES = 1 << 20;
     /** Default {@link #maxAttempts()}: 5. */
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
     /** Default {@link #lockStripes()}: 1024, the number of rows the shipped DDL puts in the stripe table. */
@@ -74,12 +82,12 @@ public record GuardOptions(
         }
         Objects.requireNonNull(namePolicy, "namePolicy must not be null");
         Objects.requireNonNull(hashAlgorithm, "hashAlgorithm must not be null");
-        if (lockTimeout == null || lockTimeout.compareTo(Duration.ofMillis(1)) < 0
-                || lockTimeout.compareTo(Duration.ofHours(1)) > 0) {
+        if (lockTimeout == null || lockTimeout.compareTo(MIN_LOCK_TIMEOUT) < 0
+                || lockTimeout.compareTo(MAX_LOCK_TIMEOUT) > 0) {
             throw new IllegalArgumentException("lockTimeout must be between 1 ms and 1 hour, was " + lockTimeout);
         }
-        requireRange("maxAttempts", maxAttempts, 1, 100);
-        requireRange("lockStripes", lockStripes, 1, 1 << 20);
+        requireRange("maxAttempts", maxAttempts, 1, MAX_ATTEMPTS_LIMIT);
+        requireRange("lockStripes", lockStripes, 1, MAX_LOCK_STRIPES);
         requireRange("batchChunkSize", batchChunkSize, 1, 10_000);
     }
 

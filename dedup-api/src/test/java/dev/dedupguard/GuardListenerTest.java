@@ -23,16 +23,34 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 
 class GuardListenerTest {
     private static final String HASH = "ab".repeat(32);
 
     private final Recorder recorder = new Recorder();
-    private final FakeStorage storage = new FakeStorage();
+    private final FakeStorage storage = new FakeStorage(false);
 
     private DuplicateGuard<FileKey> guard(Strategy strategy, GuardListener listener) {
         return Guards.create(storage, new TestBuilder().strategy(strategy).listener(listener).build());
+    }
+
+    @Test
+    void eventsSayWhetherTheCallJoinedTheCallersTransaction() {
+        DuplicateGuard<FileKey> own = guard(Strategy.UNIQUE_CONSTRAINT, recorder);
+        DuplicateGuard<FileKey> joined = GuardFactory.create(new FakeStorage(true),
+                new TestBuilder().listener(recorder).build());
+
+        own.register(FileKey.of("case-1", HASH, "a.evtx"));
+        joined.register(FileKey.of("case-1", HASH, "a.evtx"));
+        own.registerAll(List.of(FileKey.of("case-1", HASH, "b.evtx")));
+        joined.registerAll(List.of(FileKey.of("case-1", HASH, "b.evtx")));
+
+        assertThat(recorder.registrations).extracting(RegistrationEvent::joined).containsExactly(false, true);
+        assertThat(recorder.batches).extracting(BatchEvent::joined).containsExactly(false, true);
     }
 
     @Test
@@ -129,10 +147,39 @@ class GuardListenerTest {
             }
         };
         DuplicateGuard<FileKey> guard = guard(Strategy.NO_LOCK, throwing);
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("dev.dedupguard");
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(record);
+            }
 
-        Registration<FileKey> first = guard.register(FileKey.of("case-1", HASH, "a.evtx"));
-        Registration<FileKey> second = guard.register(FileKey.of("case-1", HASH, "a.evtx"));
-        List<Registration<FileKey>> batch = guard.registerAll(List.of(FileKey.of("case-1", HASH, "b.evtx")));
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        boolean toConsole = log.getUseParentHandlers();
+        log.addHandler(capture);
+        log.setUseParentHandlers(false);
+        Registration<FileKey> first;
+        Registration<FileKey> second;
+        List<Registration<FileKey>> batch;
+        try {
+            first = guard.register(FileKey.of("case-1", HASH, "a.evtx"));
+            second = guard.register(FileKey.of("case-1", HASH, "a.evtx"));
+            batch = guard.registerAll(List.of(FileKey.of("case-1", HASH, "b.evtx")));
+        } finally {
+            log.removeHandler(capture);
+            log.setUseParentHandlers(toConsole);
+        }
+        assertThat(logged).as("the first listener failure in the JVM is one WARNING, later ones DEBUG")
+                .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue()).hasSizeLessThanOrEqualTo(1)
+                .allSatisfy(r -> assertThat(r.getMessage()).contains("threw; the registration is unaffected"));
 
         assertThat(first.isNew()).isTrue();
         assertThat(second.isNew()).isFalse();
@@ -196,8 +243,13 @@ class GuardListenerTest {
     private static final class FakeStorage implements StorageBackend<FileKey>, StorageSession<FileKey> {
         private final Map<StoredKey, Long> rows = new HashMap<>();
         private final Deque<StorageException.Kind> failures = new ArrayDeque<>();
+        private final boolean joined;
         private long nextId = 1;
         int transactions;
+
+        FakeStorage(boolean joined) {
+            this.joined = joined;
+        }
 
         void failNext(StorageException.Kind kind) {
             failures.add(kind);
@@ -210,7 +262,7 @@ class GuardListenerTest {
 
         @Override
         public boolean joinsCallerTransaction() {
-            return false;
+            return joined;
         }
 
         @Override

@@ -69,11 +69,12 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
             outcome = execute(key.file(), s -> algorithm.register(s, file, key));
         } catch (RuntimeException | Error e) {
             notify(l -> l.registered(new RegistrationEvent(options.backend(), options.strategy(), Outcome.of(e),
-                    since(start))));
+                    since(start), backend.joinsCallerTransaction())));
             throw e;
         }
         Outcome result = outcome.inserted() ? Outcome.NEW : Outcome.DUPLICATE;
-        notify(l -> l.registered(new RegistrationEvent(options.backend(), options.strategy(), result, since(start))));
+        notify(l -> l.registered(new RegistrationEvent(options.backend(), options.strategy(), result, since(start),
+                backend.joinsCallerTransaction())));
         return outcome.inserted()
                 ? new Registration.New<>(file, key.file(), outcome.id())
                 : new Registration.Duplicate<>(file, key.file(), outcome.id());
@@ -91,12 +92,12 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
             throw e;
         } catch (RuntimeException | Error e) {
             notify(l -> l.batchRegistered(new BatchEvent(options.backend(), options.strategy(), size, 0, 0,
-                    Outcome.of(e), since(start))));
+                    Outcome.of(e), since(start), backend.joinsCallerTransaction())));
             throw e;
         }
         int newFiles = (int) results.stream().filter(Registration::isNew).count();
         notify(l -> l.batchRegistered(new BatchEvent(options.backend(), options.strategy(), size, newFiles,
-                size - newFiles, Outcome.NEW, since(start))));
+                size - newFiles, Outcome.NEW, since(start), backend.joinsCallerTransaction())));
         return results;
     }
 

@@ -21,7 +21,9 @@ import java.util.regex.Pattern;
  * file, unique on {@code (scope, content_hash, name_key)}; {@code name_key} is the SHA-256 of the policy-normalised
  * name, fixed width so that names of up to 4096 bytes stay indexable on every database. {@code dedup_lock_stripe}
  * holds the stripe rows that {@link Strategy#SELECT_FOR_UPDATE} locks. The same text is on the classpath as
- * {@code dev/dedupguard/schema/postgresql.sql} and {@code h2.sql}, with the default names and 1024 stripes.
+ * {@code dev/dedupguard/schema/postgresql.sql}, {@code h2.sql} and {@code mariadb.sql}, with the default names and
+ * 1024 stripes. Beside them, {@code dev/dedupguard/schema/host/*.sql} hold a host table the guard accepts, the design
+ * note's {@code case_file} ({@link Database#hostTableResource()}), for applications to copy into their migrations.
  */
 public final class LibrarySchema {
     /** Default name of the file table. */
@@ -47,6 +49,25 @@ public final class LibrarySchema {
 
         Database(String resource) {
             this.resource = resource;
+        }
+
+        /**
+         * Where the library's own tables' DDL is on the class path.
+         *
+         * @return e.g. {@code dev/dedupguard/schema/postgresql.sql}
+         */
+        public String libraryTablesResource() {
+            return "dev/dedupguard/schema/" + resource;
+        }
+
+        /**
+         * Where the DDL of a host table the guard accepts ({@code case_file}, with its unique constraint, the CHECK
+         * that keeps hashes lower case and byte-wise collations) is on the class path, to copy into migrations.
+         *
+         * @return e.g. {@code dev/dedupguard/schema/host/postgresql.sql}
+         */
+        public String hostTableResource() {
+            return "dev/dedupguard/schema/host/" + resource;
         }
     }
 

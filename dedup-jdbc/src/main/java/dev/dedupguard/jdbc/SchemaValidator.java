@@ -61,8 +61,10 @@ public final class SchemaValidator {
                     meta.getColumnTypeName(table.nameKey() != null ? 5 : 4));
         } catch (SQLException e) {
             throw new SchemaMismatchException("table " + name + " with columns " + table.columns()
-                    + " cannot be read: create it first (the library's DDL is in dev/dedupguard/schema/*.sql, or use "
-                    + "createSchemaIfMissing(true) for the library-owned table). Database said: " + e.getMessage(), e);
+                    + " cannot be read: create it first (a host table the guard accepts is in "
+                    + dialect.ddl().hostTableResource() + ", the library's own tables in "
+                    + dialect.ddl().libraryTablesResource() + "; createSchemaIfMissing(true) creates the library's "
+                    + "tables, never a host table). Database said: " + e.getMessage(), e);
         }
         if (table.nameKey() == null && options.namePolicy() != NamePolicy.EXACT) {
             throw new SchemaMismatchException("name policy " + options.namePolicy() + " needs a name-key column on "
@@ -119,22 +121,10 @@ public final class SchemaValidator {
                 strategy == Strategy.SELECT_FOR_UPDATE ? stripeTable : null));
         Map<String, KeyColumn> columns = catalog.keyColumns(c, table);
 
-        KeyColumn scope = columns.get(table.scope());
-        if (scope != null && scope.values() != KeyColumn.Values.INTEGER && scope.values() != KeyColumn.Values.UUID) {
-            requireText(problems, catalog, table, scope, "scope", "scopes", false, true);
-        }
+        problems.addAll(columnProblems(table, columns, catalog));
         KeyColumn hash = columns.get(table.contentHash());
         if (hash != null) {
-            requireText(problems, catalog, table, hash, "content hash", "hashes", true, false);
             requireLowerCaseCheck(problems, c, catalog, table, dialect);
-        }
-        KeyColumn fileName = columns.get(table.fileName());
-        if (fileName != null) {
-            requireText(problems, catalog, table, fileName, "file name", "names", false, table.nameKey() == null);
-        }
-        KeyColumn nameKey = table.nameKey() == null ? null : columns.get(table.nameKey());
-        if (nameKey != null) {
-            requireText(problems, catalog, table, nameKey, "name key", "name keys", true, false);
         }
 
         Set<String> key = lowerCase(table.keyColumns(), dialect);
@@ -172,6 +162,45 @@ public final class SchemaValidator {
             throw new SchemaMismatchException(message.toString());
         }
         return columns;
+    }
+
+    /**
+     * What keeps {@code table}'s key columns from storing and comparing keys as the guard does, each with the DDL that
+     * fixes it: the column part of {@link #validate}'s equality proof (types, collations, character sets), without the
+     * unique key, the hash's CHECK, the engine or the session. A migration runs it before it groups rows by key, so that
+     * it never merges rows that the guard considers different files.
+     *
+     * @param c a connection to the table's database, for catalog queries only
+     * @param table the guard's table
+     * @param dialect the database
+     * @return one message per problem; empty if the columns compare as the guard does
+     * @throws SQLException if the catalog cannot be read
+     */
+    public static List<String> keyColumnProblems(Connection c, TableSchema table, Dialect dialect) throws SQLException {
+        SchemaCatalog catalog = dialect.catalog();
+        return columnProblems(table, catalog.keyColumns(c, table), catalog);
+    }
+
+    private static List<String> columnProblems(TableSchema table, Map<String, KeyColumn> columns,
+            SchemaCatalog catalog) {
+        List<String> problems = new ArrayList<>();
+        KeyColumn scope = columns.get(table.scope());
+        if (scope != null && scope.values() != KeyColumn.Values.INTEGER && scope.values() != KeyColumn.Values.UUID) {
+            requireText(problems, catalog, table, scope, "scope", "scopes", false, true);
+        }
+        KeyColumn hash = columns.get(table.contentHash());
+        if (hash != null) {
+            requireText(problems, catalog, table, hash, "content hash", "hashes", true, false);
+        }
+        KeyColumn fileName = columns.get(table.fileName());
+        if (fileName != null) {
+            requireText(problems, catalog, table, fileName, "file name", "names", false, table.nameKey() == null);
+        }
+        KeyColumn nameKey = table.nameKey() == null ? null : columns.get(table.nameKey());
+        if (nameKey != null) {
+            requireText(problems, catalog, table, nameKey, "name key", "name keys", true, false);
+        }
+        return problems;
     }
 
     /**

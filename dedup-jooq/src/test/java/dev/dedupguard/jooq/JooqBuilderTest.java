@@ -77,7 +77,9 @@ class JooqBuilderTest {
         assertThatThrownBy(() -> JooqDuplicateGuard.forLibraryTable(empty, SQLDialect.H2).build())
                 .isInstanceOf(SchemaMismatchException.class)
                 .hasMessageContaining("table dedup_file with columns [id, scope, content_hash, file_name, name_key] "
-                        + "cannot be read").hasMessageContaining("createSchemaIfMissing(true)");
+                        + "cannot be read").hasMessageContaining("createSchemaIfMissing(true)")
+                .hasMessageContaining("a host table the guard accepts is in dev/dedupguard/schema/host/h2.sql")
+                .hasMessageContaining("the library's own tables in dev/dedupguard/schema/h2.sql");
         assertThatCode(() -> JooqDuplicateGuard.forLibraryTable(empty, SQLDialect.H2).tableName("evidence")
                 .strategy(Strategy.SELECT_FOR_UPDATE).createSchemaIfMissing(true).build().register(Keys.key(1, 1)))
                 .as("a renamed table is created, the stripe table with it")

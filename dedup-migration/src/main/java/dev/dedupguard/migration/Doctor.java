@@ -105,10 +105,7 @@ final class Doctor {
     /** The guard's own {@code build()} checks, for SELECT_FOR_UPDATE (during the migration) and the target strategy. */
     private void guard(Dialect dialect, MigrationTarget t, GuardOptions options, String stripeTable)
             throws SQLException {
-        TableSchema schema = new TableSchema(dialect.quoteIdentifier(t.schema()), dialect.quoteIdentifier(t.table()),
-                dialect.quoteIdentifier(t.id()), dialect.quoteIdentifier(t.scope()),
-                dialect.quoteIdentifier(t.contentHash()), dialect.quoteIdentifier(t.fileName()),
-                t.nameKeyMapped() ? dialect.quoteIdentifier(t.nameMatch()) : null);
+        TableSchema schema = t.tableSchema(dialect);
         List<Strategy> strategies = options.strategy() == Strategy.SELECT_FOR_UPDATE ? List.of(options.strategy())
                 : List.of(Strategy.SELECT_FOR_UPDATE, options.strategy());
         for (Strategy strategy : strategies) {

@@ -93,6 +93,13 @@ record MigrationTarget(String given, String schema, String table, Object lockKey
     }
 
     /** {@code schema.table} as stored, for messages. */
+    /** The table as the guard's schema checks name it, every identifier quoted as the catalog stores it. */
+    dev.dedupguard.jdbc.TableSchema tableSchema(Dialect dialect) {
+        return new dev.dedupguard.jdbc.TableSchema(dialect.quoteIdentifier(schema), dialect.quoteIdentifier(table),
+                dialect.quoteIdentifier(id), dialect.quoteIdentifier(scope), dialect.quoteIdentifier(contentHash),
+                dialect.quoteIdentifier(fileName), nameKeyMapped ? dialect.quoteIdentifier(nameMatch) : null);
+    }
+
     String qualified() {
         return schema + "." + table;
     }

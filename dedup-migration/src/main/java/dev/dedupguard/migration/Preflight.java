@@ -1,6 +1,7 @@
 package dev.dedupguard.migration;
 
 import dev.dedupguard.SchemaMismatchException;
+import dev.dedupguard.jdbc.SchemaValidator;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -17,8 +18,7 @@ import java.util.stream.Collectors;
  * {@link Finding}s; any {@link Finding.Severity#PROBLEM} refuses the migration with a {@link SchemaMismatchException}
  * that lists them all.
  *
- * <p>One more check is one more entry in {@link #checks}: the guard's catalog checks of key equality (collations,
- * {@code build()}'s), once dedup-jdbc has them, go there.
+ * <p>One more check is one more entry in {@link #checks}.
  */
 final class Preflight {
     /** One pre-flight check: reads the catalog, adds what it found. */
@@ -35,8 +35,8 @@ final class Preflight {
 
     Preflight(MigrationContext ctx) {
         this.ctx = ctx;
-        this.checks = List.of(this::engine, this::columns, this::quarantine, this::names, this::foreignKeys,
-                this::privileges);
+        this.checks = List.of(this::engine, this::columns, this::equality, this::quarantine, this::names,
+                this::foreignKeys, this::privileges);
     }
 
     /** Runs every check. */
@@ -86,6 +86,24 @@ final class Preflight {
         if (!hash.collatable()) {
             out.add(Finding.problem("columns", "content-hash column " + t.contentHash() + " of " + t.qualified()
                     + " is " + hash.type() + ", not a character column", "store hashes as char(64) hex"));
+        }
+    }
+
+    /**
+     * The guard's own proof that the key columns compare keys as it does ({@link SchemaValidator#keyColumnProblems}):
+     * under a case- or accent-insensitive collation the unique key would merge, and the database would call equal,
+     * rows that the guard considers different files, so the migration refuses to group them.
+     */
+    private void equality(Connection c, List<Finding> out) throws SQLException {
+        List<String> problems = SchemaValidator.keyColumnProblems(c, ctx.target.tableSchema(ctx.database.jdbc),
+                ctx.database.jdbc);
+        if (problems.isEmpty()) {
+            out.add(Finding.ok("equality", "the key columns of " + ctx.target.qualified() + " compare byte for byte"));
+        }
+        for (String problem : problems) {
+            int fix = problem.lastIndexOf(". Fix: ");
+            out.add(Finding.problem("equality", fix < 0 ? problem : problem.substring(0, fix),
+                    fix < 0 ? "make the column compare byte for byte" : problem.substring(fix + ". Fix: ".length())));
         }
     }
 

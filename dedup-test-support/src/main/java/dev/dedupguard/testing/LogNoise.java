@@ -4,6 +4,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +18,13 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TagFilter;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
  * What the log-noise tests read: the WARN/ERROR lines a client logs while a race runs ({@link Capture}), and the
@@ -75,6 +84,36 @@ public final class LogNoise {
         List<String> lines = Files.readAllLines(serverLog, StandardCharsets.UTF_8);
         return lines.subList(Math.min(line, lines.size()), lines.size()).stream()
                 .filter(l -> SERVER_NOISE.matcher(l).find()).toList();
+    }
+
+    /**
+     * Runs test classes in this JVM, as a build would (tests tagged {@code slow} excluded), with the console and
+     * java.util.logging captured, and returns what they logged at WARN or above; nothing of the run reaches the
+     * console.
+     *
+     * @param testClasses the test classes, e.g. a backend's contract suites
+     * @return the captured WARN/ERROR lines, see {@link Capture#noise()}
+     * @throws AssertionError if no test ran or one failed: only a green run's console is judged
+     */
+    public static List<String> noiseOfGreenRun(Class<?>... testClasses) {
+        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                .selectors(Arrays.stream(testClasses).map(DiscoverySelectors::selectClass).toList())
+                .filters(TagFilter.excludeTags("slow")).build();
+        SummaryGeneratingListener listener = new SummaryGeneratingListener();
+        Capture capture = Capture.start();
+        try {
+            LauncherFactory.create().execute(request, listener);
+        } finally {
+            capture.stop();
+        }
+        TestExecutionSummary summary = listener.getSummary();
+        if (summary.getTotalFailureCount() > 0 || summary.getTestsSucceededCount() == 0) {
+            StringWriter failures = new StringWriter();
+            summary.printFailuresTo(new PrintWriter(failures), 20);
+            throw new AssertionError("the run is not green: " + summary.getTestsSucceededCount() + " passed, "
+                    + summary.getTotalFailureCount() + " failed\n" + failures);
+        }
+        return capture.noise();
     }
 
     /**

@@ -40,13 +40,16 @@ class MariaDbServerTest {
         assertThat(MariaDbServer.shared()).isSameAs(server);
         try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT VERSION(), @@innodb_lock_wait_timeout,"
-                        + " @@innodb_rollback_on_timeout, @@transaction_isolation, @@collation_database")) {
+                        + " @@innodb_rollback_on_timeout, @@transaction_isolation, @@collation_database,"
+                        + " @@sql_mode, @@innodb_snapshot_isolation")) {
             rs.next();
             assertThat(rs.getString(1)).startsWith("11.4.5-MariaDB");
             assertThat(rs.getInt(2)).isEqualTo(MariaDbServer.LOCK_WAIT_TIMEOUT_SECONDS);
             assertThat(rs.getInt(3)).isZero();
             assertThat(rs.getString(4)).isEqualTo("REPEATABLE-READ");
-            assertThat(rs.getString(5)).isEqualTo("utf8mb4_nopad_bin");
+            assertThat(rs.getString(5)).as("the server's own default").isEqualTo("latin1_swedish_ci");
+            assertThat(rs.getString(6)).as("the server's own default").contains("STRICT_TRANS_TABLES");
+            assertThat(rs.getInt(7)).as("the default of 11.4").isZero();
         }
         assertThat(server.jdbcUrl("mariadb_server_test"))
                 .isEqualTo("jdbc:mariadb://127.0.0.1:" + server.port() + "/mariadb_server_test?useAffectedRows=true");

@@ -47,11 +47,28 @@ final class CaseFiles {
                     + " original_filename varchar(2000) not null,"
                     + " uploaded_by varchar(100),"
                     + " size_bytes bigint,"
-                    + " uploaded_at timestamp default current_timestamp"
+                    + " uploaded_at timestamp default current_timestamp,"
+                    + " constraint ck_" + table + "_hash_lower check (file_hash = lower(file_hash))"
                     + (table.equals(CONSTRAINED)
                             ? ", constraint uq_case_file_duplicate unique (case_id, file_hash, original_filename)"
                             : "")
                     + ")");
+            addHashCheckToAnOlderTable(ctx, table);
+        }
+    }
+
+    /**
+     * A table made by an earlier version of this example (in a kept {@code ./data/pg}) lacks the lower-case hash CHECK
+     * that the guard's build() now requires: add it, once.
+     */
+    private static void addHashCheckToAnOlderTable(DSLContext ctx, String table) {
+        try {
+            ctx.execute("alter table " + table + " add constraint ck_" + table + "_hash_lower"
+                    + " check (file_hash = lower(file_hash))");
+        } catch (org.jooq.exception.DataAccessException e) {
+            if (!"42710".equals(e.sqlState()) && !"42S01".equals(e.sqlState()) && !"90045".equals(e.sqlState())) {
+                throw e;
+            }
         }
     }
 

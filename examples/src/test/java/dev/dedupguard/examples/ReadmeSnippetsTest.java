@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReadmeSnippetsTest {
     private static final Pattern MARKER = Pattern.compile("<!-- snippet: (\\S+)#(\\S+) -->");
+    private static final Pattern FILE_MARKER = Pattern.compile("<!-- file: (\\S+) -->");
     private static final Pattern TAG = Pattern.compile("//\\s*tag::([\\w-]+)\\[]");
     private static final List<String> QUOTED_SOURCES = List.of(
             "examples/src/main/java/dev/dedupguard/examples/QuickStartJooq.java",
@@ -98,6 +99,32 @@ class ReadmeSnippetsTest {
         }
     }
 
+    /** A block marked {@code <!-- file: path -->} is the whole file, e.g. the shipped host-table DDL. */
+    @Test
+    void everyFileBlockEqualsItsFile() throws IOException {
+        List<String> readme = Files.readAllLines(ROOT.resolve("README.md"));
+        int files = 0;
+        for (int i = 0; i < readme.size(); i++) {
+            Matcher m = FILE_MARKER.matcher(readme.get(i));
+            if (!m.find()) {
+                continue;
+            }
+            assertThat(readme.get(i + 1)).as("README.md line %d: a file marker must be followed by a code block",
+                    i + 2).startsWith("```");
+            StringBuilder text = new StringBuilder();
+            int j = i + 2;
+            while (!readme.get(j).startsWith("```")) {
+                text.append(readme.get(j)).append('\n');
+                j++;
+            }
+            assertThat(text.toString()).as("README.md line %d quotes %s; replace the block's content with the file",
+                    i + 1, m.group(1)).isEqualTo(Files.readString(ROOT.resolve(m.group(1))));
+            files++;
+            i = j;
+        }
+        assertThat(files).as("the shipped host-table DDL for PostgreSQL, MariaDB and H2").isGreaterThanOrEqualTo(3);
+    }
+
     @Test
     void everyQuickStartJavaBlockIsMarkedAndEveryQuickStartRegionIsQuoted() throws IOException {
         List<String> readme = Files.readAllLines(ROOT.resolve("README.md"));
@@ -128,7 +155,8 @@ class ReadmeSnippetsTest {
     void theReadmesDependencyVersionsAreThoseTheBuildUses() throws IOException {
         String pom = Files.readString(ROOT.resolve("pom.xml"));
         String readme = Files.readString(ROOT.resolve("README.md"));
-        String[][] dependencies = {{"postgresql", "postgresql.version"}, {"HikariCP", "hikaricp.version"}};
+        String[][] dependencies = {{"postgresql", "postgresql.version"}, {"HikariCP", "hikaricp.version"},
+            {"slf4j-simple", "slf4j.version"}};
         for (String[] dependency : dependencies) {
             Matcher version = Pattern.compile("<" + Pattern.quote(dependency[1]) + ">([^<]+)<").matcher(pom);
             assertThat(version.find()).as(dependency[1]).isTrue();

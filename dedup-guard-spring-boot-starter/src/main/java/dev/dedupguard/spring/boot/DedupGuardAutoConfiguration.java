@@ -3,6 +3,8 @@ package dev.dedupguard.spring.boot;
 import dev.dedupguard.AbstractGuardBuilder;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.GuardListener;
+import dev.dedupguard.SchemaMismatchException;
+import dev.dedupguard.Strategy;
 import dev.dedupguard.jooq.HostTable;
 import dev.dedupguard.jooq.JooqDuplicateGuard;
 import dev.dedupguard.jpa.EntityMapping;
@@ -15,8 +17,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.UUID;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -34,11 +35,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.jdbc.datasource.TransactionAwareDataSourceProxy;
 import org.springframework.orm.jpa.SharedEntityManagerCreator;
@@ -49,11 +53,20 @@ import org.springframework.util.ClassUtils;
  * {@link DataSource}, with the jOOQ or the JPA backend (see {@link DedupGuardProperties#backend()}), and, when
  * Micrometer and a {@link MeterRegistry} are present, a {@link MicrometerGuardListener}.
  *
- * <p>Backs off when the application defines its own {@link DuplicateGuard} bean, and configures nothing without a
- * single {@code DataSource} candidate. Every {@link GuardListener} bean is passed to the guard. A host table or
- * entity comes from a {@link HostTable} or {@link EntityMapping} bean, else from {@code dedup-guard.host.*}, else
- * the guard registers {@link dev.dedupguard.FileKey}s in the library table. Building the guard checks the schema: a
- * mismatch stops start-up with the library's {@link dev.dedupguard.SchemaMismatchException} message.
+ * <p>Backs off when the application defines its own {@link DuplicateGuard} bean. Every {@link GuardListener} bean is
+ * passed to the guard. A host table or entity comes from a {@link HostTable} or {@link EntityMapping} bean, else from
+ * {@code dedup-guard.host.*}, else the guard registers {@link dev.dedupguard.FileKey}s in the library table.
+ *
+ * <p>The guard reads the schema when it is built, so its bean depends on database initialization: it is built after
+ * Spring Boot's {@code schema.sql}, Flyway or Liquibase have run.
+ *
+ * <p><b>When it fails and when it stays out.</b> Once it has what a guard needs (one {@code DataSource} candidate, a
+ * backend library), start-up fails with a {@link DedupGuardConfigurationException} whenever it cannot build the
+ * guard: a property out of range or without its unit, an incomplete host mapping, a jOOQ or Hibernate version the
+ * backend does not support, a table that does not fit (the schema checks of {@code build()}). Without what it needs
+ * (no {@code DataSource}, several without a {@code @Primary} one, neither dedup-jooq nor dedup-jpa, the JPA backend
+ * without an {@code EntityManagerFactory}) it configures nothing; if the application then asks for a
+ * {@code DuplicateGuard}, {@link DedupGuardFailureAnalyzer} says which of these is the reason.
  */
 @AutoConfiguration(afterName = {
     "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
@@ -66,11 +79,11 @@ import org.springframework.util.ClassUtils;
 @EnableConfigurationProperties(DedupGuardProperties.class)
 @Import({DedupGuardAutoConfiguration.MetricsConfiguration.class,
     DedupGuardAutoConfiguration.JpaGuardConfiguration.class,
-    DedupGuardAutoConfiguration.JooqGuardConfiguration.class})
+    DedupGuardAutoConfiguration.JooqGuardConfiguration.class,
+    DedupGuardAutoConfiguration.UnusableBackendConfiguration.class})
 public class DedupGuardAutoConfiguration {
     private static final String JPA_GUARD = "dev.dedupguard.jpa.JpaDuplicateGuard";
     private static final String JOOQ_GUARD = "dev.dedupguard.jooq.JooqDuplicateGuard";
-    private static final Set<Class<?>> SCOPE_TYPES = Set.of(String.class, Long.class, Integer.class, UUID.class);
 
     /** Created by Spring. */
     public DedupGuardAutoConfiguration() {
@@ -81,6 +94,47 @@ public class DedupGuardAutoConfiguration {
         return builder.strategy(p.strategy()).lockTimeout(p.lockTimeout()).isolation(p.isolation())
                 .maxAttempts(p.maxAttempts()).lockStripes(p.lockStripes()).namePolicy(p.namePolicy())
                 .listener(combine(listeners.orderedStream().toList()));
+    }
+
+    /**
+     * Builds the guard, turning the library's refusals into failures that name the {@code dedup-guard.*} properties:
+     * a {@link SchemaMismatchException} says how to fix the table, an {@link IllegalArgumentException} which mapping
+     * setting is wrong.
+     */
+    static <G> G build(Supplier<G> build, DedupGuardProperties p, String table) {
+        try {
+            return build.get();
+        } catch (SchemaMismatchException e) {
+            throw new DedupGuardConfigurationException("dedup-guard cannot use the table " + table + " with "
+                    + "dedup-guard.strategy=" + StarterChecks.value(p.strategy()) + ": "
+                    + StarterChecks.inPropertyTerms(e.getMessage()), schemaAction(p, table), e);
+        } catch (IllegalArgumentException e) {
+            throw new DedupGuardConfigurationException("dedup-guard cannot map the table " + table + ": "
+                    + StarterChecks.inPropertyTerms(e.getMessage()), "Check dedup-guard.host.* against the host's "
+                    + "table or entity (column or attribute names, their types), or define a HostTable or "
+                    + "EntityMapping bean of your own.", e);
+        }
+    }
+
+    private static String schemaAction(DedupGuardProperties p, String table) {
+        boolean host = p.host().table() != null || p.host().entity() != null;
+        StringBuilder action = new StringBuilder();
+        if (host) {
+            action.append("Create or change ").append(table).append(" as described; the host-table DDL the library "
+                    + "ships (dev/dedupguard/schema/host/postgresql.sql, h2.sql, mariadb.sql in the dedup-api jar) is "
+                    + "a table the guard accepts. dedup-guard.create-schema=true creates only the library's own "
+                    + "tables, never a host table.");
+            if (p.strategy() == Strategy.UNIQUE_CONSTRAINT) {
+                action.append(" A table that cannot carry the unique constraint takes "
+                        + "dedup-guard.strategy=select-for-update.");
+            }
+        } else {
+            action.append("Apply dev/dedupguard/schema/postgresql.sql (or h2.sql, mariadb.sql) from the dedup-api jar "
+                    + "with your migration tool, or set dedup-guard.create-schema=true to let start-up create the "
+                    + "library's tables (").append(p.tableName()).append(", ").append(p.stripeTableName())
+                    .append(") if absent.");
+        }
+        return action.toString();
     }
 
     static GuardListener combine(List<GuardListener> listeners) {
@@ -108,14 +162,6 @@ public class DedupGuardAutoConfiguration {
         };
     }
 
-    private static String require(String value, String property, String because) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("dedup-guard.host." + property + " must be set when " + because
-                    + ", was " + (value == null ? "unset" : "'" + value + "'"));
-        }
-        return value;
-    }
-
     /** The Micrometer binding, when Micrometer is on the classpath and the application has a registry. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(MeterRegistry.class)
@@ -137,16 +183,25 @@ public class DedupGuardAutoConfiguration {
     static class JpaGuardConfiguration {
         @Bean
         @ConditionalOnMissingBean(DuplicateGuard.class)
+        @DependsOnDatabaseInitialization
         @SuppressWarnings({"rawtypes", "unchecked"})
-        SpringDuplicateGuard dedupGuard(DedupGuardProperties properties, EntityManagerFactory emf,
-                ObjectProvider<EntityMapping<?>> mappings, ObjectProvider<GuardListener> listeners) {
-            EntityMapping<?> mapping = mappings.getIfUnique(() -> mappingOf(properties.host()));
-            JpaDuplicateGuard.Builder builder = mapping == null
-                    ? JpaDuplicateGuard.forLibraryEntity(emf)
-                    : JpaDuplicateGuard.forHostEntity(emf, mapping);
-            builder.stripeTableName(properties.stripeTableName()).createSchemaIfMissing(properties.createSchema());
-            JpaDuplicateGuard<Object> guard = configure((JpaDuplicateGuard.Builder<Object>) builder, properties,
-                    listeners).build();
+        SpringDuplicateGuard dedupGuard(DedupGuardProperties properties, Environment environment,
+                EntityManagerFactory emf, ObjectProvider<EntityMapping<?>> mappings,
+                ObjectProvider<GuardListener> listeners) {
+            StarterChecks.check(properties, environment);
+            EntityMapping<?> bean = mappings.getIfUnique();
+            Class<?> entity = bean != null ? bean.type() : properties.host().entity();
+            String table = entity != null ? "of the entity " + entity.getName()
+                    : "of the library entity DedupFile (" + properties.tableName() + ")";
+            JpaDuplicateGuard<Object> guard = build(() -> {
+                EntityMapping<?> mapping = bean != null ? bean : mappingOf(properties.host());
+                JpaDuplicateGuard.Builder builder = mapping == null
+                        ? JpaDuplicateGuard.forLibraryEntity(emf)
+                        : JpaDuplicateGuard.forHostEntity(emf, mapping);
+                builder.stripeTableName(properties.stripeTableName())
+                        .createSchemaIfMissing(properties.createSchema());
+                return configure((JpaDuplicateGuard.Builder<Object>) builder, properties, listeners).build();
+            }, properties, table);
             EntityManager shared = SharedEntityManagerCreator.createSharedEntityManager(emf);
             DuplicateGuard<Object> joined = guard.joining(shared);
             return new SpringDuplicateGuard<>(guard, () -> joined);
@@ -157,11 +212,8 @@ public class DedupGuardAutoConfiguration {
             if (host.entity() == null) {
                 return null;
             }
-            String because = "dedup-guard.host.entity is set";
-            EntityMapping mapping = EntityMapping.of(host.entity())
-                    .scope(require(host.scope(), "scope", because))
-                    .contentHash(require(host.contentHash(), "content-hash", because))
-                    .fileName(require(host.fileName(), "file-name", because));
+            EntityMapping mapping = EntityMapping.of(host.entity()).scope(host.scope())
+                    .contentHash(host.contentHash()).fileName(host.fileName());
             return host.nameKey() == null ? mapping : mapping.nameKey(host.nameKey());
         }
     }
@@ -173,21 +225,28 @@ public class DedupGuardAutoConfiguration {
     static class JooqGuardConfiguration {
         @Bean
         @ConditionalOnMissingBean(DuplicateGuard.class)
+        @DependsOnDatabaseInitialization
         @SuppressWarnings({"rawtypes", "unchecked"})
-        SpringDuplicateGuard dedupGuard(DedupGuardProperties properties, DataSource dataSource,
-                ObjectProvider<DSLContext> dsl, ObjectProvider<HostTable<?>> hostTables,
+        SpringDuplicateGuard dedupGuard(DedupGuardProperties properties, Environment environment,
+                DataSource dataSource, ObjectProvider<DSLContext> dsl, ObjectProvider<HostTable<?>> hostTables,
                 ObjectProvider<GuardListener> listeners) {
+            StarterChecks.check(properties, environment);
             DSLContext bootDsl = dsl.getIfUnique();
             SQLDialect dialect = bootDsl != null && bootDsl.dialect() != SQLDialect.DEFAULT
                     ? bootDsl.dialect()
                     : dialectOf(dataSource);
-            HostTable<?> host = hostTables.getIfUnique(() -> hostTableOf(properties.host()));
-            JooqDuplicateGuard.Builder builder = host == null
-                    ? JooqDuplicateGuard.forLibraryTable(dataSource, dialect).tableName(properties.tableName())
-                    : JooqDuplicateGuard.forHostTable(dataSource, dialect, (HostTable) host);
-            builder.stripeTableName(properties.stripeTableName()).createSchemaIfMissing(properties.createSchema());
-            JooqDuplicateGuard<Object> guard = configure((JooqDuplicateGuard.Builder<Object>) builder, properties,
-                    listeners).build();
+            HostTable<?> bean = hostTables.getIfUnique();
+            String table = bean != null ? bean.table().toString()
+                    : properties.host().table() != null ? properties.host().table() : properties.tableName();
+            JooqDuplicateGuard<Object> guard = build(() -> {
+                HostTable<?> host = bean != null ? bean : hostTableOf(properties.host());
+                JooqDuplicateGuard.Builder builder = host == null
+                        ? JooqDuplicateGuard.forLibraryTable(dataSource, dialect).tableName(properties.tableName())
+                        : JooqDuplicateGuard.forHostTable(dataSource, dialect, (HostTable) host);
+                builder.stripeTableName(properties.stripeTableName())
+                        .createSchemaIfMissing(properties.createSchema());
+                return configure((JooqDuplicateGuard.Builder<Object>) builder, properties, listeners).build();
+            }, properties, table);
             DSLContext transactional = DSL.using(new TransactionAwareDataSourceProxy(dataSource), dialect);
             return new SpringDuplicateGuard<>(guard, () -> guard.joining(transactional));
         }
@@ -205,17 +264,11 @@ public class DedupGuardAutoConfiguration {
             if (host.table() == null) {
                 return null;
             }
-            if (!SCOPE_TYPES.contains(host.scopeType())) {
-                throw new IllegalArgumentException("dedup-guard.host.scope-type must be one of java.lang.String, "
-                        + "java.lang.Long, java.lang.Integer, java.util.UUID, was " + host.scopeType().getName());
-            }
-            String because = "dedup-guard.host.table is set";
             HostTable.Builder<Record> builder = HostTable.of(DSL.table(DSL.name(host.table().split("\\."))))
-                    .id(DSL.field(DSL.name(require(host.id(), "id", because)), Long.class))
-                    .scope(DSL.field(DSL.name(require(host.scope(), "scope", because)), (Class) host.scopeType()))
-                    .contentHash(DSL.field(DSL.name(require(host.contentHash(), "content-hash", because)),
-                            String.class))
-                    .fileName(DSL.field(DSL.name(require(host.fileName(), "file-name", because)), String.class));
+                    .id(DSL.field(DSL.name(host.id()), Long.class))
+                    .scope(DSL.field(DSL.name(host.scope()), (Class) host.scopeType()))
+                    .contentHash(DSL.field(DSL.name(host.contentHash()), String.class))
+                    .fileName(DSL.field(DSL.name(host.fileName()), String.class));
             if (host.nameKey() != null) {
                 builder.nameKey(DSL.field(DSL.name(host.nameKey()), String.class));
             }
@@ -224,40 +277,90 @@ public class DedupGuardAutoConfiguration {
     }
 
     /**
+     * The backend that was chosen but cannot run: its library is missing, or the jOOQ or Hibernate version on the
+     * class path is one it does not support. Start-up fails with the reason instead of leaving the application
+     * without a guard (and its {@code DuplicateGuard} injection with "no qualifying bean").
+     */
+    @Configuration(proxyBeanMethods = false)
+    @Conditional(ChosenBackendUnusable.class)
+    static class UnusableBackendConfiguration {
+        @Bean
+        @ConditionalOnMissingBean(DuplicateGuard.class)
+        SpringDuplicateGuard<Object> dedupGuard(Environment environment, ConfigurableListableBeanFactory beans) {
+            Backend backend = BackendCondition.chosen(environment, beans.getBeanClassLoader(), beans);
+            String problem = BackendCondition.problem(backend, beans.getBeanClassLoader());
+            throw new DedupGuardConfigurationException("dedup-guard cannot configure its "
+                    + backend.name().toLowerCase(Locale.ROOT) + " backend (dedup-guard.backend="
+                    + BackendCondition.setting(environment) + "): " + problem, backend == Backend.JOOQ
+                    ? "Use jOOQ " + StarterChecks.JOOQ_LINE + ".x: with spring-boot-starter-parent set "
+                    + "<jooq.version>" + StarterChecks.JOOQ_PIN + "</jooq.version> in your <properties>; with the "
+                    + "spring-boot-dependencies BOM declare org.jooq:jooq:" + StarterChecks.JOOQ_PIN + " in your "
+                    + "<dependencyManagement> before it. Or set dedup-guard.backend=jpa, or define a DuplicateGuard "
+                    + "bean of your own."
+                    : "Use Hibernate ORM " + StarterChecks.HIBERNATE_LINE + ".x (Spring Boot 4.1's; with "
+                    + "spring-boot-starter-parent set <hibernate.version> to a " + StarterChecks.HIBERNATE_LINE
+                    + ".x release), or set dedup-guard.backend=jooq, or define a DuplicateGuard bean of your own.",
+                    null);
+        }
+    }
+
+    /**
      * Picks the backend: {@code dedup-guard.backend}, or for AUTO the JPA backend when a host entity is configured
-     * or dedup-jooq is absent, else jOOQ.
+     * or dedup-jooq is absent, else jOOQ; none if AUTO finds neither dedup-jooq nor dedup-jpa.
      */
     abstract static class BackendCondition extends SpringBootCondition {
-        static Backend chosen(ConditionContext context) {
-            Backend backend = Backend.valueOf(context.getEnvironment()
-                    .getProperty("dedup-guard.backend", "auto").trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        /** The backend the properties and the class path choose, or null for none. */
+        static Backend chosen(Environment environment, ClassLoader loader, ConfigurableListableBeanFactory beans) {
+            Backend backend = Binder.get(environment).bind("dedup-guard.backend", Backend.class)
+                    .orElse(Backend.AUTO);
             if (backend != Backend.AUTO) {
                 return backend;
             }
-            ClassLoader loader = context.getClassLoader();
             boolean jpa = ClassUtils.isPresent(JPA_GUARD, loader);
             boolean jooq = ClassUtils.isPresent(JOOQ_GUARD, loader);
-            if (jpa && (!jooq || context.getEnvironment().containsProperty("dedup-guard.host.entity")
-                    || hasEntityMappingBean(context))) {
+            if (jpa && (!jooq || environment.containsProperty("dedup-guard.host.entity")
+                    || hasEntityMappingBean(beans))) {
                 return Backend.JPA;
             }
-            return jooq ? Backend.JOOQ : Backend.JPA;
+            return jooq ? Backend.JOOQ : null;
         }
 
-        private static boolean hasEntityMappingBean(ConditionContext context) {
-            ConfigurableListableBeanFactory beans = context.getBeanFactory();
+        /** Why {@code backend} cannot run here, or null if it can. */
+        static String problem(Backend backend, ClassLoader loader) {
+            if (backend == Backend.JOOQ) {
+                return ClassUtils.isPresent(JOOQ_GUARD, loader) ? StarterChecks.jooqProblem(loader)
+                        : "dedup-jooq is not on the class path.";
+            }
+            return ClassUtils.isPresent(JPA_GUARD, loader)
+                    ? StarterChecks.hibernateProblem(StarterChecks.hibernateVersion(loader))
+                    : "dedup-jpa is not on the class path.";
+        }
+
+        static String setting(Environment environment) {
+            String raw = StarterChecks.raw(environment, "backend");
+            return raw == null ? "auto (the default)" : raw;
+        }
+
+        private static boolean hasEntityMappingBean(ConfigurableListableBeanFactory beans) {
             return beans != null && beans.getBeanNamesForType(EntityMapping.class, true, false).length > 0;
+        }
+
+        static Backend chosen(ConditionContext context) {
+            return chosen(context.getEnvironment(), context.getClassLoader(), context.getBeanFactory());
         }
 
         ConditionOutcome outcome(ConditionContext context, Backend wanted) {
             Backend chosen = chosen(context);
-            return chosen == wanted
-                    ? ConditionOutcome.match("dedup-guard backend " + chosen)
-                    : ConditionOutcome.noMatch("dedup-guard backend is " + chosen + ", not " + wanted);
+            if (chosen != wanted) {
+                return ConditionOutcome.noMatch("dedup-guard backend is " + chosen + ", not " + wanted);
+            }
+            String problem = problem(chosen, context.getClassLoader());
+            return problem == null ? ConditionOutcome.match("dedup-guard backend " + chosen)
+                    : ConditionOutcome.noMatch("dedup-guard backend " + chosen + " cannot run: " + problem);
         }
     }
 
-    /** Matches when the JPA backend is chosen. */
+    /** Matches when the JPA backend is chosen and can run. */
     static final class JpaChosen extends BackendCondition {
         @Override
         public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
@@ -265,11 +368,22 @@ public class DedupGuardAutoConfiguration {
         }
     }
 
-    /** Matches when the jOOQ backend is chosen. */
+    /** Matches when the jOOQ backend is chosen and can run. */
     static final class JooqChosen extends BackendCondition {
         @Override
         public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
             return outcome(context, Backend.JOOQ);
+        }
+    }
+
+    /** Matches when a backend is chosen that cannot run (see {@link UnusableBackendConfiguration}). */
+    static final class ChosenBackendUnusable extends BackendCondition {
+        @Override
+        public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            Backend chosen = chosen(context);
+            String problem = chosen == null ? null : problem(chosen, context.getClassLoader());
+            return problem == null ? ConditionOutcome.noMatch("no dedup-guard backend, or it can run")
+                    : ConditionOutcome.match("dedup-guard backend " + chosen + " cannot run: " + problem);
         }
     }
 }

@@ -9,16 +9,20 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * The {@code dedup-guard.*} settings of the auto-configured guard. Each maps to the builder setting of the same name
- * (see {@link dev.dedupguard.AbstractGuardBuilder}); a value out of range stops start-up with the builder's
- * {@link IllegalArgumentException}, naming the setting and the value.
+ * (see {@link dev.dedupguard.AbstractGuardBuilder}). Start-up refuses, naming the property and its value: a key under
+ * {@code dedup-guard.} that is none of these (a misspelt one would otherwise be ignored), a value that does not
+ * convert, a number out of range, and a {@code lock-timeout} without a unit.
  *
  * @param backend Which backend runs the guard. AUTO: JPA when a host entity is configured (dedup-guard.host.entity
  *     or an EntityMapping bean) or dedup-jooq is absent, otherwise jOOQ
  * @param strategy How sameness is enforced
- * @param lockTimeout Longest wait for a lock or for another transaction's uncommitted insert of the same file
+ * @param lockTimeout Longest wait for a lock or for another transaction's uncommitted insert of the same file, with
+ *     its unit: 5s, 300ms, 2m or ISO-8601 (PT5S); 1ms to 1h. A bare number is refused: Spring Boot would read it as
+ *     milliseconds
  * @param isolation Isolation level of the guard's own transactions; unset keeps the connection's
- * @param maxAttempts Attempts per own-transaction call when the database reports a serialization failure
- * @param lockStripes Number of stripe rows for SELECT_FOR_UPDATE; must match the rows in the stripe table
+ * @param maxAttempts Attempts per own-transaction call when the database reports a serialization failure; 1 to 100
+ * @param lockStripes Number of stripe rows for SELECT_FOR_UPDATE, 1 to 1048576; must match the rows in the stripe
+ *     table
  * @param namePolicy Which file names count as the same
  * @param createSchema Whether start-up creates the library table and the stripe table if absent (never a host table)
  * @param tableName Name of the library-owned table (jOOQ backend without a host table)
@@ -26,7 +30,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param host The host's own table (jOOQ) or entity (JPA) to register instead of the library table
  * @param metrics Micrometer metrics
  */
-@ConfigurationProperties("dedup-guard")
+@ConfigurationProperties(prefix = "dedup-guard", ignoreUnknownFields = false)
 public record DedupGuardProperties(
         @DefaultValue("auto") Backend backend,
         @DefaultValue("unique-constraint") Strategy strategy,

@@ -7,8 +7,12 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.util.IdentityHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Reports a guard's events to a Micrometer {@link MeterRegistry}. Usable without Spring: pass it to
@@ -17,7 +21,11 @@ import java.util.Objects;
  * <ul>
  *   <li>{@value #REGISTRATIONS} (counter, one per file): tags {@code outcome} (new, duplicate, lock_timeout,
  *       serialization_conflict, error), {@code strategy}, {@code backend}. A {@code registerAll} call adds its new
- *       and duplicate files; a failed one adds its size under the failure's outcome.</li>
+ *       and duplicate files; a failed one adds its size under the failure's outcome. <b>New and duplicate files
+ *       count what was committed:</b> a call that joined a Spring-managed transaction (with transaction
+ *       synchronization active, as under {@code @Transactional}) is counted when that transaction commits, and not
+ *       at all if it rolls back; a call in the guard's own transaction has committed when the event arrives and is
+ *       counted at once. Failures are counted at once.</li>
  *   <li>{@value #DURATION} (timer, one per {@code register} call): tags {@code outcome}, {@code strategy},
  *       {@code backend}.</li>
  *   <li>{@value #RETRIES} (counter): tags {@code reason} (serialization_failure, unique_violation),
@@ -55,8 +63,7 @@ public final class MicrometerGuardListener implements GuardListener {
     @Override
     public void registered(RegistrationEvent event) {
         Tags tags = tags(event.backend(), event.strategy()).and("outcome", event.outcome().tag());
-        Counter.builder(REGISTRATIONS).description("Files registered, by outcome").tags(tags).register(registry)
-                .increment();
+        count(event.joined(), counter(tags), 1);
         Timer.builder(DURATION).description("Duration of register calls").tags(tags).register(registry)
                 .record(event.duration());
     }
@@ -66,10 +73,10 @@ public final class MicrometerGuardListener implements GuardListener {
         Tags base = tags(event.backend(), event.strategy());
         boolean ok = event.outcome() == Outcome.NEW;
         if (ok) {
-            count(base, Outcome.NEW, event.newFiles());
-            count(base, Outcome.DUPLICATE, event.duplicates());
+            count(event.joined(), base, Outcome.NEW, event.newFiles());
+            count(event.joined(), base, Outcome.DUPLICATE, event.duplicates());
         } else {
-            count(base, event.outcome(), event.size());
+            count(false, base, event.outcome(), event.size());
         }
         Tags batchTags = base.and("outcome", ok ? "ok" : event.outcome().tag());
         DistributionSummary.builder(BATCH_SIZE).description("Files per registerAll call").baseUnit("files")
@@ -85,10 +92,55 @@ public final class MicrometerGuardListener implements GuardListener {
                 .register(registry).increment();
     }
 
-    private void count(Tags base, Outcome outcome, int files) {
+    private void count(boolean joined, Tags base, Outcome outcome, int files) {
         if (files > 0) {
-            Counter.builder(REGISTRATIONS).description("Files registered, by outcome")
-                    .tags(base.and("outcome", outcome.tag())).register(registry).increment(files);
+            count(joined, counter(base.and("outcome", outcome.tag())), files);
+        }
+    }
+
+    private Counter counter(Tags tags) {
+        return Counter.builder(REGISTRATIONS).description("Files registered, by outcome").tags(tags)
+                .register(registry);
+    }
+
+    /** Counts now, or when the Spring transaction a joined call ran in commits. */
+    private void count(boolean joined, Counter counter, int files) {
+        if (!joined || !TransactionSynchronizationManager.isSynchronizationActive()) {
+            counter.increment(files);
+            return;
+        }
+        AtCommit pending = (AtCommit) TransactionSynchronizationManager.getResource(this);
+        if (pending == null) {
+            pending = new AtCommit();
+            TransactionSynchronizationManager.bindResource(this, pending);
+            TransactionSynchronizationManager.registerSynchronization(pending);
+        }
+        pending.counts.merge(counter, (long) files, Long::sum);
+    }
+
+    /**
+     * The counts of one Spring transaction, added to their counters when it commits. Bound to the transaction as a
+     * resource keyed by the listener, so a transaction with many joined calls registers one synchronization.
+     */
+    private final class AtCommit implements TransactionSynchronization {
+        final Map<Counter, Long> counts = new IdentityHashMap<>();
+
+        @Override
+        public void suspend() {
+            TransactionSynchronizationManager.unbindResource(MicrometerGuardListener.this);
+        }
+
+        @Override
+        public void resume() {
+            TransactionSynchronizationManager.bindResource(MicrometerGuardListener.this, this);
+        }
+
+        @Override
+        public void afterCompletion(int status) {
+            TransactionSynchronizationManager.unbindResourceIfPossible(MicrometerGuardListener.this);
+            if (status == STATUS_COMMITTED) {
+                counts.forEach((counter, files) -> counter.increment(files));
+            }
         }
     }
 

@@ -39,11 +39,13 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.hibernate.autoconfigure.HibernateJpaAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceInitializationAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** The auto-configuration in {@link ApplicationContextRunner}s on in-memory H2. */
@@ -117,6 +119,25 @@ class DedupGuardAutoConfigurationTest {
                         "spring.datasource.username=sa", "dedup-guard.create-schema=true", "dedup-guard.backend=jooq")
                 .run(context -> assertThat(context.getBean(SpringDuplicateGuard.class).ownTransactions())
                         .isInstanceOf(JooqDuplicateGuard.class));
+    }
+
+    /** The host table comes from schema.sql: the guard, which checks it when built, waits for the script. */
+    @Test
+    void theGuardIsBuiltAfterTheApplicationsSchemaScript() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+                        DataSourceInitializationAutoConfiguration.class, DedupGuardAutoConfiguration.class))
+                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
+                        "spring.datasource.username=sa", "spring.sql.init.mode=always",
+                        "spring.sql.init.schema-locations=classpath:sql/init-case-file.sql",
+                        "dedup-guard.host.table=init_case_file", "dedup-guard.host.scope=case_id",
+                        "dedup-guard.host.scope-type=java.lang.Long", "dedup-guard.host.content-hash=file_hash",
+                        "dedup-guard.host.file-name=original_filename")
+                .run(context -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(SpringDuplicateGuard.class);
+                    assertThat(new JdbcTemplate(context.getBean(DataSource.class))
+                            .queryForObject("select count(*) from init_case_file", Long.class)).isZero();
+                });
     }
 
     @Test
@@ -237,13 +258,65 @@ class DedupGuardAutoConfigurationTest {
     void anOutOfRangePropertyStopsStartUpNamingIt() {
         jooq.withPropertyValues("dedup-guard.max-attempts=0").run(context -> {
             assertThat(context).hasFailed();
-            assertThat(rootCause(context.getStartupFailure())).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("maxAttempts must be between 1 and 100, was 0");
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(DedupGuardConfigurationException.class)
+                    .hasMessage("dedup-guard.max-attempts=0 is out of range: it must be between 1 and 100.");
         });
         jooq.withPropertyValues("dedup-guard.host.table=host_files", "dedup-guard.host.scope=case_id").run(context ->
-                assertThat(rootCause(context.getStartupFailure())).isInstanceOf(IllegalArgumentException.class)
-                        .hasMessage("dedup-guard.host.content-hash must be set when dedup-guard.host.table is set, "
-                                + "was unset"));
+                assertThat(context.getStartupFailure()).rootCause()
+                        .isInstanceOf(DedupGuardConfigurationException.class)
+                        .hasMessageStartingWith("dedup-guard.host.content-hash is not set, but "
+                                + "dedup-guard.host.table=host_files is"));
+    }
+
+    /**
+     * The issue's case: 1 registration committed and 2 rolled back used to count 3 new files. Joined calls count when
+     * their transaction commits; an own transaction has committed when its event arrives; a REQUIRES_NEW transaction
+     * inside a rolled-back one counts on its own commit.
+     */
+    @Test
+    void metricsCountWhatJoinedTransactionsCommitted() {
+        jooq.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
+            SpringDuplicateGuard<FileKey> guard = guard(context);
+            MeterRegistry meters = context.getBean(MeterRegistry.class);
+            PlatformTransactionManager tm = context.getBean(PlatformTransactionManager.class);
+            TransactionTemplate tx = new TransactionTemplate(tm);
+
+            tx.executeWithoutResult(s -> assertThat(guard.register(key("kept.evtx")).isNew()).isTrue());
+            for (String name : List.of("undone-1.evtx", "undone-2.evtx")) {
+                tx.executeWithoutResult(s -> {
+                    assertThat(guard.register(key(name)).isNew()).isTrue();
+                    s.setRollbackOnly();
+                });
+            }
+            assertThat(count(meters, "new")).isEqualTo(1);
+
+            tx.executeWithoutResult(s -> {
+                guard.register(key("kept.evtx"));
+                guard.registerAll(List.of(key("kept.evtx"), key("batch.evtx")));
+                assertThat(count(meters, "new")).as("not before the commit").isEqualTo(1);
+            });
+            assertThat(count(meters, "duplicate")).isEqualTo(2);
+            assertThat(count(meters, "new")).isEqualTo(2);
+
+            TransactionTemplate requiresNew = new TransactionTemplate(tm);
+            requiresNew.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+            tx.executeWithoutResult(s -> {
+                guard.register(key("outer.evtx"));
+                requiresNew.executeWithoutResult(inner -> guard.register(key("inner.evtx")));
+                guard.register(key("outer-2.evtx"));
+                s.setRollbackOnly();
+            });
+            assertThat(count(meters, "new")).as("inner committed, outer rolled back").isEqualTo(3);
+
+            guard.ownTransactions().register(key("own.evtx"));
+            tx.executeWithoutResult(s -> {
+                guard.ownTransactions().register(key("own-inside.evtx"));
+                s.setRollbackOnly();
+            });
+            assertThat(count(meters, "new")).as("own transactions commit before their event").isEqualTo(5);
+            assertThat(meters.get(MicrometerGuardListener.DURATION).tag("outcome", "new").timer().count())
+                    .as("the timer times every call").isEqualTo(8);
+        });
     }
 
     @Test

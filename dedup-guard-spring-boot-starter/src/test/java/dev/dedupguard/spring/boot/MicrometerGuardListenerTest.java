@@ -28,9 +28,9 @@ class MicrometerGuardListenerTest {
     @Test
     void aBatchCountsItsFilesByOutcomeAndRecordsItsSize() {
         listener.batchRegistered(new BatchEvent("jooq", Strategy.SELECT_FOR_UPDATE, 10, 7, 3, Outcome.NEW,
-                Duration.ofMillis(12)));
+                Duration.ofMillis(12), false));
         listener.batchRegistered(new BatchEvent("jooq", Strategy.SELECT_FOR_UPDATE, 4, 0, 0, Outcome.LOCK_TIMEOUT,
-                Duration.ofMillis(30)));
+                Duration.ofMillis(30), false));
 
         assertThat(registrations("new")).isEqualTo(7);
         assertThat(registrations("duplicate")).isEqualTo(3);
@@ -50,7 +50,7 @@ class MicrometerGuardListenerTest {
         listener.retried(new RetryEvent("jooq", Strategy.SELECT_FOR_UPDATE, RetryReason.SERIALIZATION_FAILURE, 1));
         listener.retried(new RetryEvent("jooq", Strategy.SELECT_FOR_UPDATE, RetryReason.SERIALIZATION_FAILURE, 2));
         listener.registered(new RegistrationEvent("jooq", Strategy.SELECT_FOR_UPDATE, Outcome.SERIALIZATION_CONFLICT,
-                Duration.ofMillis(5)));
+                Duration.ofMillis(5), false));
 
         assertThat(meters.get(MicrometerGuardListener.RETRIES).tag("reason", "serialization_failure").counter()
                 .count()).isEqualTo(2);

@@ -6,12 +6,11 @@ import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-import jakarta.persistence.UniqueConstraint;
+import java.time.Instant;
 
-/** The host's row per uploaded file of a case, with the seed's unique constraint. */
+/** The host's row per uploaded file of a case: the shipped host table plus who uploaded it. */
 @Entity
-@Table(name = "case_file", uniqueConstraints = @UniqueConstraint(name = "uq_case_file_duplicate",
-        columnNames = {"case_id", "file_hash", "original_filename"}))
+@Table(name = "case_file")
 public class CaseFile {
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
@@ -26,8 +25,14 @@ public class CaseFile {
     @Column(name = "original_filename", nullable = false, length = 2000)
     private String originalFilename;
 
-    @Column(name = "size_bytes", nullable = false)
-    private long sizeBytes;
+    @Column(name = "size_bytes")
+    private Long sizeBytes;
+
+    @Column(name = "uploaded_at", nullable = false)
+    private Instant uploadedAt;
+
+    @Column(name = "uploaded_by", nullable = false, length = 100)
+    private String uploadedBy;
 
     /** For JPA. */
     protected CaseFile() {
@@ -38,14 +43,17 @@ public class CaseFile {
      *
      * @param caseId the case the file belongs to
      * @param fileHash SHA-256 of the content, hex
-     * @param originalFilename the name the client sent
+     * @param originalFilename the name the client sent, as sent
      * @param sizeBytes the content's length
+     * @param uploadedBy the authenticated user
      */
-    public CaseFile(long caseId, String fileHash, String originalFilename, long sizeBytes) {
+    public CaseFile(long caseId, String fileHash, String originalFilename, long sizeBytes, String uploadedBy) {
         this.caseId = caseId;
         this.fileHash = fileHash;
         this.originalFilename = originalFilename;
         this.sizeBytes = sizeBytes;
+        this.uploadedBy = uploadedBy;
+        this.uploadedAt = Instant.now();
     }
 
     /**
@@ -55,5 +63,59 @@ public class CaseFile {
      */
     public Long getId() {
         return id;
+    }
+
+    /**
+     * The case.
+     *
+     * @return the case id
+     */
+    public long getCaseId() {
+        return caseId;
+    }
+
+    /**
+     * The content's hash.
+     *
+     * @return SHA-256, lower-case hex
+     */
+    public String getFileHash() {
+        return fileHash;
+    }
+
+    /**
+     * The name as the client sent it.
+     *
+     * @return the stored name, never used as a path
+     */
+    public String getOriginalFilename() {
+        return originalFilename;
+    }
+
+    /**
+     * The content's length.
+     *
+     * @return bytes
+     */
+    public Long getSizeBytes() {
+        return sizeBytes;
+    }
+
+    /**
+     * When the row was stored.
+     *
+     * @return the instant
+     */
+    public Instant getUploadedAt() {
+        return uploadedAt;
+    }
+
+    /**
+     * Who uploaded the file first.
+     *
+     * @return the user name
+     */
+    public String getUploadedBy() {
+        return uploadedBy;
     }
 }

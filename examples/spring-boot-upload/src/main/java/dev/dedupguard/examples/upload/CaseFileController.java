@@ -1,95 +1,131 @@
 package dev.dedupguard.examples.upload;
 
-import dev.dedupguard.LockTimeoutException;
 import dev.dedupguard.Registration;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.security.core.Authentication;
+import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
 /**
- * {@code POST /cases/{caseId}/files} with a multipart part {@code file}: {@code 201 Created} with the new row's id,
- * {@code 200 OK} with the existing id for a duplicate, {@code 400} with a problem detail for bad input, {@code 503}
- * when another upload of the same file holds its lock longer than the lock timeout.
+ * The files of a case. Only callers with access to the case get here ({@link SecurityConfiguration}).
+ *
+ * <ul>
+ *   <li>{@code POST /cases/{caseId}/files}, a multipart part {@code file}: {@code 201 Created} with the new row and
+ *       a {@code Location} of {@code GET /cases/{caseId}/files/{id}}, or {@code 200 OK} with the row stored
+ *       earlier;</li>
+ *   <li>{@code GET /cases/{caseId}/files}: the case's files; {@code GET /cases/{caseId}/files/{id}}: one.</li>
+ * </ul>
+ * Bad requests get a problem detail with a fixed text ({@link UploadProblems}).
  */
 @RestController
+@RequestMapping("/cases/{caseId}/files")
 public class CaseFileController {
     private final CaseFileService files;
+    private final CaseFileRepository rows;
+    private final EvidenceStore store;
+    private final UploadProperties properties;
 
     /**
-     * The controller over the service.
+     * The controller.
      *
-     * @param files registers the uploads
+     * @param files registers uploads
+     * @param rows reads the case's files
+     * @param store where the bytes go
+     * @param properties the service's limits
      */
-    public CaseFileController(CaseFileService files) {
+    public CaseFileController(CaseFileService files, CaseFileRepository rows, EvidenceStore store,
+            UploadProperties properties) {
         this.files = files;
+        this.rows = rows;
+        this.store = store;
+        this.properties = properties;
     }
 
     /**
-     * The answer to an upload.
+     * A file of a case as the API shows it.
      *
      * @param id the row of the file in the case
      * @param caseId the case
-     * @param fileName the name as stored
+     * @param fileName the name exactly as stored (JSON-escaped, nothing else)
+     * @param displayName the name with invisible and direction-changing characters escaped, for showing to people
      * @param sha256 the content's hash
-     * @param duplicate whether the file was stored by an earlier upload
+     * @param sizeBytes the content's length
+     * @param uploadedBy who stored it first
+     * @param uploadedAt when
+     * @param duplicate in an upload's answer: whether an earlier upload stored it
      */
-    public record Uploaded(long id, long caseId, String fileName, String sha256, boolean duplicate) {
+    public record FileView(long id, long caseId, String fileName, String displayName, String sha256, Long sizeBytes,
+            String uploadedBy, Instant uploadedAt, boolean duplicate) {
+        static FileView of(CaseFile f, boolean duplicate) {
+            return new FileView(f.getId(), f.getCaseId(), f.getOriginalFilename(),
+                    UploadNames.display(f.getOriginalFilename()), f.getFileHash(), f.getSizeBytes(), f.getUploadedBy(),
+                    f.getUploadedAt(), duplicate);
+        }
     }
 
     /**
-     * Registers one uploaded file.
+     * Streams one uploaded file into the store while hashing it, then registers it.
      *
      * @param caseId the case, a positive number
      * @param file the multipart part {@code file}
+     * @param caller the authenticated user
      * @return 201 with a Location for a new file, 200 for a duplicate
-     * @throws IOException if reading the upload fails
+     * @throws IOException if reading the upload or writing the store fails
      */
-    @PostMapping("/cases/{caseId}/files")
-    public ResponseEntity<Uploaded> upload(@PathVariable("caseId") long caseId, @RequestParam("file") MultipartFile file)
-            throws IOException {
-        Registration<CaseFile> r;
-        try (InputStream in = file.getInputStream()) {
-            r = files.upload(caseId, file.getOriginalFilename(), file.getSize(), in);
+    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    public ResponseEntity<FileView> upload(@PathVariable("caseId") long caseId,
+            @RequestParam("file") MultipartFile file, Authentication caller) throws IOException {
+        UploadProblems.requirePositive(caseId, "case id");
+        String problem = UploadNames.problem(file.getOriginalFilename(), properties.maxFileNameBytes());
+        if (problem != null) {
+            throw new UploadProblems.BadUpload(problem);
         }
-        Uploaded body = new Uploaded(r.id(), caseId, r.key().fileName(), r.key().contentHash(), !r.isNew());
+        EvidenceStore.Stored stored;
+        try (InputStream in = file.getInputStream()) {
+            stored = store.store(in);
+        }
+        Registration<CaseFile> r = files.register(caseId, file.getOriginalFilename(), stored, caller.getName());
+        CaseFile row = r.isNew() ? r.file() : rows.findById(r.id()).orElseThrow();
+        FileView body = FileView.of(row, !r.isNew());
         return r.isNew()
                 ? ResponseEntity.created(URI.create("/cases/" + caseId + "/files/" + r.id())).body(body)
                 : ResponseEntity.ok(body);
     }
 
     /**
-     * Bad input: the guard's or the service's message, which names the field and the value.
+     * The files of a case.
      *
-     * @param e the rejection
-     * @return a 400 problem detail
+     * @param caseId the case
+     * @return its files, oldest first
      */
-    @ExceptionHandler(IllegalArgumentException.class)
-    public ProblemDetail badInput(IllegalArgumentException e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage());
-        problem.setTitle("Invalid upload");
-        return problem;
+    @GetMapping
+    public List<FileView> list(@PathVariable("caseId") long caseId) {
+        UploadProblems.requirePositive(caseId, "case id");
+        return rows.findByCaseIdOrderById(caseId).stream().map(f -> FileView.of(f, false)).toList();
     }
 
     /**
-     * Another upload of the same file held its lock too long.
+     * One file of a case.
      *
-     * @param e the timeout
-     * @return a 503 problem detail: retry later
+     * @param caseId the case
+     * @param id the file's id
+     * @return the file, or 404 if the case has no such file
      */
-    @ExceptionHandler(LockTimeoutException.class)
-    public ProblemDetail busy(LockTimeoutException e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-                "another upload of the same file is still in progress; retry");
-        problem.setTitle("Upload busy");
-        return problem;
+    @GetMapping("/{id}")
+    public FileView one(@PathVariable("caseId") long caseId, @PathVariable("id") long id) {
+        UploadProblems.requirePositive(caseId, "case id");
+        return rows.findByIdAndCaseId(id, caseId).map(f -> FileView.of(f, false))
+                .orElseThrow(UploadProblems.NoSuchFile::new);
     }
 }

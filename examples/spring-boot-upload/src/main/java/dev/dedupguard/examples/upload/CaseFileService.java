@@ -1,14 +1,11 @@
 package dev.dedupguard.examples.upload;
 
-import dev.dedupguard.ContentHash;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.Registration;
-import java.io.IOException;
-import java.io.InputStream;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Registers uploaded files of a case, in the caller's transaction (the guard joins it). */
+/** Registers the stored content of an upload as a file of a case, in a short transaction the guard joins. */
 @Service
 public class CaseFileService {
     private final DuplicateGuard<CaseFile> guard;
@@ -23,23 +20,18 @@ public class CaseFileService {
     }
 
     /**
-     * Hashes {@code content} in constant memory and registers the file in case {@code caseId}.
+     * Registers content already in the store. The transaction starts only now: the upload's bytes were streamed and
+     * hashed before, without holding a database connection.
      *
      * @param caseId the case, a positive number
-     * @param fileName the name the client sent
-     * @param size the content's length in bytes
-     * @param content the upload's bytes, read to the end
-     * @return the registration: new, or a duplicate with the id stored earlier
-     * @throws IllegalArgumentException for a case id below 1 or a name the guard rejects (blank, control characters)
-     * @throws IOException if reading {@code content} fails
+     * @param fileName the name as the client sent it
+     * @param stored the stored content
+     * @param uploadedBy the authenticated user
+     * @return new, or a duplicate with the id stored earlier
      */
     @Transactional
-    public Registration<CaseFile> upload(long caseId, String fileName, long size, InputStream content)
-            throws IOException {
-        if (caseId < 1) {
-            throw new IllegalArgumentException("caseId must be a positive number, was " + caseId);
-        }
-        String sha256 = ContentHash.sha256(content);
-        return guard.register(new CaseFile(caseId, sha256, fileName == null ? "" : fileName, size));
+    public Registration<CaseFile> register(long caseId, String fileName, EvidenceStore.Stored stored,
+            String uploadedBy) {
+        return guard.register(new CaseFile(caseId, stored.sha256(), fileName, stored.size(), uploadedBy));
     }
 }
