@@ -41,7 +41,7 @@ class GuardListenerTest {
     @Test
     void eventsSayWhetherTheCallJoinedTheCallersTransaction() {
         DuplicateGuard<FileKey> own = guard(Strategy.UNIQUE_CONSTRAINT, recorder);
-        DuplicateGuard<FileKey> joined = GuardFactory.create(new FakeStorage(true),
+        DuplicateGuard<FileKey> joined = Guards.create(new FakeStorage(true),
                 new TestBuilder().listener(recorder).build());
 
         own.register(FileKey.of("case-1", HASH, "a.evtx"));

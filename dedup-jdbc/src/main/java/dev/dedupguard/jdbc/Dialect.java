@@ -1,16 +1,25 @@
 package dev.dedupguard.jdbc;
 
 import dev.dedupguard.Isolation;
+import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StorageException;
+import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
+import dev.dedupguard.spi.StoredRow;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -124,22 +133,19 @@ public abstract class Dialect {
     }
 
     /**
-     * The dialect whose {@link #displayName()} matches the JDBC driver's product name
-     * ({@link java.sql.DatabaseMetaData#getDatabaseProductName()}), or {@code null} if the database is not supported.
+     * The dialect whose {@link #displayName()} is exactly the JDBC driver's product name
+     * ({@link java.sql.DatabaseMetaData#getDatabaseProductName()}: {@code PostgreSQL}, {@code H2}, {@code MariaDB}), or
+     * {@code null} if the database is not supported. Never matched by substring: a product that speaks PostgreSQL's
+     * protocol (CockroachDB, YugabyteDB, ...) names itself otherwise and is refused by name, since its semantics differ.
      *
-     * @param productName the driver's product name, in any case; not {@code null}
+     * @param productName the driver's product name; not {@code null}
      * @return the matching dialect, or {@code null} if none matches
      */
     public static @Nullable Dialect forProductName(String productName) {
-        String name = productName.toLowerCase(Locale.ROOT);
-        if (name.contains("postgres")) {
-            return POSTGRESQL;
-        }
-        if (name.equals("h2")) {
-            return H2;
-        }
-        if (name.equals("mariadb")) {
-            return MARIADB;
+        for (Dialect dialect : List.of(POSTGRESQL, H2, MARIADB)) {
+            if (dialect.displayName().equals(productName)) {
+                return dialect;
+            }
         }
         return null;
     }
@@ -153,7 +159,7 @@ public abstract class Dialect {
      *
      * @return SQL text of the derived table, or {@code null}
      */
-    public @Nullable String lockTimeoutCarrier() {
+    @Nullable String lockTimeoutCarrier() {
         return null;
     }
 
@@ -168,15 +174,6 @@ public abstract class Dialect {
      */
     public @Nullable String lockTimeoutStatementPrefix(String value) {
         return null;
-    }
-
-    /**
-     * Whether the lock timeout is put in force per statement ({@link #lockTimeoutStatementPrefix} is not {@code null}).
-     *
-     * @return {@code true} if statements that can wait carry the lock timeout themselves
-     */
-    public final boolean hasLockTimeoutStatementPrefix() {
-        return lockTimeoutStatementPrefix("1") != null;
     }
 
     /**
@@ -209,25 +206,6 @@ public abstract class Dialect {
      * @throws SQLException if the database refuses the setting
      */
     public abstract @Nullable String swapLockTimeout(Connection c, Duration timeout) throws SQLException;
-
-    /**
-     * The query behind {@link #swapLockTimeout} (one parameter, the new value; returns the previous one in its first
-     * column), for a session that sends it ahead of another statement.
-     *
-     * @return the query, or {@code null} where the timeout is not swapped by a query
-     */
-    public @Nullable String swapLockTimeoutQuery() {
-        return null;
-    }
-
-    /**
-     * The query behind {@link #restoreLockTimeout} (one parameter, the value to restore).
-     *
-     * @return the query, or {@code null} where {@link #swapLockTimeoutQuery()} is {@code null}
-     */
-    public @Nullable String restoreLockTimeoutQuery() {
-        return null;
-    }
 
     /**
      * Puts back a setting that {@link #swapLockTimeout} returned.
@@ -266,33 +244,49 @@ public abstract class Dialect {
     // ---------------------------------------------------------------- statements
 
     /**
-     * The clause appended to an {@code INSERT} that makes it insert-if-absent against the unique constraint on
-     * {@code keyColumns} and return the new id, or {@code null} if the database has none: then a unique violation is
-     * caught, which {@link #uniqueViolationAbortsTransaction()} says whether it is safe to do without a savepoint.
+     * The inserts of one column set into one table, rendered by the dialect once: what the dialect's insert operations
+     * send. Fields a dialect does not use are {@code null}.
      *
-     * @param keyColumns the unique key's columns, comma-separated, in constraint order
-     * @param idColumn the generated id column to return
-     * @return SQL text starting with a space, or {@code null}
+     * @param insert {@code INSERT ... VALUES (...)} returning the new id in its first column
+     * @param insertIfAbsent the insert with the database's insert-if-absent clause, returning the id, or {@code null}
+     * @param insertOrFind the insert-if-absent and the key lookup in one statement (see {@link JdbcSession#stored}), or
+     *     {@code null}
+     * @param findOrInsert the lookup and, if it finds nothing, the insert and one stripe write in one statement, or
+     *     {@code null}
+     * @param rowsHead the text before the rows of a multi-row insert
+     * @param rowValues one row's value list, in parentheses
+     * @param rowsTail the text after the rows of a multi-row insert, which returns id and the key columns of each new
+     *     row ({@link TableSchema#rowColumns} order: id, scope, hash, name, name key)
+     * @param parameters how many parameters one row binds
      */
-    public @Nullable String insertIfAbsentClause(String keyColumns, String idColumn) {
-        return null;
+    record Inserts(String insert, @Nullable String insertIfAbsent, @Nullable String insertOrFind,
+            @Nullable String findOrInsert, String rowsHead, String rowValues, String rowsTail, int parameters) {
+
+        /** The multi-row insert of {@code rows} rows. */
+        String rows(int rows) {
+            StringBuilder sql = new StringBuilder(rowsHead.length() + rows * (rowValues.length() + 2) + rowsTail.length())
+                    .append(rowsHead);
+            for (int i = 0; i < rows; i++) {
+                sql.append(i == 0 ? "" : ", ").append(rowValues);
+            }
+            return sql.append(rowsTail).toString();
+        }
     }
 
     /**
-     * One statement that runs {@code insertIfAbsentSql} and, if it inserted nothing, {@code findSql} for the same key,
-     * returning one row -- whether it inserted, the id, then the existing row's other key columns as {@code findSql}
-     * selects them (nulls for a new row) -- or {@code null} if the database cannot combine them. The lookup may see
-     * only rows committed before the statement began (one snapshot), so a conflict with a row committed while the
-     * insert waited returns no row: the caller then looks the key up on its own.
+     * Renders the inserts of rows writing {@code columns} into {@code table}.
      *
-     * @param insertIfAbsentSql an insert with {@link #insertIfAbsentClause}, returning only the id
-     * @param findSql the key lookup, selecting the id and then {@code keyColumns} more key columns; its parameters
-     *     follow the insert's
-     * @param keyColumns how many columns {@code findSql} selects after the id
-     * @return the combined statement, or {@code null}
+     * @param table the guard's table
+     * @param columns the columns a row writes, and their value expressions
+     * @param findSql the key lookup ({@link Statements#findSql()})
+     * @param touchStripeSql the update of one stripe's registration count, ending in its {@code WHERE} clause
+     * @return the statements
      */
-    public @Nullable String insertOrFindSql(String insertIfAbsentSql, String findSql, int keyColumns) {
-        return null;
+    abstract Inserts inserts(TableSchema table, HostRows.Columns columns, String findSql, String touchStripeSql);
+
+    /** {@code INSERT INTO table (columns)}. */
+    static String insertHead(TableSchema table, HostRows.Columns columns) {
+        return "insert into " + table.qualifiedTable() + " (" + String.join(", ", columns.names()) + ")";
     }
 
     /**
@@ -302,104 +296,58 @@ public abstract class Dialect {
      * @param columns the select list of the deleted rows' columns
      * @return the statement, with {@code delete}'s parameters
      */
-    public String deleteReturningSql(String delete, String columns) {
+    String deleteReturningSql(String delete, String columns) {
         return delete + " returning " + columns;
-    }
-
-    /**
-     * One statement that, sent after the statement that locked the key's stripe (so with a snapshot that shows every
-     * registration committed under it), returns the key's row if there is one, or else inserts the row and bumps the
-     * stripe's registration count: one row as {@link #insertOrFindSql} returns it. {@code null} if the database cannot
-     * combine them. Its parameters: the lookup's, the insert's, the stripe's.
-     *
-     * @param insertHead {@code INSERT INTO table (columns)}
-     * @param rowValues the row's value expressions, comma-separated, without parentheses
-     * @param idColumn the generated id column to return
-     * @param findSql the key lookup, selecting the id and then {@code keyColumns} more key columns
-     * @param keyColumns how many columns {@code findSql} selects after the id
-     * @param touchStripeSql the {@code UPDATE} of one stripe row's registration count, ending in its {@code WHERE} clause
-     * @return the combined statement, or {@code null}
-     */
-    public @Nullable String findOrInsertSql(String insertHead, String rowValues, String idColumn, String findSql,
-            int keyColumns, String touchStripeSql) {
-        return null;
-    }
-
-    /**
-     * Whether {@code INSERT ... RETURNING} returns the generated ids of the inserted rows (PostgreSQL, MariaDB 10.5
-     * and later), so that an insert is one plain statement.
-     *
-     * @return {@code true} if inserts may end with {@code RETURNING}; {@code false} by default
-     */
-    public boolean insertReturns() {
-        return hasInsertIfAbsent();
     }
 
     /**
      * The clause appended to a {@code SELECT} of rows that exist (the unique key has just reported them) to read their
      * latest committed version, whatever the transaction's snapshot shows, or {@code null} where the plain read after
-     * a duplicate-key error is current enough (a stale snapshot fails the insert itself, as on PostgreSQL). Used only
-     * for keys whose insert failed as a duplicate: on such a row it locks that row alone, not a gap.
+     * a duplicate-key error is current enough (a stale snapshot fails the insert itself, as on PostgreSQL).
      *
      * @return SQL text starting with a space, or {@code null}
      */
-    public @Nullable String lockingReadClause() {
+    @Nullable String lockingReadClause() {
         return null;
     }
 
     /**
      * Whether several statements can travel in one round trip as one prepared statement, each with its own snapshot
      * (PostgreSQL's driver sends {@code a; b} as one message); {@link JdbcSession} then queues statements that only
-     * prepare the next one. Requires {@code UPDATE ... RETURNING}.
+     * prepare the next one.
      *
      * @return {@code true} if statements may be pipelined; {@code false} by default
      */
-    public boolean pipelinesStatements() {
+    boolean pipelinesStatements() {
         return false;
     }
 
     /**
-     * Whether the database has an insert-if-absent clause (see {@link #insertIfAbsentClause}).
-     *
-     * @return {@code true} if {@link #insertIfAbsentClause} returns a clause
-     */
-    public final boolean hasInsertIfAbsent() {
-        return insertIfAbsentClause("k", "id") != null;
-    }
-
-    /**
-     * The most keys one {@link #findAllSql} statement may carry; a longer lookup is split into statements of at most
-     * this many keys.
+     * The most keys one {@link #findAllSql} statement may carry; a longer lookup is split.
      *
      * @return the number of keys per lookup statement; 500 by default
      */
-    public int maxKeysPerLookup() {
+    int maxKeysPerLookup() {
         return 500;
     }
 
     /**
      * Whether {@link #findAllSql} returns, ahead of each row's columns, the 1-based position of the requested key the
-     * database matched the row with, so that rows are attributed to keys by the database's own match; otherwise they
-     * are attributed by the values of their key columns.
+     * database matched the row with; otherwise rows are attributed by the values of their key columns.
      *
      * @return {@code true} if the lookup returns the matched key's position first; {@code false} by default
      */
-    public boolean findAllReturnsKeyPosition() {
+    boolean findAllReturnsKeyPosition() {
         return false;
     }
 
     /**
      * A query selecting the key columns ({@link TableSchema#rowColumns}, preceded by the matched key's position where
-     * {@link #findAllReturnsKeyPosition()}) of the rows of {@code table} whose key is one of {@code keys} keys, bound by
-     * {@link #bindFindAll}, oldest row first. By default a {@code (scope, hash, name) IN ((?, ?, ?), ...)} list of three
-     * parameters per key.
-     *
-     * @param table the guard's table
-     * @param keys how many keys the statement looks up, 1 to {@link #maxKeysPerLookup()}
-     * @return SQL text with the parameters {@link #bindFindAll} binds
+     * {@link #findAllReturnsKeyPosition()}) of the rows whose key is one of {@code keys} keys, bound by
+     * {@link #bindFindAll}, oldest row first. By default a {@code (scope, hash, name) IN ((?, ?, ?), ...)} list.
      */
-    public String findAllSql(JdbcTable table, int keys) {
-        TableSchema s = table.schema();
+    String findAllSql(Statements statements, int keys) {
+        TableSchema s = statements.schema();
         StringBuilder sql = new StringBuilder("select ").append(s.rowColumns("")).append(" from ")
                 .append(s.qualifiedTable()).append(" where (").append(s.scope()).append(", ").append(s.contentHash())
                 .append(", ").append(s.nameMatch()).append(") in (");
@@ -409,25 +357,204 @@ public abstract class Dialect {
         return sql.append(") order by ").append(s.id()).toString();
     }
 
-    /**
-     * Binds the parameters of {@link #findAllSql} for {@code keys}, the first at index {@code first}.
-     *
-     * @param ps the statement, which may carry other statements' parameters before {@code first}
-     * @param first the index of the lookup's first parameter
-     * @param table the guard's table, which gives each key's scope value
-     * @param keys the keys, as many as {@link #findAllSql} was rendered for
-     * @return the index after the lookup's last parameter
-     * @throws SQLException if the driver refuses a value
-     */
-    public int bindFindAll(PreparedStatement ps, int first, JdbcTable table, List<StoredKey> keys)
-            throws SQLException {
+    /** Binds the parameters of {@link #findAllSql} for {@code keys}, the first at {@code first}; returns the next. */
+    int bindFindAll(PreparedStatement ps, int first, Statements statements, List<StoredKey> keys) throws SQLException {
         int p = first;
         for (StoredKey key : keys) {
-            ps.setObject(p++, table.scopeValue(key));
+            ps.setObject(p++, statements.scopeValue(key));
             ps.setString(p++, key.file().contentHash());
-            ps.setString(p++, table.schema().nameMatchValue(key));
+            ps.setString(p++, statements.schema().nameMatchValue(key));
         }
         return p;
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    /**
+     * Inserts {@code row} and returns its id; a unique violation is thrown.
+     *
+     * @param s the transaction's session
+     * @param sql the row's inserts
+     * @param row the row
+     * @return the new id
+     */
+    long insert(JdbcSession<?> s, Inserts sql, HostRows.Row row) {
+        return s.execute("inserting the row", sql.insert(), true, row::bind, (ps, hasResultSet) ->
+                JdbcSession.firstId(ps).orElseThrow(() -> new StorageException(StorageException.Kind.OTHER,
+                        "the insert returned no id", null)));
+    }
+
+    /**
+     * Inserts {@code row} unless the key exists: by default a plain insert whose duplicate-key error is caught (on a
+     * database where a failed statement leaves the transaction usable) and recorded, so that a re-read of the key is
+     * current.
+     *
+     * @return the new id, or empty if a row with the key exists
+     */
+    OptionalLong insertIfAbsent(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key) {
+        try {
+            return OptionalLong.of(insert(s, sql, row));
+        } catch (RuntimeException e) {
+            if (s.isUniqueViolation(e)) {
+                return s.duplicate(key);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * {@link #insertIfAbsent}, and for a key that exists, its row: by default the two one after the other.
+     *
+     * @return the new row or the existing one; {@code null} if the key exists but the transaction cannot see its row
+     */
+    StorageSession.@Nullable Stored insertOrFind(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key) {
+        OptionalLong id = insertIfAbsent(s, sql, row, key);
+        if (id.isPresent()) {
+            return StorageSession.Stored.inserted(id.getAsLong());
+        }
+        return s.find(key).map(StorageSession.Stored::found).orElse(null);
+    }
+
+    /**
+     * With the key's stripe locked: the row with the key, or else the stripe write and the insert; by default one
+     * statement after another.
+     */
+    StorageSession.Stored findOrInsert(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key, int stripe) {
+        Optional<StoredRow> existing = s.find(key);
+        if (existing.isPresent()) {
+            return StorageSession.Stored.found(existing.get());
+        }
+        s.touchStripes(new int[] {stripe});
+        return StorageSession.Stored.inserted(insert(s, sql, row));
+    }
+
+    /**
+     * Insert-if-absent of many rows with the same columns; by default one lookup of their keys, then one multi-row
+     * insert of the rows not found. If a concurrent registration commits one of them in between, its duplicate-key
+     * error fails that statement only (where a failed statement leaves the transaction usable) and the rows go one by
+     * one instead, each duplicate caught.
+     *
+     * @return the id of each row this call inserted, by key
+     */
+    Map<StoredKey, Long> insertAllIfAbsent(JdbcSession<?> s, Inserts sql, List<JdbcSession.KeyedRow> rows) {
+        List<StoredKey> keys = new ArrayList<>(rows.size());
+        rows.forEach(r -> keys.add(r.key()));
+        Map<StoredKey, StoredRow> existing = s.findAll(keys);
+        List<JdbcSession.KeyedRow> absent = new ArrayList<>(rows.size());
+        for (JdbcSession.KeyedRow row : rows) {
+            if (!existing.containsKey(row.key())) {
+                absent.add(row);
+            }
+        }
+        if (absent.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            return insertRows(s, sql, absent);
+        } catch (RuntimeException e) {
+            if (!s.isUniqueViolation(e)) {
+                throw e;
+            }
+            Map<StoredKey, Long> inserted = new LinkedHashMap<>();
+            for (JdbcSession.KeyedRow row : absent) {
+                insertIfAbsent(s, sql, row.row(), row.key()).ifPresent(id -> inserted.put(row.key(), id));
+            }
+            return inserted;
+        }
+    }
+
+    /**
+     * The multi-row statements of {@code rows} ({@link Inserts#rows}), as many rows per statement as the driver's
+     * parameter limit allows; the new rows' ids, attributed by the key columns the statement returns.
+     */
+    final Map<StoredKey, Long> insertRows(JdbcSession<?> s, Inserts sql, List<JdbcSession.KeyedRow> rows) {
+        Map<List<String>, StoredKey> byColumns = new HashMap<>(rows.size() * 2);
+        for (JdbcSession.KeyedRow r : rows) {
+            byColumns.put(Statements.columnsOf(s.statements.scopeValue(r.key()), r.key().file().contentHash(),
+                    s.statements.schema().nameMatchValue(r.key())), r.key());
+        }
+        Map<StoredKey, Long> inserted = new HashMap<>(rows.size() * 2);
+        int perStatement = Math.max(1, (maxParameters() - 2048) / Math.max(1, sql.parameters()));
+        for (int from = 0; from < rows.size(); from += perStatement) {
+            List<JdbcSession.KeyedRow> part = rows.subList(from, Math.min(rows.size(), from + perStatement));
+            s.execute("inserting the rows", sql.rows(part.size()), true, (ps, first) -> {
+                int p = first;
+                for (JdbcSession.KeyedRow r : part) {
+                    p = r.row().bind(ps, p);
+                }
+            }, (ps, hasResultSet) -> {
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        StoredRow row = s.readRow(rs, 1);
+                        StoredKey key = byColumns.get(Statements.columnsOf(row.scope(), row.contentHash(),
+                                row.nameDigest() != null ? row.nameDigest() : row.fileName()));
+                        if (key != null) {
+                            inserted.put(key, row.id());
+                        }
+                    }
+                }
+                return null;
+            });
+        }
+        return inserted;
+    }
+
+    /**
+     * The most bind parameters one statement may carry.
+     *
+     * @return 32,767 (pgjdbc's limit; MariaDB's and H2's are higher) by default
+     */
+    int maxParameters() {
+        return 32_767;
+    }
+
+    // ---------------------------------------------------------------- transactions
+
+    /**
+     * Opens the session of one transaction.
+     *
+     * @param <F> the type the host registers
+     */
+    @FunctionalInterface
+    interface Sessions<F> {
+        /**
+         * @param pendingLockTimeout the lock timeout the session's first statement that can wait must put in force,
+         *     or {@code null} if it is in force already
+         */
+        JdbcSession<F> open(@Nullable String pendingLockTimeout);
+    }
+
+    /**
+     * Runs {@code work} in a transaction of the guard's own on {@code c}, with the lock timeout in force before its
+     * first wait: by default set by a statement of its own before the work.
+     *
+     * @param c a connection the guard acquired
+     * @param spec the isolation and lock timeout
+     * @param foreignInserts whether rows are inserted by the backend's own statements (which carry no prefix)
+     * @param sessions opens the transaction's session
+     * @param work the strategy's steps
+     */
+    <F, T> T inOwnTransaction(Connection c, StorageBackend.TransactionSpec spec, boolean foreignInserts,
+            Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
+        return JdbcTransactions.inOwnTransaction(c, this, spec, true, tx -> run(sessions.open(null), work));
+    }
+
+    /**
+     * Runs {@code work} on the caller's connection inside a savepoint, with the guard's lock timeout in force: by
+     * default swapped in before the work and the caller's put back after.
+     */
+    <F, T> T inCallerTransaction(Connection c, StorageBackend.TransactionSpec spec, boolean foreignInserts,
+            Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
+        return JdbcTransactions.inSavepoint(c, this, spec, true, tx -> run(sessions.open(null), work));
+    }
+
+    /** Runs {@code work} on {@code session}, then sends what it left queued, and closes the session. */
+    static <F, T> T run(JdbcSession<F> session, StorageBackend.StorageWork<F, T> work) {
+        try (session) {
+            T result = work.run(session);
+            session.beforeCommit();
+            return result;
+        }
     }
 
     /**

@@ -63,9 +63,23 @@ final class H2Dialect extends Dialect {
         return null;
     }
 
+    /**
+     * H2 has no {@code RETURNING}: its data change delta tables return what an insert stored ({@code SELECT ... FROM
+     * FINAL TABLE (INSERT ...)}), for one row and for many. No insert-if-absent clause: a duplicate-key error (23505)
+     * leaves an H2 transaction usable and is caught.
+     */
+    @Override
+    Inserts inserts(TableSchema table, HostRows.Columns columns, String findSql, String touchStripeSql) {
+        String head = insertHead(table, columns);
+        String values = String.join(", ", columns.values());
+        return new Inserts("select " + table.id() + " from final table (" + head + " values (" + values + "))", null,
+                null, null, "select " + table.rowColumns("") + " from final table (" + head + " values ",
+                "(" + values + ")", ")", columns.names().size());
+    }
+
     /** {@code SELECT ... FROM OLD TABLE (DELETE ...)}: H2 has no {@code DELETE ... RETURNING}. */
     @Override
-    public String deleteReturningSql(String delete, String columns) {
+    String deleteReturningSql(String delete, String columns) {
         return "select " + columns + " from old table (" + delete + ")";
     }
 

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -21,118 +22,76 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The key-based primitives of {@link StorageSession} in plain JDBC on one transaction's connection: find, find many,
- * lock and touch stripes, delete. A backend extends it with the inserts, which depend on how it maps rows. Used by one
- * thread, for one transaction; closed when the transaction ends.
+ * The storage primitives of one transaction, in plain JDBC on its connection: every statement comes from the
+ * {@link Statements} its {@link Dialect} rendered, every row from the backend's {@link HostRows}; where the databases
+ * differ in what they do (an insert-if-absent clause or a caught duplicate-key error, one combined statement or two),
+ * the dialect's operation runs on this session's statement helpers. Used by one thread for one transaction.
  *
- * <p><b>Round trips.</b> Where the {@link Dialect#pipelinesStatements() dialect pipelines statements} (PostgreSQL), a
- * statement that only prepares the next one -- putting the lock timeout in force, locking the stripes -- is not sent on
- * its own: it is queued and travels ahead of the next statement in the same round trip, as a separate statement with
- * its own snapshot (so a stripe lock and the check after it stay two statements, which is what makes the check see
- * what the lock's previous holder committed). A backend that must run a statement through its own machinery (jOOQ,
- * Hibernate) calls {@link #flushQueued()} first.
+ * <p><b>Round trips.</b> Where the dialect pipelines statements (PostgreSQL), a statement that only prepares the next
+ * one -- putting the lock timeout in force, locking the stripes -- is queued and travels ahead of the next statement in
+ * the same round trip, as a separate statement with its own snapshot (so a stripe lock and the check after it stay two
+ * statements, which is what makes the check see what the lock's previous holder committed).
  *
- * <p><b>Lock timeout per statement.</b> Where the dialect has a {@link Dialect#lockTimeoutStatementPrefix lock timeout
- * prefix} (MariaDB), a pending lock timeout is not sent at all: every statement that can wait carries it, and a backend
- * that renders such a statement itself puts {@link #lockTimeoutPrefix()} in front of it.
+ * <p><b>Lock timeout per statement.</b> Where the dialect has a lock timeout prefix (MariaDB), a pending lock timeout is
+ * not sent at all: every statement that can wait carries it.
  *
- * <p><b>Re-reads after a duplicate.</b> A backend reports a key whose insert failed as a duplicate with
- * {@link #duplicate}; a later {@link #find} or {@link #findAll} of that key reads it with the dialect's
- * {@link Dialect#lockingReadClause() locking read}, if it has one, so that a stale snapshot cannot hide the row.
+ * <p><b>Re-reads after a duplicate.</b> A key whose insert failed as a duplicate is recorded; a later {@link #find} or
+ * {@link #findAll} of that key reads it with the dialect's locking read, if it has one, so that a stale snapshot cannot
+ * hide the row.
  *
  * @param <F> the type the host registers
  */
-public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
-    /** The transaction's connection. */
-    protected final Connection connection;
-    /** The table and its rendered SQL. */
-    protected final JdbcTable table;
+final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
+    final Connection connection;
+    final Statements statements;
+    final Dialect dialect;
+    private final HostRows<F> rows;
+    private HostRows.@Nullable Writer<F> writer;
     private final boolean joined;
     private final boolean pipelines;
     private @Nullable String pendingLockTimeout;
-    /** Statements queued to travel ahead of the next one. */
     private final List<Queued> queued = new ArrayList<>(3);
     private boolean sentAnything;
-    private final @Nullable String lockTimeoutPrefix;
+    private final String lockTimeoutPrefix;
     private final Set<StoredKey> duplicates = new HashSet<>();
 
     /**
      * @param connection the transaction's connection
-     * @param table the table and its rendered SQL
+     * @param statements the guard's statements
+     * @param rows the backend's rows
      * @param joined whether {@code connection} is in the caller's transaction
      * @param pendingLockTimeout a lock timeout value ({@link Dialect#lockTimeoutValue}) not yet in force, which the
      *     first statement that can wait must carry or apply first; {@code null} if the timeout is in force
      */
-    protected JdbcSession(Connection connection, JdbcTable table, boolean joined, @Nullable String pendingLockTimeout) {
+    JdbcSession(Connection connection, Statements statements, HostRows<F> rows, boolean joined,
+            @Nullable String pendingLockTimeout) {
         this.connection = connection;
-        this.table = table;
+        this.statements = statements;
+        this.dialect = statements.dialect();
+        this.rows = rows;
         this.joined = joined;
-        this.pipelines = table.dialect().pipelinesStatements();
-        Dialect dialect = table.dialect();
-        if (pendingLockTimeout != null && dialect.hasLockTimeoutStatementPrefix()) {
-            this.lockTimeoutPrefix = dialect.lockTimeoutStatementPrefix(pendingLockTimeout);
-            this.pendingLockTimeout = null;
-        } else {
-            this.lockTimeoutPrefix = null;
-            this.pendingLockTimeout = pendingLockTimeout;
-        }
+        this.pipelines = dialect.pipelinesStatements();
+        String prefix = pendingLockTimeout == null ? null : dialect.lockTimeoutStatementPrefix(pendingLockTimeout);
+        this.lockTimeoutPrefix = prefix == null ? "" : prefix;
+        this.pendingLockTimeout = prefix == null ? pendingLockTimeout : null;
     }
 
-    /**
-     * The prefix that puts the lock timeout in force for one statement, for a statement that can wait which the backend
-     * runs itself; see {@link JdbcSession}.
-     *
-     * @return SQL text ending with a space, or an empty string where the timeout is not carried per statement
-     */
-    protected final String lockTimeoutPrefix() {
-        return lockTimeoutPrefix == null ? "" : lockTimeoutPrefix;
-    }
+    // ---------------------------------------------------------------- statement helpers, for the dialects
 
     /**
-     * Records that {@code key}'s insert failed as a duplicate, so that re-reads of it are current; see
-     * {@link JdbcSession}.
-     *
-     * @param key the key the unique constraint reported
-     * @return an empty id, for {@link StorageSession#insertIfAbsent} to return
-     */
-    protected final OptionalLong duplicate(StoredKey key) {
-        duplicates.add(key);
-        return OptionalLong.empty();
-    }
-
-    /**
-     * Work on the connection that may throw {@link SQLException}.
+     * Reads the result of a statement sent by {@link #execute}: the statement is positioned on its own result.
      *
      * @param <T> the result
      */
     @FunctionalInterface
-    protected interface SqlCall<T> {
-        /**
-         * Runs the call.
-         *
-         * @return its result
-         * @throws SQLException if the database fails
-         */
-        T run() throws SQLException;
-    }
-
-    /**
-     * Reads the result of a statement sent by {@link #execute}: the statement is positioned on its own result (a
-     * result set if {@code hasResultSet}, else an update count).
-     *
-     * @param <T> the result
-     */
-    @FunctionalInterface
-    protected interface ResultReader<T> {
-        /**
-         * Reads the statement's result.
-         *
-         * @param statement the executed statement, positioned on the result
-         * @param hasResultSet whether the result is a result set (else an update count)
-         * @return the result
-         * @throws SQLException if the database fails
-         */
+    interface ResultReader<T> {
         T read(PreparedStatement statement, boolean hasResultSet) throws SQLException;
+    }
+
+    /** Binds a statement's parameters, the first at index {@code first}. */
+    @FunctionalInterface
+    interface Binder {
+        void bind(PreparedStatement statement, int first) throws SQLException;
     }
 
     /** Reads the result set of a queued statement. */
@@ -141,84 +100,77 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         void read(ResultSet rs) throws SQLException;
     }
 
+    /** Work on the connection that may throw {@link SQLException}. */
+    @FunctionalInterface
+    interface SqlCall<T> {
+        T run() throws SQLException;
+    }
+
     /** A statement queued to travel ahead of the next one, with its parameters and what reads its result set. */
     private record Queued(String sql, Object[] parameters, @Nullable QueuedResult result) {
     }
 
-    /**
-     * Runs {@code call}, reporting a failure as a {@link StorageException} that says what was attempted.
-     *
-     * @param <T> the result
-     * @param attempted what the call does, for the message
-     * @param call the work
-     * @return its result
-     */
-    protected final <T> T jdbc(String attempted, SqlCall<T> call) {
+    /** Runs {@code call}, reporting a failure as a {@link StorageException} that says what was attempted. */
+    <T> T jdbc(String attempted, SqlCall<T> call) {
         try {
             return call.run();
         } catch (SQLException e) {
-            throw table.dialect().translate(attempted, e);
+            throw dialect.translate(attempted, e);
         }
     }
 
-    /**
-     * Whether {@code failure} is a unique violation, as the dialect classifies it.
-     *
-     * @param failure what the database or the backend threw
-     * @return whether it is a unique violation
-     */
-    protected final boolean isUniqueViolation(Throwable failure) {
-        return table.dialect().kindOf(failure) == StorageException.Kind.UNIQUE_VIOLATION;
+    /** Whether {@code failure} is a unique violation, as the dialect classifies it. */
+    boolean isUniqueViolation(Throwable failure) {
+        return dialect.kindOf(failure) == StorageException.Kind.UNIQUE_VIOLATION;
     }
 
     /**
-     * The pending lock timeout, for the statement about to carry it; from then on it counts as in force.
+     * Records that {@code key}'s insert failed as a duplicate, so that re-reads of it are current.
      *
-     * @return the timeout value, or {@code null} if it is already in force
+     * @return an empty id, for an insert-if-absent to return
      */
-    protected final @Nullable String takeLockTimeout() {
+    OptionalLong duplicate(StoredKey key) {
+        duplicates.add(key);
+        return OptionalLong.empty();
+    }
+
+    /** The pending lock timeout, for the statement about to carry it; from then on it counts as in force. */
+    @Nullable String takeLockTimeout() {
         String pending = pendingLockTimeout;
         pendingLockTimeout = null;
         return pending;
     }
 
-    /** Queues the pending lock timeout (if any) to travel ahead of the next statement; see {@link JdbcSession}. */
     private void queueLockTimeout() {
         String pending = takeLockTimeout();
         if (pending != null) {
-            queue(table.setLockTimeoutSql(), new Object[] {pending}, null);
+            queue(statements.setLockTimeoutSql(), new Object[] {pending}, null);
         }
     }
 
-    /**
-     * Queues a statement to travel ahead of the next one (where the dialect pipelines statements; else the next
-     * statement sends it on its own first).
-     */
-    final void queue(String sql, Object[] parameters, @Nullable QueuedResult result) {
+    /** Queues a statement to travel ahead of the next one (where the dialect pipelines statements). */
+    void queue(String sql, Object[] parameters, @Nullable QueuedResult result) {
         queued.add(new Queued(sql, parameters, result));
     }
 
     /** Forgets what is queued: the work sent nothing, so the savepoint it would have opened is not needed. */
-    final void dropQueued() {
+    void dropQueued() {
         queued.clear();
     }
 
     /** Whether the session has sent any statement (so that what was queued first has reached the database). */
-    final boolean sentAnything() {
+    boolean sentAnything() {
         return sentAnything;
     }
 
-    /**
-     * Sends what is queued (and the pending lock timeout), before a statement that cannot carry it: one that the
-     * backend runs through jOOQ or Hibernate.
-     */
-    protected final void flushQueued() {
+    /** Sends what is queued and the pending lock timeout, before a statement the backend runs itself. */
+    void flushQueued() {
         queueLockTimeout();
         sendQueued();
     }
 
     /** Sends what is queued, in one round trip where the dialect pipelines statements. */
-    final void sendQueued() {
+    void sendQueued() {
         while (!queued.isEmpty()) {
             List<Queued> batch = pipelines ? List.copyOf(queued) : List.of(queued.get(0));
             queued.subList(0, batch.size()).clear();
@@ -234,50 +186,14 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
 
     /**
      * Sends {@code sql} with what is queued ahead of it, in one round trip where the dialect pipelines statements, and
-     * reads its result; a statement that can wait first gets the pending lock timeout queued.
-     *
-     * @param <T> the result
-     * @param attempted what the statement does, for the message of a failure
-     * @param sql the statement
-     * @param canWait whether the statement can wait for a lock (then the lock timeout must be in force)
-     * @param parameters its parameters, in order
-     * @param reader reads its result
-     * @return the result
+     * reads its result; a statement that can wait first gets the lock timeout (queued, or as its prefix).
      */
-    protected final <T> T execute(String attempted, String sql, boolean canWait, Object[] parameters,
-            ResultReader<T> reader) {
+    <T> T execute(String attempted, String sql, boolean canWait, Object[] parameters, ResultReader<T> reader) {
         return execute(attempted, sql, canWait, (ps, first) -> bind(ps, first, parameters), reader);
     }
 
-    /**
-     * Binds a statement's parameters.
-     */
-    @FunctionalInterface
-    protected interface Binder {
-        /**
-         * Binds the statement's parameters, the first at index {@code first}.
-         *
-         * @param statement the statement
-         * @param first the index of its first parameter (after those of what is queued ahead of it)
-         * @throws SQLException if the driver refuses a value
-         */
-        void bind(PreparedStatement statement, int first) throws SQLException;
-    }
-
-    /**
-     * {@link #execute(String, String, boolean, Object[], ResultReader)} for a statement whose parameters the backend
-     * binds itself (through its own type system).
-     *
-     * @param <T> the result
-     * @param attempted what the statement does, for the message of a failure
-     * @param sql the statement
-     * @param canWait whether the statement can wait for a lock (then the lock timeout must be in force)
-     * @param binder binds its parameters
-     * @param reader reads its result
-     * @return the result
-     */
-    protected final <T> T execute(String attempted, String sql, boolean canWait, Binder binder,
-            ResultReader<T> reader) {
+    /** {@link #execute(String, String, boolean, Object[], ResultReader)} with parameters bound by {@code binder}. */
+    <T> T execute(String attempted, String sql, boolean canWait, Binder binder, ResultReader<T> reader) {
         if (canWait) {
             queueLockTimeout();
         }
@@ -286,7 +202,7 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         }
         List<Queued> ahead = List.copyOf(queued);
         queued.clear();
-        return send(attempted, ahead, canWait ? lockTimeoutPrefix() + sql : sql, binder, reader);
+        return send(attempted, ahead, canWait ? lockTimeoutPrefix + sql : sql, binder, reader);
     }
 
     private <T> T send(String attempted, List<Queued> ahead, String sql, Binder binder, ResultReader<T> reader) {
@@ -294,10 +210,10 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         if (ahead.isEmpty()) {
             text = sql;
         } else {
-            List<String> statements = new ArrayList<>(ahead.size() + 1);
-            ahead.forEach(q -> statements.add(q.sql()));
-            statements.add(sql);
-            text = table.pipelinedSql(statements);
+            List<String> texts = new ArrayList<>(ahead.size() + 1);
+            ahead.forEach(q -> texts.add(q.sql()));
+            texts.add(sql);
+            text = statements.pipelinedSql(texts);
         }
         return jdbc(attempted, () -> {
             try (PreparedStatement ps = connection.prepareStatement(text)) {
@@ -328,145 +244,44 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         }
     }
 
-    private QueuedResult lockedRows(int[] stripes) {
-        return rs -> {
-            int rows = 0;
-            while (rs.next()) {
-                rows++;
-            }
-            table.requireAllStripes(rows, stripes);
-        };
-    }
-
-    private static int bind(PreparedStatement ps, int first, Object[] parameters) throws SQLException {
+    static int bind(PreparedStatement ps, int first, Object[] parameters) throws SQLException {
         for (int i = 0; i < parameters.length; i++) {
             ps.setObject(first + i, parameters[i]);
         }
         return first + parameters.length;
     }
 
-    /**
-     * The parameters that select {@code key}: scope, content hash, name match.
-     *
-     * @param key the key
-     * @return its three parameters, in the order of {@link JdbcTable}'s key predicates
-     */
-    protected final Object[] keyParameters(StoredKey key) {
-        return new Object[] {table.scopeValue(key), key.file().contentHash(), table.schema().nameMatchValue(key)};
+    /** The parameters that select {@code key}: scope, content hash, name match. */
+    Object[] keyParameters(StoredKey key) {
+        return new Object[] {statements.scopeValue(key), key.file().contentHash(),
+                statements.schema().nameMatchValue(key)};
     }
 
-    /**
-     * {@link #insertOrFind(String, String, int, Binder, StoredKey)} for an insert whose parameters JDBC binds as they
-     * are.
-     *
-     * @param attempted what the statement does, for the message of a failure
-     * @param sql the combined statement
-     * @param insertParameters the insert's parameters, in order; the key's follow
-     * @param key the key being registered
-     * @return the new or existing row, or {@code null} if the transaction cannot see the existing row
-     */
-    protected final StorageSession.@Nullable Stored insertOrFind(String attempted, String sql, Object[] insertParameters,
-            StoredKey key) {
-        return insertOrFind(attempted, sql, insertParameters.length, (ps, first) -> bind(ps, first, insertParameters),
-                key);
+    /** The key columns of a row as {@link TableSchema#rowColumns} selects them, from column {@code first} on. */
+    StoredRow readRow(ResultSet rs, int first) throws SQLException {
+        return new StoredRow(rs.getLong(first), String.valueOf(rs.getObject(first + 1)), rs.getString(first + 2),
+                rs.getString(first + 3), statements.schema().nameKey() == null ? null : rs.getString(first + 4));
     }
 
-    /**
-     * Runs a statement from {@link JdbcTable#insertOrFindSql} (with what is queued ahead of it); if it returns no row
-     * (the key's row was committed while the insert waited, after the statement's snapshot), looks the key up again.
-     *
-     * @param attempted what the statement does, for the message of a failure
-     * @param sql the combined statement
-     * @param insertParameters how many parameters the insert has
-     * @param insertBinder binds the insert's parameters; the key's follow
-     * @param key the key being registered
-     * @return the new or existing row, or {@code null} if the transaction cannot see the existing row
-     */
-    protected final StorageSession.@Nullable Stored insertOrFind(String attempted, String sql, int insertParameters,
-            Binder insertBinder, StoredKey key) {
-        Object[] keyParameters = keyParameters(key);
-        StorageSession.@Nullable Stored stored = execute(attempted, sql, true, (ps, first) -> {
-            insertBinder.bind(ps, first);
-            bind(ps, first + insertParameters, keyParameters);
-        }, (ps, hasResultSet) -> {
-            try (ResultSet rs = ps.getResultSet()) {
-                return rs.next() ? stored(rs) : null;
-            }
-        });
-        if (stored != null) {
-            return stored;
-        }
-        return find(key).map(StorageSession.Stored::found).orElse(null);
-    }
-
-    /**
-     * Runs a statement from {@link JdbcTable#findOrInsertSql} with what is queued ahead of it (the stripe lock).
-     *
-     * @param attempted what the statement does, for the message of a failure
-     * @param sql the combined statement
-     * @param insertParameters how many parameters the insert has
-     * @param insertBinder binds the insert's parameters, after the key's; the stripe follows
-     * @param key the key being registered
-     * @param stripe the key's stripe, locked by this transaction
-     * @return the existing row, or the new one
-     */
-    protected final StorageSession.Stored findOrInsert(String attempted, String sql, int insertParameters,
-            Binder insertBinder, StoredKey key, int stripe) {
-        Object[] keyParameters = keyParameters(key);
-        return execute(attempted, sql, true, (ps, first) -> {
-            int next = bind(ps, first, keyParameters);
-            insertBinder.bind(ps, next);
-            ps.setObject(next + insertParameters, stripe);
-        }, (ps, hasResultSet) -> {
-            try (ResultSet rs = ps.getResultSet()) {
-                if (!rs.next()) {
-                    throw new StorageException(StorageException.Kind.OTHER, "the registration returned no row", null);
-                }
-                return stored(rs);
-            }
-        });
-    }
-
-    /**
-     * {@link #findOrInsert(String, String, int, Binder, StoredKey, int)} for an insert whose parameters JDBC binds as
-     * they are.
-     *
-     * @param attempted what the statement does, for the message of a failure
-     * @param sql the combined statement
-     * @param insertParameters the insert's parameters, in order
-     * @param key the key being registered
-     * @param stripe the key's stripe, locked by this transaction
-     * @return the existing row, or the new one
-     */
-    protected final StorageSession.Stored findOrInsert(String attempted, String sql, Object[] insertParameters,
-            StoredKey key, int stripe) {
-        return findOrInsert(attempted, sql, insertParameters.length, (ps, first) -> bind(ps, first, insertParameters),
-                key, stripe);
-    }
-
-    /** The row of a combined statement: whether it inserted, the id, the existing row's key columns. */
-    private StorageSession.Stored stored(ResultSet rs) throws SQLException {
+    /** The row of a combined insert-or-find statement: whether it inserted, the id, the existing row's key columns. */
+    StorageSession.Stored stored(ResultSet rs) throws SQLException {
         return rs.getBoolean(1) ? StorageSession.Stored.inserted(rs.getLong(2))
                 : StorageSession.Stored.found(readRow(rs, 2));
     }
 
-    /**
-     * The key columns of a row as {@link TableSchema#rowColumns} selects them, from column {@code first} on.
-     *
-     * @param rs a result set positioned on the row
-     * @param first the 1-based index of the id column
-     * @return the row's key columns as the database returned them
-     * @throws SQLException if a column cannot be read
-     */
-    protected final StoredRow readRow(ResultSet rs, int first) throws SQLException {
-        return new StoredRow(rs.getLong(first), String.valueOf(rs.getObject(first + 1)), rs.getString(first + 2),
-                rs.getString(first + 3), table.schema().nameKey() == null ? null : rs.getString(first + 4));
+    /** The first column of the statement's first row as an id, if there is a row. */
+    static OptionalLong firstId(PreparedStatement ps) throws SQLException {
+        try (ResultSet rs = ps.getResultSet()) {
+            return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+        }
     }
+
+    // ---------------------------------------------------------------- lookups, locks, deletes
 
     @Override
     public Optional<StoredRow> find(StoredKey key) {
-        String locking = duplicates.contains(key) ? table.dialect().lockingReadClause() : null;
-        String sql = locking == null ? table.findSql() : table.findSql() + locking;
+        String locking = duplicates.contains(key) ? dialect.lockingReadClause() : null;
+        String sql = locking == null ? statements.findSql() : statements.findSql() + locking;
         return execute("finding the key", sql, locking != null, keyParameters(key), (ps, rs) -> {
             try (ResultSet r = ps.getResultSet()) {
                 return r.next() ? Optional.of(readRow(r, 1)) : Optional.<StoredRow>empty();
@@ -475,16 +290,15 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     }
 
     /**
-     * Looks the keys up with as few statements as the dialect allows ({@link Dialect#maxKeysPerLookup()} keys each,
-     * rendered by {@link Dialect#findAllSql} and bound by {@link Dialect#bindFindAll}), each sent with what is queued
-     * ahead of it.
+     * Looks the keys up with as few statements as the dialect allows, each sent with what is queued ahead of it; keys
+     * whose insert failed as a duplicate are read one by one with the dialect's locking read.
      */
     @Override
     public Map<StoredKey, StoredRow> findAll(Collection<StoredKey> keys) {
         if (keys.isEmpty()) {
             return Map.of();
         }
-        if (table.dialect().lockingReadClause() != null && !duplicates.isEmpty()) {
+        if (dialect.lockingReadClause() != null && !duplicates.isEmpty()) {
             List<StoredKey> plain = new ArrayList<>(keys.size());
             Map<StoredKey, StoredRow> found = new HashMap<>();
             for (StoredKey key : keys) {
@@ -510,14 +324,13 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         if (keys.isEmpty()) {
             return Map.of();
         }
-        TableSchema s = table.schema();
-        Dialect dialect = table.dialect();
+        TableSchema s = statements.schema();
         boolean positioned = dialect.findAllReturnsKeyPosition();
         List<StoredKey> all = new ArrayList<>(keys);
         Map<List<String>, StoredKey> byColumns = positioned ? Map.of() : new HashMap<>(all.size() * 2);
         if (!positioned) {
             for (StoredKey key : all) {
-                byColumns.put(JdbcTable.columnsOf(table.scopeValue(key), key.file().contentHash(),
+                byColumns.put(Statements.columnsOf(statements.scopeValue(key), key.file().contentHash(),
                         s.nameMatchValue(key)), key);
             }
         }
@@ -526,13 +339,13 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         int slice = Math.max(1, dialect.maxKeysPerLookup());
         for (int from = 0; from < all.size(); from += slice) {
             List<StoredKey> part = all.subList(from, Math.min(all.size(), from + slice));
-            execute("finding the keys", dialect.findAllSql(table, part.size()), false,
-                    (ps, first) -> dialect.bindFindAll(ps, first, table, part), (ps, hasResultSet) -> {
+            execute("finding the keys", dialect.findAllSql(statements, part.size()), false,
+                    (ps, first) -> dialect.bindFindAll(ps, first, statements, part), (ps, hasResultSet) -> {
                         try (ResultSet r = ps.getResultSet()) {
                             while (r.next()) {
                                 StoredRow row = readRow(r, positioned ? 2 : 1);
                                 StoredKey key = positioned ? part.get(r.getInt(1) - 1)
-                                        : byColumns.get(JdbcTable.columnsOf(row.scope(), row.contentHash(),
+                                        : byColumns.get(Statements.columnsOf(row.scope(), row.contentHash(),
                                                 row.nameDigest() != null ? row.nameDigest() : row.fileName()));
                                 if (key == null) {
                                     unattributed.add(row);
@@ -555,25 +368,6 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     }
 
     /**
-     * Looks the keys up in one go first and inserts only those not found, one {@link #insertIfAbsent} each: a batch of
-     * re-uploads then costs one lookup per chunk rather than a failed (or looked-up) insert per row. Backends with a
-     * one-statement insert-if-absent override this.
-     */
-    @Override
-    public Map<StoredKey, Long> insertAllIfAbsent(List<Row<F>> rows) {
-        List<StoredKey> keys = new ArrayList<>(rows.size());
-        rows.forEach(r -> keys.add(r.key()));
-        Map<StoredKey, StoredRow> existing = findAll(keys);
-        Map<StoredKey, Long> inserted = new LinkedHashMap<>();
-        for (Row<F> row : rows) {
-            if (!existing.containsKey(row.key())) {
-                insertIfAbsent(row.file(), row.key()).ifPresent(id -> inserted.put(row.key(), id));
-            }
-        }
-        return inserted;
-    }
-
-    /**
      * {@code SELECT ... FOR UPDATE} of the stripes in ascending order, carrying the pending lock timeout where the
      * dialect can; inside a caller's transaction, first asks the dialect whether the lock is safe at its isolation,
      * and afterwards whether the transaction's snapshot still shows every registration under the stripes. Where the
@@ -583,11 +377,11 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
     public void lockStripes(int[] stripes) {
         if (joined) {
             jdbc("locking stripes", () -> {
-                table.dialect().checkJoinedStripeLock(connection);
+                dialect.checkJoinedStripeLock(connection);
                 return null;
             });
         }
-        String timeout = table.dialect().lockTimeoutCarrier() == null ? null : takeLockTimeout();
+        String timeout = dialect.lockTimeoutCarrier() == null ? null : takeLockTimeout();
         Object[] parameters = new Object[stripes.length + (timeout == null ? 0 : 1)];
         int first = 0;
         if (timeout != null) {
@@ -596,17 +390,27 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
         for (int i = 0; i < stripes.length; i++) {
             parameters[first + i] = stripes[i];
         }
-        queue(lockTimeoutPrefix() + table.lockStripesSql(stripes.length, timeout != null), parameters,
+        queue(lockTimeoutPrefix + statements.lockStripesSql(stripes.length, timeout != null), parameters,
                 lockedRows(stripes.clone()));
         if (!pipelines) {
             sendQueued();
             if (joined) {
                 jdbc("checking the snapshot after the stripe lock", () -> {
-                    table.dialect().checkSnapshotAfterStripeLock(connection, table.stripeTable(), stripes);
+                    dialect.checkSnapshotAfterStripeLock(connection, statements.stripeTable(), stripes);
                     return null;
                 });
             }
         }
+    }
+
+    private QueuedResult lockedRows(int[] stripes) {
+        return rs -> {
+            int count = 0;
+            while (rs.next()) {
+                count++;
+            }
+            statements.requireAllStripes(count, stripes);
+        };
     }
 
     /** Bumps the stripes' registration count; see {@link StorageSession#touchStripes}. */
@@ -617,38 +421,217 @@ public abstract class JdbcSession<F> implements StorageSession<F>, AutoCloseable
             parameters[i] = stripes[i];
         }
         if (pipelines) {
-            queue(table.touchStripesReturningSql(stripes.length), parameters, lockedRows(stripes.clone()));
+            queue(statements.touchStripesReturningSql(stripes.length), parameters, lockedRows(stripes.clone()));
             return;
         }
-        execute("updating stripes", table.touchStripesSql(stripes.length), false, parameters, (ps, rs) -> {
-            table.requireAllStripes(ps.getUpdateCount(), stripes);
+        execute("updating stripes", statements.touchStripesSql(stripes.length), false, parameters, (ps, rs) -> {
+            statements.requireAllStripes(ps.getUpdateCount(), stripes);
             return null;
         });
     }
 
     @Override
     public List<StoredRow> delete(StoredKey key) {
-        return execute("deleting the key", table.deleteSql(), true, keyParameters(key), (ps, hasResultSet) -> {
+        return execute("deleting the key", statements.deleteSql(), true, keyParameters(key), (ps, hasResultSet) -> {
             List<StoredRow> deleted = new ArrayList<>(1);
             try (ResultSet r = ps.getResultSet()) {
                 while (r.next()) {
                     deleted.add(readRow(r, 1));
                 }
             }
+            deleted.forEach(row -> rows.deleted(row.id()));
             return deleted;
         });
     }
 
+    // ---------------------------------------------------------------- inserts
+
+    private HostRows.Writer<F> writer() {
+        if (writer == null) {
+            writer = rows.open(connection);
+        }
+        return writer;
+    }
+
+    @Override
+    public long insert(F file, StoredKey key) {
+        HostRows.Row row = writer().row(file, key);
+        HostRows.Columns columns = row.columns();
+        return written(row, () -> OptionalLong.of(columns == null ? insertItself(row)
+                : dialect.insert(this, statements.inserts(columns), row))).getAsLong();
+    }
+
+    @Override
+    public OptionalLong insertIfAbsent(F file, StoredKey key) {
+        HostRows.Row row = writer().row(file, key);
+        HostRows.Columns columns = row.columns();
+        return written(row, () -> columns == null ? insertItselfIfAbsent(row, key)
+                : dialect.insertIfAbsent(this, statements.inserts(columns), row, key));
+    }
+
+    /** The dialect's insert-or-find, which may be one statement; for a row the backend inserts itself, two steps. */
+    @Override
+    public StorageSession.@Nullable Stored insertOrFind(F file, StoredKey key) {
+        HostRows.Row row = writer().row(file, key);
+        HostRows.Columns columns = row.columns();
+        if (columns == null) {
+            OptionalLong id = written(row, () -> insertItselfIfAbsent(row, key));
+            return id.isPresent() ? StorageSession.Stored.inserted(id.getAsLong())
+                    : find(key).map(StorageSession.Stored::found).orElse(null);
+        }
+        StorageSession.Stored[] stored = new StorageSession.Stored[1];
+        written(row, () -> {
+            stored[0] = dialect.insertOrFind(this, statements.inserts(columns), row, key);
+            return stored[0] != null && stored[0].inserted() ? OptionalLong.of(stored[0].id()) : OptionalLong.empty();
+        });
+        return stored[0];
+    }
+
+    /** The dialect's find-or-insert under the locked stripes, which may be one statement. */
+    @Override
+    public StorageSession.Stored findOrInsert(F file, StoredKey key, int[] stripes) {
+        HostRows.Row row = writer().row(file, key);
+        HostRows.Columns columns = row.columns();
+        StorageSession.Stored[] stored = new StorageSession.Stored[1];
+        written(row, () -> {
+            stored[0] = columns == null || stripes.length != 1
+                    ? findOrInsert(row, key, stripes, columns == null ? null : statements.inserts(columns))
+                    : dialect.findOrInsert(this, statements.inserts(columns), row, key, stripes[0]);
+            return stored[0].inserted() ? OptionalLong.of(stored[0].id()) : OptionalLong.empty();
+        });
+        return stored[0];
+    }
+
+    /** Find, else touch the stripes and insert: the steps of {@link #findOrInsert} one by one. */
+    private StorageSession.Stored findOrInsert(HostRows.Row row, StoredKey key, int[] stripes,
+            Dialect.@Nullable Inserts inserts) {
+        Optional<StoredRow> existing = find(key);
+        if (existing.isPresent()) {
+            return StorageSession.Stored.found(existing.get());
+        }
+        touchStripes(stripes);
+        return StorageSession.Stored.inserted(inserts == null ? insertItself(row) : dialect.insert(this, inserts, row));
+    }
+
     /**
-     * Sends what is still queued (a stripe touch) once the work has returned, so that it commits with the transaction;
-     * {@link JdbcStorage} calls it before committing.
+     * Rows grouped by the columns they write, each group by the dialect's insert-if-absent of many rows; rows the
+     * backend inserts itself one by one.
      */
-    final void beforeCommit() {
+    @Override
+    public Map<StoredKey, Long> insertAllIfAbsent(List<Row<F>> batch) {
+        Map<HostRows.Columns, List<KeyedRow>> groups = new LinkedHashMap<>();
+        List<KeyedRow> own = new ArrayList<>(0);
+        for (Row<F> r : batch) {
+            HostRows.Row row = writer().row(r.file(), r.key());
+            HostRows.Columns columns = row.columns();
+            (columns == null ? own : groups.computeIfAbsent(columns, c -> new ArrayList<>()))
+                    .add(new KeyedRow(row, r.key()));
+        }
+        Map<StoredKey, Long> inserted = new HashMap<>(batch.size() * 2);
+        List<KeyedRow> all = new ArrayList<>(batch.size());
+        try {
+            for (Map.Entry<HostRows.Columns, List<KeyedRow>> group : groups.entrySet()) {
+                all.addAll(group.getValue());
+                inserted.putAll(dialect.insertAllIfAbsent(this, statements.inserts(group.getKey()), group.getValue()));
+            }
+            for (KeyedRow k : own) {
+                all.add(k);
+                insertItselfIfAbsent(k.row(), k.key()).ifPresent(id -> inserted.put(k.key(), id));
+            }
+        } catch (RuntimeException | Error e) {
+            all.forEach(k -> k.row().notInserted());
+            throw e;
+        }
+        for (KeyedRow k : all) {
+            Long id = inserted.get(k.key());
+            if (id != null) {
+                k.row().inserted(id);
+            } else {
+                k.row().notInserted();
+            }
+        }
+        return inserted;
+    }
+
+    /** A row with its key, for the dialects' batch inserts. */
+    record KeyedRow(HostRows.Row row, StoredKey key) {
+    }
+
+    /** Runs an insert of {@code row}; tells the row whether it was stored. */
+    private OptionalLong written(HostRows.Row row, java.util.function.Supplier<OptionalLong> insert) {
+        OptionalLong id;
+        try {
+            id = insert.get();
+        } catch (RuntimeException | Error e) {
+            row.notInserted();
+            throw e;
+        }
+        if (id.isPresent()) {
+            row.inserted(id.getAsLong());
+        } else {
+            row.notInserted();
+        }
+        return id;
+    }
+
+    /** The backend's own insert of a row without columns, after what is queued (it cannot carry it). */
+    private long insertItself(HostRows.Row row) {
+        flushQueued();
+        try {
+            return row.insertItself();
+        } catch (RuntimeException e) {
+            throw dialect.translate("inserting the row", e);
+        }
+    }
+
+    /**
+     * For a row the backend inserts itself: a re-upload of a committed file is answered by a lookup (no failing insert,
+     * and no warning that the backend would log for one); a new key, or one whose first insert is still uncommitted
+     * elsewhere, is inserted, inside a savepoint where a failed statement aborts the transaction (PostgreSQL), and a
+     * unique violation is recorded as a duplicate.
+     */
+    private OptionalLong insertItselfIfAbsent(HostRows.Row row, StoredKey key) {
+        if (find(key).isPresent()) {
+            return OptionalLong.empty();
+        }
+        flushQueued();
+        Savepoint savepoint = dialect.uniqueViolationAbortsTransaction()
+                ? jdbc("setting a savepoint", connection::setSavepoint) : null;
+        try {
+            long id = row.insertItself();
+            if (savepoint != null) {
+                jdbc("releasing a savepoint", () -> {
+                    connection.releaseSavepoint(savepoint);
+                    return null;
+                });
+            }
+            return OptionalLong.of(id);
+        } catch (RuntimeException e) {
+            if (!isUniqueViolation(e)) {
+                throw dialect.translate("inserting the row", e);
+            }
+            if (savepoint != null) {
+                jdbc("rolling back to a savepoint", () -> {
+                    connection.rollback(savepoint);
+                    return null;
+                });
+            }
+            return duplicate(key);
+        }
+    }
+
+    /**
+     * Sends what is still queued (a stripe touch) once the work has returned, so that it commits with the transaction.
+     */
+    void beforeCommit() {
         sendQueued();
     }
 
-    /** Releases what the session opened; the connection itself belongs to the storage. */
+    /** Closes the backend's writer; the connection belongs to the storage. */
     @Override
     public void close() {
+        if (writer != null) {
+            writer.close();
+        }
     }
 }

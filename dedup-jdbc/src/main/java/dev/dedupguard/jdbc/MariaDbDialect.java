@@ -1,5 +1,6 @@
 package dev.dedupguard.jdbc;
 
+import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.Isolation;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.spi.StorageException;
@@ -171,19 +172,52 @@ final class MariaDbDialect extends Dialect {
      * these statements alone keeps the answers of 11.4's default; the caller's own statements keep its setting.
      */
     @Override
-    public String lockTimeoutStatementPrefix(String value) {
+    public @Nullable String lockTimeoutStatementPrefix(String value) {
         return "set statement innodb_lock_wait_timeout=" + Long.parseLong(value)
                 + (snapshotIsolationVariable ? ", innodb_snapshot_isolation=OFF" : "") + " for ";
     }
 
-    /** MariaDB 10.5 and later. */
+    /**
+     * {@code INSERT ... RETURNING} (MariaDB 10.5 and later) for single rows and for many; no insert-if-absent clause:
+     * the duplicate-key error (1062) of a plain insert is caught, since InnoDB rolls back only the failed statement.
+     * Not {@code INSERT IGNORE}, which would also skip rows that break NOT NULL, length or foreign keys.
+     */
     @Override
-    public boolean insertReturns() {
-        return true;
+    Inserts inserts(TableSchema table, HostRows.Columns columns, String findSql, String touchStripeSql) {
+        String head = insertHead(table, columns);
+        String values = String.join(", ", columns.values());
+        return new Inserts(head + " values (" + values + ") returning " + table.id(), null, null, null,
+                head + " values ", "(" + values + ")", " returning " + table.rowColumns(""), columns.names().size());
+    }
+
+    /** MariaDB accepts 65,535 bind parameters per statement. */
+    @Override
+    int maxParameters() {
+        return 65_535;
+    }
+
+    /**
+     * Each statement that can wait carries the lock timeout ({@link #lockTimeoutStatementPrefix}); only where the
+     * backend inserts rows itself, with statements the prefix cannot reach, is the session's value swapped in and put
+     * back. Own transactions run at READ COMMITTED unless the guard's options say otherwise.
+     */
+    @Override
+    <F, T> T inOwnTransaction(Connection c, StorageBackend.TransactionSpec spec, boolean foreignInserts,
+            Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
+        String timeout = foreignInserts ? null : lockTimeoutValue(spec.lockTimeout());
+        return JdbcTransactions.inOwnTransaction(c, this, spec, foreignInserts, tx -> run(sessions.open(timeout), work));
+    }
+
+    /** As {@link #inOwnTransaction}, inside a savepoint of the caller's transaction. */
+    @Override
+    <F, T> T inCallerTransaction(Connection c, StorageBackend.TransactionSpec spec, boolean foreignInserts,
+            Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
+        String timeout = foreignInserts ? null : lockTimeoutValue(spec.lockTimeout());
+        return JdbcTransactions.inSavepoint(c, this, spec, foreignInserts, tx -> run(sessions.open(timeout), work));
     }
 
     @Override
-    public String lockingReadClause() {
+    String lockingReadClause() {
         return " lock in share mode";
     }
 
@@ -240,7 +274,7 @@ final class MariaDbDialect extends Dialect {
             return;
         }
         String sum = "select coalesce(sum(registrations), 0) from " + stripeTable + " where stripe in ("
-                + JdbcTable.placeholders(stripes.length) + ")";
+                + Statements.placeholders(stripes.length) + ")";
         long latest = sum(c, sum + " lock in share mode", stripes);
         long seen = sum(c, sum, stripes);
         if (latest != seen) {

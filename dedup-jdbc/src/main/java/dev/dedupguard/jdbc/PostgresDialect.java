@@ -1,5 +1,9 @@
 package dev.dedupguard.jdbc;
 
+import java.util.Map;
+import java.util.OptionalLong;
+import dev.dedupguard.spi.StorageSession;
+import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StoredKey;
@@ -23,6 +27,12 @@ final class PostgresDialect extends Dialect {
     private static final int TUPLE_HEADER_BYTES = 8;
     private static final int VARLENA_HEADER_BYTES = 4;
     private static final int MAXALIGN = 8;
+    private static final String SAVEPOINT = "savepoint dedup_guard";
+    private static final String RELEASE_SAVEPOINT = "release savepoint dedup_guard";
+    private static final String ROLLBACK_TO_SAVEPOINT = "rollback to savepoint dedup_guard";
+    private static final String SWAP_LOCK_TIMEOUT =
+            "select current_setting('lock_timeout'), set_config('lock_timeout', ?, true)";
+    private static final String RESTORE_LOCK_TIMEOUT = "select set_config('lock_timeout', ?, true)";
 
     private final SchemaCatalog catalog = new PostgresCatalog(this);
 
@@ -39,6 +49,24 @@ final class PostgresDialect extends Dialect {
     @Override
     public LibrarySchema.Database ddl() {
         return LibrarySchema.Database.POSTGRESQL;
+    }
+
+    /**
+     * Refuses a server that speaks PostgreSQL's protocol without being PostgreSQL (pgjdbc names every such server
+     * {@code PostgreSQL}): CockroachDB, YugabyteDB and the like differ in exactly what the guard relies on (isolation,
+     * lock timeouts, stripe locks), and none is tested.
+     */
+    @Override
+    Dialect adaptTo(Connection c) throws SQLException {
+        try (java.sql.Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select version()")) {
+            String version = rs.next() ? rs.getString(1) : "";
+            if (!version.startsWith("PostgreSQL ") || version.contains("-YB-")) {
+                throw new dev.dedupguard.SchemaMismatchException("the database answers as PostgreSQL but is \""
+                        + version + "\": only PostgreSQL itself is supported (a server that speaks its protocol "
+                        + "differs in isolation, lock timeouts and locking, which the guard relies on)");
+            }
+        }
+        return this;
     }
 
     @Override
@@ -86,7 +114,7 @@ final class PostgresDialect extends Dialect {
      * @return {@link Integer#MAX_VALUE}
      */
     @Override
-    public int maxKeysPerLookup() {
+    int maxKeysPerLookup() {
         return Integer.MAX_VALUE;
     }
 
@@ -97,8 +125,8 @@ final class PostgresDialect extends Dialect {
      * was matched with.
      */
     @Override
-    public String findAllSql(JdbcTable table, int keys) {
-        TableSchema s = table.schema();
+    String findAllSql(Statements statements, int keys) {
+        TableSchema s = statements.schema();
         return "select k.dg_position, " + s.rowColumns("t") + " from " + s.qualifiedTable() + " t join unnest(?, ?, ?)"
                 + " with ordinality as k(dg_scope, dg_hash, dg_name, dg_position) on t." + s.scope() + " = k.dg_scope"
                 + " and t." + s.contentHash() + " = k.dg_hash and t." + s.nameMatch() + " = k.dg_name order by t."
@@ -106,14 +134,13 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    public boolean findAllReturnsKeyPosition() {
+    boolean findAllReturnsKeyPosition() {
         return true;
     }
 
     /** Binds the scopes, hashes and name matches as three arrays typed like their columns. */
     @Override
-    public int bindFindAll(PreparedStatement ps, int first, JdbcTable table, List<StoredKey> keys)
-            throws SQLException {
+    int bindFindAll(PreparedStatement ps, int first, Statements table, List<StoredKey> keys) throws SQLException {
         Connection c = ps.getConnection();
         String[] types = table.keyColumnTypes(c);
         Object[] scopes = new Object[keys.size()];
@@ -147,18 +174,8 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    public String swapLockTimeoutQuery() {
-        return "select current_setting('lock_timeout'), set_config('lock_timeout', ?, true)";
-    }
-
-    @Override
-    public String restoreLockTimeoutQuery() {
-        return "select set_config('lock_timeout', ?, true)";
-    }
-
-    @Override
     public String swapLockTimeout(Connection c, Duration timeout) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(swapLockTimeoutQuery())) {
+        try (PreparedStatement ps = c.prepareStatement(SWAP_LOCK_TIMEOUT)) {
             ps.setString(1, lockTimeoutValue(timeout));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -169,47 +186,139 @@ final class PostgresDialect extends Dialect {
 
     @Override
     public void restoreLockTimeout(Connection c, String previous) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(restoreLockTimeoutQuery())) {
+        try (PreparedStatement ps = c.prepareStatement(RESTORE_LOCK_TIMEOUT)) {
             ps.setString(1, previous);
             ps.executeQuery().close();
         }
     }
 
-    @Override
-    public String insertIfAbsentClause(String keyColumns, String idColumn) {
-        return " on conflict (" + keyColumns + ") do nothing returning " + idColumn;
-    }
-
     /**
-     * A data-modifying {@code WITH}: the lookup runs only if the insert returned nothing (a one-time filter on the
-     * insert's output), so a new file costs what the insert alone costs.
+     * {@code ON CONFLICT (key) DO NOTHING RETURNING id} for the insert-if-absent; a data-modifying {@code WITH} for
+     * insert-or-find (the lookup runs only if the insert returned nothing, a one-time filter on the insert's output, so a
+     * new file costs what the insert alone costs) and for find-or-insert (the insert and the stripe write run only if
+     * the lookup found nothing; the lookup is a statement of its own after the lock, never part of the lock's
+     * statement, since one snapshot for lock and check would miss the previous holder's commit at READ COMMITTED); the
+     * multi-row insert with the same conflict clause, returning each new row's key columns.
      */
     @Override
-    public String insertOrFindSql(String insertIfAbsentSql, String findSql, int keyColumns) {
-        return "with ins as (" + insertIfAbsentSql + ") select true, ins.*" + nulls(keyColumns) + " from ins union all"
+    Inserts inserts(TableSchema table, HostRows.Columns columns, String findSql, String touchStripeSql) {
+        String head = insertHead(table, columns);
+        String values = String.join(", ", columns.values());
+        String conflict = " on conflict (" + String.join(", ", table.keyColumns()) + ") do nothing";
+        String insertIfAbsent = head + " values (" + values + ")" + conflict + " returning " + table.id();
+        String nulls = ", null".repeat(table.rowColumnCount() - 1);
+        String insertOrFind = "with ins as (" + insertIfAbsent + ") select true, ins.*" + nulls + " from ins union all"
                 + " select false, f.* from (" + findSql + ") f where not exists (select 1 from ins)";
+        String findOrInsert = "with f as (" + findSql + "), ins as (" + head + " select " + values
+                + " where not exists (select 1 from f) returning " + table.id() + "), t as (" + touchStripeSql
+                + " and exists (select 1 from ins) returning 1) select true, ins.*" + nulls + " from ins"
+                + " union all select false, f.* from f";
+        return new Inserts(head + " values (" + values + ") returning " + table.id(), insertIfAbsent, insertOrFind,
+                findOrInsert, head + " values ", "(" + values + ")", conflict + " returning " + table.rowColumns(""),
+                columns.names().size());
     }
 
-    private static String nulls(int n) {
-        return ", null".repeat(n);
+    /** One statement that skips a duplicate: no failed statement, nothing for anyone to log. */
+    @Override
+    OptionalLong insertIfAbsent(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key) {
+        return s.execute("inserting the row", sql.insertIfAbsent(), true, row::bind,
+                (ps, hasResultSet) -> JdbcSession.firstId(ps));
     }
 
     /**
-     * A data-modifying {@code WITH}: the insert and the stripe write run only if the lookup found nothing. The lookup
-     * is a statement of its own after the lock, never part of the lock's statement (one snapshot for lock and check
-     * would miss the previous holder's commit at READ COMMITTED).
+     * The insert and the lookup in one statement; if it returns no row (the key's row was committed while the insert
+     * waited, after the statement's snapshot), the key is looked up again.
      */
     @Override
-    public String findOrInsertSql(String insertHead, String rowValues, String idColumn, String findSql,
-            int keyColumns, String touchStripeSql) {
-        return "with f as (" + findSql + "), ins as (" + insertHead + " select " + rowValues
-                + " where not exists (select 1 from f) returning " + idColumn + "), t as (" + touchStripeSql
-                + " and exists (select 1 from ins) returning 1) select true, ins.*" + nulls(keyColumns) + " from ins"
-                + " union all select false, f.* from f";
+    StorageSession.@Nullable Stored insertOrFind(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key) {
+        Object[] keyParameters = s.keyParameters(key);
+        StorageSession.Stored stored = s.execute("inserting the row", sql.insertOrFind(), true, (ps, first) -> {
+            JdbcSession.bind(ps, row.bind(ps, first), keyParameters);
+        }, (ps, hasResultSet) -> {
+            try (ResultSet rs = ps.getResultSet()) {
+                return rs.next() ? s.stored(rs) : null;
+            }
+        });
+        return stored != null ? stored : s.find(key).map(StorageSession.Stored::found).orElse(null);
+    }
+
+    /** The lookup, the insert and the stripe write in one statement, sent with the stripe lock queued ahead of it. */
+    @Override
+    StorageSession.Stored findOrInsert(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key, int stripe) {
+        Object[] keyParameters = s.keyParameters(key);
+        return s.execute("registering the row", sql.findOrInsert(), true, (ps, first) -> {
+            int next = row.bind(ps, JdbcSession.bind(ps, first, keyParameters));
+            ps.setObject(next, stripe);
+        }, (ps, hasResultSet) -> {
+            try (ResultSet rs = ps.getResultSet()) {
+                if (!rs.next()) {
+                    throw new StorageException(StorageException.Kind.OTHER, "the registration returned no row", null);
+                }
+                return s.stored(rs);
+            }
+        });
+    }
+
+    /** One multi-row statement per chunk that skips duplicates itself: no lookup first. */
+    @Override
+    Map<StoredKey, Long> insertAllIfAbsent(JdbcSession<?> s, Inserts sql, List<JdbcSession.KeyedRow> rows) {
+        return insertRows(s, sql, rows);
+    }
+
+    /** The lock timeout travels with the first statement that can wait, set transaction-locally. */
+    @Override
+    <F, T> T inOwnTransaction(Connection c, StorageBackend.TransactionSpec spec, boolean foreignInserts,
+            Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
+        String timeout = lockTimeoutValue(spec.lockTimeout());
+        return JdbcTransactions.inOwnTransaction(c, this, spec, false, tx -> run(sessions.open(timeout), work));
+    }
+
+    /**
+     * {@link JdbcTransactions#inSavepoint} in as few round trips as statements can be pipelined: the savepoint and the
+     * lock timeout swap travel with the work's first statement, the restore and the release with each other. If the
+     * work sent nothing, there is nothing to undo or release.
+     */
+    @Override
+    <F, T> T inCallerTransaction(Connection c, StorageBackend.TransactionSpec spec, boolean foreignInserts,
+            Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
+        try {
+            JdbcTransactions.requireTransaction(c);
+        } catch (SQLException e) {
+            throw translate("checking the caller's transaction", e);
+        }
+        String[] previousTimeout = new String[1];
+        try (JdbcSession<F> session = sessions.open(null)) {
+            session.queue(SAVEPOINT, new Object[0], null);
+            session.queue(SWAP_LOCK_TIMEOUT, new Object[] {lockTimeoutValue(spec.lockTimeout())}, rs -> {
+                rs.next();
+                previousTimeout[0] = rs.getString(1);
+            });
+            T result;
+            try {
+                result = work.run(session);
+                if (session.sentAnything()) {
+                    session.queue(RESTORE_LOCK_TIMEOUT, new Object[] {previousTimeout[0]}, null);
+                    session.queue(RELEASE_SAVEPOINT, new Object[0], null);
+                    session.sendQueued();
+                } else {
+                    session.dropQueued();
+                }
+            } catch (RuntimeException e) {
+                if (session.sentAnything()) {
+                    try (java.sql.Statement st = c.createStatement()) {
+                        st.execute(ROLLBACK_TO_SAVEPOINT);
+                    } catch (SQLException rollbackFailure) {
+                        e.addSuppressed(rollbackFailure);
+                    }
+                }
+                throw translate("registration in the caller's transaction", e);
+            }
+            return result;
+        }
     }
 
     @Override
-    public boolean pipelinesStatements() {
+    boolean pipelinesStatements() {
         return true;
     }
 

@@ -1,18 +1,18 @@
 package dev.dedupguard.jooq;
 
-import dev.dedupguard.jdbc.SqlIdentifiers;
 import dev.dedupguard.AbstractGuardBuilder;
 import dev.dedupguard.DuplicateGuard;
-import dev.dedupguard.DuplicateGuardException;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
-import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.spi.Guards;
+import dev.dedupguard.jdbc.Connections;
 import dev.dedupguard.jdbc.Dialect;
-import dev.dedupguard.jdbc.SchemaValidator;
-import dev.dedupguard.jdbc.TableLimits;
+import dev.dedupguard.jdbc.JdbcGuards;
+import dev.dedupguard.jdbc.JdbcStorage;
+import dev.dedupguard.jdbc.LibrarySchema;
+import dev.dedupguard.jdbc.SqlIdentifiers;
 import dev.dedupguard.spi.ForwardingDuplicateGuard;
+import dev.dedupguard.spi.Guards;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
@@ -55,9 +55,9 @@ import org.jspecify.annotations.Nullable;
  * @param <F> {@link FileKey} for the library-owned table, or the record type of the host's table
  */
 public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
-    private final JooqStorage<F> storage;
+    private final JdbcStorage<F> storage;
 
-    private JooqDuplicateGuard(JooqStorage<F> storage, GuardOptions options) {
+    private JooqDuplicateGuard(JdbcStorage<F> storage, GuardOptions options) {
         super(Guards.create(storage, options), options);
         this.storage = storage;
     }
@@ -141,7 +141,47 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
      */
     public DuplicateGuard<F> joining(DSLContext transactional) {
         Objects.requireNonNull(transactional, "transactional must not be null");
-        return Guards.create(storage.joining(transactional), options());
+        return Guards.create(storage.joining(callerConnection(transactional)), options());
+    }
+
+    /** The connection of the caller's transaction that {@code transactional} is bound to. */
+    private static Connections callerConnection(DSLContext transactional) {
+        return new Connections() {
+            @Override
+            public <T> T withConnection(Work<T> work) {
+                return transactional.connectionResult(work::run);
+            }
+
+            @Override
+            public boolean joined() {
+                return true;
+            }
+        };
+    }
+
+    /** Connections taken from {@code provider} and given back to it after each transaction. */
+    private static Connections ownConnections(ConnectionProvider provider) {
+        return new Connections() {
+            @Override
+            public <T> T withConnection(Work<T> work) throws SQLException {
+                Connection c;
+                try {
+                    c = provider.acquire();
+                } catch (RuntimeException e) {
+                    throw new SQLException(e.getMessage(), e);
+                }
+                try {
+                    return work.run(c);
+                } finally {
+                    provider.release(c);
+                }
+            }
+
+            @Override
+            public boolean joined() {
+                return false;
+            }
+        };
     }
 
     /**
@@ -157,7 +197,7 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
     }
 
     /** The storage this guard runs on; for tests that decorate it. */
-    JooqStorage<F> storage() {
+    JdbcStorage<F> storage() {
         return storage;
     }
 
@@ -247,49 +287,13 @@ public final class JooqDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
         @SuppressWarnings({"unchecked", "rawtypes"})
         public JooqDuplicateGuard<F> build() {
             GuardOptions options = options();
-            TableModel<F> model = hostTable == null
-                    ? (TableModel<F>) new TableModel.Library(tableName)
-                    : (TableModel<F>) new TableModel.Host(hostTable);
-            Connection c;
-            try {
-                c = connections.acquire();
-            } catch (RuntimeException e) {
-                throw new DuplicateGuardException("cannot check the schema: no connection to the database ("
-                        + e.getMessage() + ")", e);
-            }
-            TableLimits limits;
-            Dialect server;
-            try {
-                server = SchemaValidator.requireDatabase(c, dialect, sqlDialect.name());
-                if (createSchemaIfMissing) {
-                    createSchema(c, options);
-                }
-                limits = SchemaValidator.validate(c, model.schema(server), options, stripeTableName, server);
-            } catch (SQLException e) {
-                throw new DuplicateGuardException("cannot check the schema: " + e.getMessage(), e);
-            } finally {
-                connections.release(c);
-            }
-            return new JooqDuplicateGuard<>(new JooqStorage<>(connections, sqlDialect, server, model,
-                    stripeTableName, limits), options);
-        }
-
-        /** Creates the library's tables on {@code c} in a transaction of its own. */
-        private void createSchema(Connection c, GuardOptions options) throws SQLException {
-            boolean fileTable = hostTable == null;
-            boolean stripes = fileTable || options.strategy() == Strategy.SELECT_FOR_UPDATE;
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                LibrarySchema.create(c, dialect.ddl(), tableName, stripeTableName, options.lockStripes(), fileTable,
-                        stripes);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
-            }
+            JooqRows<F> rows = hostTable == null
+                    ? (JooqRows<F>) new JooqRows.Library(sqlDialect, dialect, tableName)
+                    : (JooqRows<F>) new JooqRows.Host(sqlDialect, dialect, hostTable);
+            JdbcStorage<F> storage = JdbcGuards.storage(new JdbcGuards.Build(ownConnections(connections), dialect,
+                    sqlDialect.name(), rows.schema(), options, stripeTableName, hostTable == null ? tableName : null,
+                    createSchemaIfMissing), rows);
+            return new JooqDuplicateGuard<>(storage, options);
         }
     }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.dedupguard.ContentHash;
-import dev.dedupguard.LibrarySchema;
+import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.testing.TestDatabase;
@@ -28,7 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The host-table DDL shipped in dedup-api ({@code dev/dedupguard/schema/host/*.sql}) creates, on each database and
+ * The host-table DDL shipped in dedup-jdbc ({@code dev/dedupguard/schema/host/*.sql}) creates, on each database and
  * in a schema of its own, a {@code case_file} that {@code build()} accepts for every strategy; it runs twice without
  * harm; its CHECK refuses an upper-case hash written past the guard.
  */

@@ -1,23 +1,25 @@
 package dev.dedupguard.jpa;
 
-import dev.dedupguard.jdbc.SqlIdentifiers;
 import dev.dedupguard.AbstractGuardBuilder;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
-import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.spi.Guards;
+import dev.dedupguard.jdbc.Connections;
 import dev.dedupguard.jdbc.Dialect;
-import dev.dedupguard.jdbc.SchemaValidator;
-import dev.dedupguard.jdbc.TableLimits;
+import dev.dedupguard.jdbc.JdbcGuards;
+import dev.dedupguard.jdbc.JdbcStorage;
+import dev.dedupguard.jdbc.LibrarySchema;
+import dev.dedupguard.jdbc.SqlIdentifiers;
 import dev.dedupguard.spi.ForwardingDuplicateGuard;
+import dev.dedupguard.spi.Guards;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
+import org.hibernate.Session;
 import org.hibernate.dialect.H2Dialect;
 import org.hibernate.dialect.MariaDBDialect;
 import org.hibernate.dialect.PostgreSQLDialect;
@@ -79,11 +81,13 @@ import org.hibernate.engine.spi.SessionFactoryImplementor;
  * @param <F> {@link FileKey} for the library entity, or the host's entity type
  */
 public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
-    private final JpaStorage<F> storage;
+    private final JdbcStorage<F> storage;
+    private final boolean insertsNatively;
 
-    private JpaDuplicateGuard(JpaStorage<F> storage, GuardOptions options) {
+    private JpaDuplicateGuard(JdbcStorage<F> storage, GuardOptions options, boolean insertsNatively) {
         super(Guards.create(storage, options), options);
         this.storage = storage;
+        this.insertsNatively = insertsNatively;
     }
 
     /**
@@ -128,12 +132,66 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
      */
     public DuplicateGuard<F> joining(EntityManager entityManager) {
         Objects.requireNonNull(entityManager, "entityManager must not be null");
-        return Guards.create(storage.joining(entityManager), options());
+        return Guards.create(storage.joining(callerConnection(entityManager)), options());
+    }
+
+    /**
+     * The connection of {@code entityManager}'s transaction: the manager's pending changes are flushed first (so that
+     * the guard's reads see them, as a query in AUTO flush mode would); the guard's SQL never runs through the manager,
+     * so no failed statement marks its transaction for rollback.
+     */
+    private static Connections callerConnection(EntityManager entityManager) {
+        return new Connections() {
+            @Override
+            public <T> T withConnection(Work<T> work) {
+                if (!entityManager.isJoinedToTransaction()) {
+                    throw new IllegalStateException("joining(entityManager) needs an EntityManager with an active "
+                            + "transaction (em.getTransaction().begin(), or inside a @Transactional method); this one "
+                            + "has none, so there is no transaction to join");
+                }
+                entityManager.flush();
+                return entityManager.unwrap(Session.class).doReturningWork(work::run);
+            }
+
+            @Override
+            public boolean joined() {
+                return true;
+            }
+        };
+    }
+
+    /** Connections from the persistence unit's provider, given back after each transaction. */
+    private static Connections ownConnections(ConnectionProvider provider) {
+        return new Connections() {
+            @Override
+            public <T> T withConnection(Work<T> work) throws SQLException {
+                Connection c = provider.getConnection();
+                try {
+                    return work.run(c);
+                } finally {
+                    try {
+                        provider.closeConnection(c);
+                    } catch (SQLException e) {
+                        // the pool reports a broken connection itself; the registration's outcome stands
+                    }
+                }
+            }
+
+            @Override
+            public boolean joined() {
+                return false;
+            }
+        };
     }
 
     /** The storage this guard runs on; for tests that decorate it. */
-    JpaStorage<F> storage() {
+    JdbcStorage<F> storage() {
         return storage;
+    }
+
+    /** Whether rows are inserted by the guard's own statement rather than Hibernate's (see "How it is inserted"). */
+    boolean insertsNatively() {
+        return insertsNatively;
     }
 
     /**
@@ -197,24 +255,11 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
                     ? (EntityModel<F>) new EntityModel.Library(factory)
                     : (EntityModel<F>) new EntityModel.Host(factory, mapping);
             ConnectionProvider connections = factory.getServiceRegistry().requireService(ConnectionProvider.class);
-            TableLimits limits;
-            Dialect server;
-            try {
-                Connection c = connections.getConnection();
-                try {
-                    server = SchemaValidator.requireDatabase(c, dialect, hibernateDialect.getClass().getSimpleName());
-                    if (createSchemaIfMissing) {
-                        createSchema(c, server, model, options);
-                    }
-                    limits = SchemaValidator.validate(c, model.schema, options, stripeTableName, server);
-                } finally {
-                    connections.closeConnection(c);
-                }
-            } catch (SQLException e) {
-                throw new SchemaMismatchException("cannot check the schema: " + e.getMessage(), e);
-            }
-            return new JpaDuplicateGuard<>(new JpaStorage<>(factory, connections, model, server, stripeTableName,
-                    limits), options);
+            EntityRows<F> rows = new EntityRows<>(factory, model);
+            JdbcStorage<F> storage = JdbcGuards.storage(new JdbcGuards.Build(ownConnections(connections), dialect,
+                    hibernateDialect.getClass().getSimpleName(), model.schema, options, stripeTableName,
+                    mapping == null ? model.schema.qualifiedTable() : null, createSchemaIfMissing), rows);
+            return new JpaDuplicateGuard<>(storage, options, !rows.insertsItself());
         }
 
         /** The one place that maps Hibernate's dialect to the library's. */
@@ -230,24 +275,6 @@ public final class JpaDuplicateGuard<F> extends ForwardingDuplicateGuard<F> {
             }
             throw new IllegalArgumentException("the persistence unit's database must be PostgreSQL, H2 or MariaDB, its "
                     + "dialect is " + hibernate.getClass().getName());
-        }
-
-        private void createSchema(Connection c, Dialect dialect, EntityModel<?> model, GuardOptions options)
-                throws SQLException {
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                String fileTable = mapping == null ? model.schema.qualifiedTable() : LibrarySchema.DEFAULT_FILE_TABLE;
-                LibrarySchema.create(c, dialect.ddl(), fileTable, stripeTableName, options.lockStripes(),
-                        mapping == null,
-                        mapping == null || options.strategy() == Strategy.SELECT_FOR_UPDATE);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
-            }
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.dedupguard.jpa;
 
-import dev.dedupguard.jdbc.Dialect;
-import dev.dedupguard.jdbc.TableSchema;
+import dev.dedupguard.jdbc.HostRows;
 import dev.dedupguard.spi.StorageException;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -28,44 +27,34 @@ import org.hibernate.persister.entity.AbstractEntityPersister;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An entity's {@code INSERT}, rendered once from Hibernate's metamodel and executed as plain JDBC, with every value
- * bound by Hibernate's own JDBC binders: converters, enums, embeddables and {@code java.time} values are written exactly
- * as {@code StatelessSession.insert} writes them. Around each row it does what {@code StatelessSession.insert} does:
- * seeds the {@code @Version} attribute, runs {@code @PrePersist}/{@code @PostPersist} callbacks, the interceptor's
- * {@code onInsert}, the pre- and post-insert event listeners and the insert statistics.
+ * An entity's insert as the guard's own statement: its columns and write expressions read once from Hibernate's
+ * metamodel (the statement itself is the dialect's), every value bound by Hibernate's own JDBC binders: converters,
+ * enums, embeddables and {@code java.time} values are written exactly as {@code StatelessSession.insert} writes them.
+ * Around each row it does what {@code StatelessSession.insert} does: seeds the {@code @Version} attribute, runs
+ * {@code @PrePersist}/{@code @PostPersist} callbacks, the interceptor's {@code onInsert}, the pre- and post-insert
+ * event listeners and the insert statistics.
  *
  * <p>Only for entities whose insert is one row in one table with an identity id, so that the statement is all there is
  * to Hibernate's insert; {@link #unsupported} names what else keeps an entity on the {@code StatelessSession} path.
  * Immutable and thread-safe; the per-row state lives in the caller's session.
  */
 final class NativeInsert {
-    /** pgjdbc's limit on bind parameters per statement. */
-    static final int MAX_PARAMETERS = 32_767;
-
     private final AbstractEntityPersister persister;
     private final List<AttributeMapping> attributes;
-    private final int columnCount;
-    private final String head;
-    private final String rowValues;
-    private final String columnsHead;
-    private final String valueList;
-    private final String insert;
-    private final @Nullable String insertIfAbsent;
-    private final @Nullable String keyReturningClause;
+    private final HostRows.Columns columns;
     private final boolean integerId;
     private final EventListenerGroups listeners;
     private final CallbackRegistry callbacks;
     private final SessionFactoryImplementor factory;
 
-    private NativeInsert(SessionFactoryImplementor factory, AbstractEntityPersister persister, TableSchema schema,
-            Dialect dialect) {
+    private NativeInsert(SessionFactoryImplementor factory, AbstractEntityPersister persister) {
         this.factory = factory;
         this.persister = persister;
         this.listeners = factory.getEventListenerGroups();
         this.callbacks = factory.getEventEngine().getCallbackRegistry();
         this.integerId = persister.getIdentifierType().getReturnedClass() == Integer.class;
         List<AttributeMapping> inserted = new ArrayList<>();
-        List<String> columns = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         List<String> values = new ArrayList<>();
         boolean[] insertable = persister.getPropertyInsertability();
         for (int a = 0; a < persister.getAttributeMappings().size(); a++) {
@@ -76,35 +65,21 @@ final class NativeInsert {
             inserted.add(attribute);
             attribute.forEachSelectable((i, selectable) -> {
                 if (selectable.isInsertable()) {
-                    columns.add(selectable.getSelectionExpression());
+                    names.add(selectable.getSelectionExpression());
                     values.add(selectable.getWriteExpression());
                 }
             });
         }
         this.attributes = List.copyOf(inserted);
-        this.columnCount = columns.size();
-        this.columnsHead = "insert into " + schema.qualifiedTable() + " (" + String.join(", ", columns) + ")";
-        this.valueList = String.join(", ", values);
-        this.head = columnsHead + " values ";
-        this.rowValues = "(" + valueList + ")";
-        String keys = String.join(", ", schema.keyColumns());
-        this.insert = head + rowValues + " returning " + schema.id();
-        String clause = dialect.insertIfAbsentClause(keys, schema.id());
-        this.insertIfAbsent = clause == null ? null : head + rowValues + clause;
-        this.keyReturningClause = dialect.insertIfAbsentClause(keys, schema.id() + ", " + schema.scope() + ", "
-                + schema.contentHash() + ", " + schema.nameMatch());
+        this.columns = new HostRows.Columns(names, values);
     }
 
     /**
-     * The native insert of {@code persister}'s entity, or {@code null} if the database has no {@code INSERT ...
-     * RETURNING} or the entity's insert is more than the one statement this class renders (see {@link #unsupported}).
+     * The native insert of {@code persister}'s entity, or {@code null} if the entity's insert is more than one row in
+     * one table (see {@link #unsupported}).
      */
-    static @Nullable NativeInsert of(SessionFactoryImplementor factory, AbstractEntityPersister persister,
-            TableSchema schema, Dialect dialect) {
-        if (!dialect.insertReturns() || unsupported(persister) != null) {
-            return null;
-        }
-        return new NativeInsert(factory, persister, schema, dialect);
+    static @Nullable NativeInsert of(SessionFactoryImplementor factory, AbstractEntityPersister persister) {
+        return unsupported(persister) != null ? null : new NativeInsert(factory, persister);
     }
 
     /**
@@ -168,49 +143,9 @@ final class NativeInsert {
         return null;
     }
 
-    /** {@code INSERT ... VALUES (...) RETURNING id}: fails on a unique violation. */
-    String insertSql() {
-        return insert;
-    }
-
-    /**
-     * {@code INSERT ... VALUES (...) ON CONFLICT (key) DO NOTHING RETURNING id}, or {@code null} where the database has
-     * no such clause (MariaDB: then {@link #insertSql()}'s duplicate-key error is caught).
-     */
-    @Nullable String insertIfAbsentSql() {
-        return insertIfAbsent;
-    }
-
-    /**
-     * The insert-if-absent of {@code rows} rows, returning id, scope, content hash and name match of each new row; only
-     * where {@link #insertIfAbsentSql()} is not {@code null}.
-     */
-    String insertAllIfAbsentSql(int rows) {
-        StringBuilder sql = new StringBuilder(head.length() + rows * (rowValues.length() + 2) + 100).append(head);
-        for (int i = 0; i < rows; i++) {
-            sql.append(i == 0 ? "" : ", ").append(rowValues);
-        }
-        return sql.append(keyReturningClause).toString();
-    }
-
-    /** {@code INSERT INTO table (columns)}, without the values. */
-    String columnsHead() {
-        return columnsHead;
-    }
-
-    /** One row's value expressions, comma-separated, without parentheses. */
-    String valueList() {
-        return valueList;
-    }
-
-    /** How many parameters one row of the insert has ({@link #bind} binds them). */
-    int parameterCount() {
-        return columnCount;
-    }
-
-    /** The most rows one statement can carry within the driver's parameter limit (less {@code reserved}). */
-    int maxRowsPerStatement(int reserved) {
-        return Math.max(1, (MAX_PARAMETERS - reserved) / Math.max(1, columnCount));
+    /** The columns the insert writes, with their write expressions. */
+    HostRows.Columns columns() {
+        return columns;
     }
 
     /**
@@ -259,9 +194,9 @@ final class NativeInsert {
         } catch (BindFailure e) {
             throw e.getCause();
         }
-        if (next[0] - first != columnCount) {
+        if (next[0] - first != columns.names().size()) {
             throw new IllegalStateException(persister.getEntityName() + " decomposed into " + (next[0] - first)
-                    + " insertable values, its insert has " + columnCount + " columns");
+                    + " insertable values, its insert has " + columns.names().size() + " columns");
         }
         return next[0];
     }

@@ -70,7 +70,7 @@ class JpaNativeInsertTest {
         JpaDuplicateGuard<RichCaseFile> guard = JpaDuplicateGuard.forHostEntity(emf,
                 EntityMapping.of(RichCaseFile.class).scope("caseId").contentHash("fileHash")
                         .fileName("originalFilename")).build();
-        assertThat(guard.storage().insertsNatively()).isTrue();
+        assertThat(guard.insertsNatively()).isTrue();
         HostAudit audit = new HostAudit("uploaded by analyst-7");
         inTransaction(em -> em.persist(audit));
         FileKey key = Keys.key(31, 1);
@@ -139,7 +139,7 @@ class JpaNativeInsertTest {
             TestTable.clearAll(DB);
             JpaDuplicateGuard<DynamicCaseFile> guard = JpaDuplicateGuard.forHostEntity(emf,
                     JpaBackend.mapping(DynamicCaseFile.class)).strategy(strategy).build();
-            assertThat(guard.storage().insertsNatively()).isFalse();
+            assertThat(guard.insertsNatively()).isFalse();
             FileKey key = Keys.key(33, 1);
             Registration<DynamicCaseFile> r = guard.register(new DynamicCaseFile(33, key.contentHash(),
                     key.fileName()));

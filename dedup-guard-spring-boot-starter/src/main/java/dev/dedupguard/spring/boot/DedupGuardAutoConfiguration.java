@@ -121,7 +121,7 @@ public class DedupGuardAutoConfiguration {
         StringBuilder action = new StringBuilder();
         if (host) {
             action.append("Create or change ").append(table).append(" as described; the host-table DDL the library "
-                    + "ships (dev/dedupguard/schema/host/postgresql.sql, h2.sql, mariadb.sql in the dedup-api jar) is "
+                    + "ships (dev/dedupguard/schema/host/postgresql.sql, h2.sql, mariadb.sql in the dedup-jdbc jar) is "
                     + "a table the guard accepts. dedup-guard.create-schema=true creates only the library's own "
                     + "tables, never a host table.");
             if (p.strategy() == Strategy.UNIQUE_CONSTRAINT) {

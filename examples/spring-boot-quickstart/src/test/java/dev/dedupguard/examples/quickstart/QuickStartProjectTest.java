@@ -108,7 +108,7 @@ class QuickStartProjectTest {
     @Test
     void theSchemaBlockIsTheShippedHostTable() throws IOException {
         assertThat(Files.readString(WORK.resolve("boot-jpa/src/main/resources/schema.sql"))).isEqualTo(
-                Files.readString(ROOT.resolve("dedup-api/src/main/resources/dev/dedupguard/schema/host/postgresql.sql")));
+                Files.readString(ROOT.resolve("dedup-jdbc/src/main/resources/dev/dedupguard/schema/host/postgresql.sql")));
     }
 
     @Test

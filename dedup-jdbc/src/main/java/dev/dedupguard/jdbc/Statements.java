@@ -17,12 +17,14 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One guard's table on one database, with the SQL of the key-based primitives rendered once, when the guard is built:
- * find, delete, lock and touch stripes. Identifiers come from the {@link TableSchema} (validated names); values are
- * always bound as parameters. Thread-safe; it keeps the joined text of statements it pipelines (see {@code
- * pipelinedSql}).
+ * Every statement one guard sends to its table, rendered by its {@link Dialect} once, when the guard is built (the
+ * key-based ones) or when a row's columns are first seen (the inserts, kept per {@link HostRows.Columns}).
+ * Identifiers come from the {@link TableSchema} (validated names); values are always bound as parameters. Thread-safe;
+ * it also keeps the joined text of statements it pipelines (see {@code pipelinedSql}).
  */
-public final class JdbcTable {
+final class Statements {
+    /** Column sets whose inserts are kept: a host record sets few distinct ones. */
+    private static final int MAX_INSERTS = 64;
     /** Combinations of statements kept by {@link #pipelinedSql}: a guard sends a handful, batches a few more. */
     private static final int MAX_PIPELINED = 256;
 
@@ -37,6 +39,7 @@ public final class JdbcTable {
     private final String touchOneStripe;
     private final @Nullable String setLockTimeout;
     private final ConcurrentMap<List<String>, String> pipelined = new ConcurrentHashMap<>();
+    private final ConcurrentMap<HostRows.Columns, Dialect.Inserts> inserts = new ConcurrentHashMap<>();
     private volatile String @Nullable [] keyColumnTypes;
 
     /**
@@ -48,7 +51,7 @@ public final class JdbcTable {
      * @param stripeTable the stripe table's name, possibly schema-qualified; not {@code null}
      * @param scopeValue the value to bind for a key's scope, in the scope column's type (e.g. a {@code Long} case id)
      */
-    public JdbcTable(Dialect dialect, TableSchema schema, String stripeTable, Function<StoredKey, Object> scopeValue) {
+    Statements(Dialect dialect, TableSchema schema, String stripeTable, Function<StoredKey, Object> scopeValue) {
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.schema = Objects.requireNonNull(schema, "schema");
         this.stripeTable = Objects.requireNonNull(stripeTable, "stripeTable");
@@ -70,7 +73,7 @@ public final class JdbcTable {
      *
      * @return the dialect the SQL was rendered for
      */
-    public Dialect dialect() {
+    Dialect dialect() {
         return dialect;
     }
 
@@ -79,7 +82,7 @@ public final class JdbcTable {
      *
      * @return the schema given at construction
      */
-    public TableSchema schema() {
+    TableSchema schema() {
         return schema;
     }
 
@@ -88,7 +91,7 @@ public final class JdbcTable {
      *
      * @return its name as it goes into SQL
      */
-    public String stripeTable() {
+    String stripeTable() {
         return stripeTable;
     }
 
@@ -98,35 +101,25 @@ public final class JdbcTable {
      * @param key the key whose scope to convert
      * @return what the constructor's {@code scopeValue} function returns for {@code key}
      */
-    public Object scopeValue(StoredKey key) {
+    Object scopeValue(StoredKey key) {
         return scopeValue.apply(key);
     }
 
     /**
-     * The dialect's insert-or-find statement ({@link Dialect#insertOrFindSql}) around a backend's insert for this
-     * table; its parameters are the insert's, then the key's ({@link JdbcSession#keyParameters}). It returns one row:
-     * whether it inserted, the id, and the existing row's key columns ({@link TableSchema#rowColumns}; nulls for a new
-     * row). Render it once per insert and keep it.
+     * The inserts of a row with {@code columns}, rendered by the dialect on first use and kept.
      *
-     * @param insertIfAbsentSql an insert-if-absent into this table returning only the id
-     * @return the combined statement, or {@code null} if the database cannot combine them
+     * @param columns the columns the row writes
+     * @return the statements
      */
-    public @Nullable String insertOrFindSql(String insertIfAbsentSql) {
-        return dialect.insertOrFindSql(insertIfAbsentSql, find, schema.rowColumnCount() - 1);
-    }
-
-    /**
-     * The dialect's find-or-insert statement ({@link Dialect#findOrInsertSql}) around a backend's insert for this
-     * table, for a key on one stripe; its parameters are the key's ({@link JdbcSession#keyParameters}), the insert's,
-     * then the stripe. It returns one row, as {@link #insertOrFindSql} does. Render it once per insert and keep it.
-     *
-     * @param insertHead {@code INSERT INTO table (columns)}
-     * @param rowValues the row's value expressions, comma-separated, without parentheses
-     * @return the combined statement, or {@code null} if the database cannot combine them
-     */
-    public @Nullable String findOrInsertSql(String insertHead, String rowValues) {
-        return dialect.findOrInsertSql(insertHead, rowValues, schema.id(), find, schema.rowColumnCount() - 1,
-                touchOneStripe);
+    Dialect.Inserts inserts(HostRows.Columns columns) {
+        Dialect.Inserts rendered = inserts.get(columns);
+        if (rendered == null) {
+            rendered = dialect.inserts(schema, columns, find, touchOneStripe);
+            if (inserts.size() < MAX_INSERTS) {
+                inserts.putIfAbsent(columns, rendered);
+            }
+        }
+        return rendered;
     }
 
     /** The statement that sets the lock timeout through the dialect's carrier (see {@link Dialect#lockTimeoutCarrier}). */
@@ -160,7 +153,7 @@ public final class JdbcTable {
      * @return the three type names, e.g. {@code int8, bpchar, varchar} on PostgreSQL
      * @throws SQLException if reading the types fails
      */
-    public String[] keyColumnTypes(Connection c) throws SQLException {
+    String[] keyColumnTypes(Connection c) throws SQLException {
         String[] types = keyColumnTypes;
         if (types == null) {
             try (Statement st = c.createStatement();
@@ -237,7 +230,7 @@ public final class JdbcTable {
      * @param nameMatch the name-match column's value
      * @return the three values, comparable with those of a key; unmodifiable
      */
-    public static List<String> columnsOf(Object scope, String contentHash, String nameMatch) {
+    static List<String> columnsOf(Object scope, String contentHash, String nameMatch) {
         return List.of(String.valueOf(scope), contentHash.strip(), nameMatch);
     }
 }

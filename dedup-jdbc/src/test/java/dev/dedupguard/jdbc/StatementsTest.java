@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class JdbcTableTest {
-    private final JdbcTable table = new JdbcTable(Dialect.POSTGRESQL,
+class StatementsTest {
+    private final Statements table = new Statements(Dialect.POSTGRESQL,
             new TableSchema(null, "dedup_file", "id", "scope", "content_hash", "file_name", "name_key"),
             "dedup_lock_stripe", key -> key.file().scope());
 
@@ -22,6 +22,16 @@ class JdbcTableTest {
         assertThat(again).as("the kept text, whose hash the driver's statement cache does not compute again")
                 .isSameAs(first);
         assertThat(table.pipelinedSql(List.of(find, lock))).isEqualTo(find + ";\n" + lock);
+    }
+
+    @Test
+    void aColumnSetsInsertsAreRenderedOnceAndKept() {
+        HostRows.Columns columns = HostRows.Columns.of(List.of("scope", "content_hash", "file_name", "name_key"));
+        assertThat(table.inserts(columns)).isSameAs(table.inserts(HostRows.Columns.of(List.of("scope", "content_hash",
+                "file_name", "name_key"))));
+        assertThat(table.inserts(columns).insertIfAbsent()).isEqualTo("insert into dedup_file (scope, content_hash,"
+                + " file_name, name_key) values (?, ?, ?, ?) on conflict (scope, content_hash, name_key) do nothing"
+                + " returning id");
     }
 
     @Test

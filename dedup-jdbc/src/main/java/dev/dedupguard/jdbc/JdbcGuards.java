@@ -1,0 +1,112 @@
+package dev.dedupguard.jdbc;
+
+import dev.dedupguard.DuplicateGuardException;
+import dev.dedupguard.GuardOptions;
+import dev.dedupguard.SchemaMismatchException;
+import dev.dedupguard.Strategy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The one {@code build()} sequence of every JDBC backend: one connection, on which the database is checked against the
+ * dialect the backend was given (and the dialect fitted to the server's version), the library's tables are created if
+ * asked for, and the schema is validated ({@link SchemaValidator}); then the storage is made. One set of exceptions for
+ * every backend: {@link DuplicateGuardException} when the database cannot be reached, {@link SchemaMismatchException}
+ * for everything the schema check (or the creation of the library's tables) finds.
+ */
+public final class JdbcGuards {
+    private JdbcGuards() {
+    }
+
+    /**
+     * What a backend's builder hands over.
+     *
+     * @param connections where the guard's own transactions take their connections
+     * @param dialect the database, as the backend maps its own notion of it (jOOQ's {@code SQLDialect}, Hibernate's
+     *     dialect)
+     * @param given how the user named the database, for messages (e.g. {@code POSTGRES})
+     * @param table the guard's table and columns
+     * @param options the guard's settings
+     * @param stripeTable the stripe table, a plain identifier
+     * @param libraryTable the library table to create if absent ({@code createSchemaIfMissing}), or {@code null} for a
+     *     host table, which is never created
+     * @param createSchemaIfMissing whether to create the library's tables (the stripe table for
+     *     {@code SELECT_FOR_UPDATE} also for a host table) if absent
+     */
+    public record Build(Connections connections, Dialect dialect, String given, TableSchema table, GuardOptions options,
+            String stripeTable, @Nullable String libraryTable, boolean createSchemaIfMissing) {
+        /**
+         * Checks that the required parts are given.
+         *
+         * @throws NullPointerException if a part other than {@code libraryTable} is {@code null}
+         */
+        public Build {
+            Objects.requireNonNull(connections, "connections");
+            Objects.requireNonNull(dialect, "dialect");
+            Objects.requireNonNull(given, "given");
+            Objects.requireNonNull(table, "table");
+            Objects.requireNonNull(options, "options");
+            Objects.requireNonNull(stripeTable, "stripeTable");
+        }
+    }
+
+    /**
+     * Checks the schema as the class javadoc says and returns the storage for the backend's rows.
+     *
+     * @param <F> the registered type
+     * @param build what the backend's builder hands over
+     * @param rows the backend's rows
+     * @return the storage, in own-transaction mode
+     * @throws DuplicateGuardException if no connection to the database can be had
+     * @throws SchemaMismatchException if the database or the schema does not fit, saying how to fix it
+     */
+    public static <F> JdbcStorage<F> storage(Build build, HostRows<F> rows) {
+        try {
+            return build.connections().withConnection(c -> {
+                Dialect server = SchemaValidator.requireDatabase(c, build.dialect(), build.given());
+                if (build.createSchemaIfMissing()) {
+                    createLibraryTables(c, server, build);
+                }
+                TableLimits limits = SchemaValidator.validate(c, build.table(), build.options(), build.stripeTable(),
+                        server);
+                Statements statements = new Statements(server, build.table(), build.stripeTable(), rows::scopeValue);
+                if (limits.keyColumnTypes() != null) {
+                    statements.knowKeyColumnTypes(limits.keyColumnTypes());
+                }
+                return new JdbcStorage<>(statements, limits, rows, build.connections(), rows.insertsItself());
+            });
+        } catch (SQLException | RuntimeException e) {
+            if (e instanceof DuplicateGuardException guard) {
+                throw guard;
+            }
+            throw new DuplicateGuardException("cannot check the schema: no connection to the database ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The library's tables, created if absent, in a transaction of their own. */
+    private static void createLibraryTables(Connection c, Dialect dialect, Build build) {
+        boolean fileTable = build.libraryTable() != null;
+        boolean stripes = fileTable || build.options().strategy() == Strategy.SELECT_FOR_UPDATE;
+        try {
+            boolean autoCommit = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                LibrarySchema.create(c, dialect.ddl(), fileTable ? build.libraryTable()
+                        : LibrarySchema.DEFAULT_FILE_TABLE, build.stripeTable(), build.options().lockStripes(),
+                        fileTable, stripes);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(autoCommit);
+            }
+        } catch (SQLException e) {
+            throw new SchemaMismatchException("cannot create the library's tables (createSchemaIfMissing): "
+                    + e.getMessage(), e);
+        }
+    }
+}
