@@ -467,7 +467,7 @@ public abstract class Dialect {
      * The multi-row statements of {@code rows} ({@link Inserts#rows}), as many rows per statement as the driver's
      * parameter limit allows; the new rows' ids, attributed by the key columns the statement returns.
      */
-    final Map<StoredKey, Long> insertRows(JdbcSession<?> s, Inserts sql, List<JdbcSession.KeyedRow> rows) {
+    Map<StoredKey, Long> insertRows(JdbcSession<?> s, Inserts sql, List<JdbcSession.KeyedRow> rows) {
         Map<List<String>, StoredKey> byColumns = new HashMap<>(rows.size() * 2);
         for (JdbcSession.KeyedRow r : rows) {
             byColumns.put(Statements.columnsOf(s.statements.scopeValue(r.key()), r.key().file().contentHash(),

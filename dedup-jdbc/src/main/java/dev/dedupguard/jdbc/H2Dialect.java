@@ -1,10 +1,14 @@
 package dev.dedupguard.jdbc;
 
 import dev.dedupguard.spi.StorageException;
+import dev.dedupguard.spi.StoredKey;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -75,6 +79,35 @@ final class H2Dialect extends Dialect {
         return new Inserts("select " + table.id() + " from final table (" + head + " values (" + values + "))", null,
                 null, null, "select " + table.rowColumns("") + " from final table (" + head + " values ",
                 "(" + values + ")", ")", columns.names().size());
+    }
+
+    /**
+     * The multi-row insert inside a savepoint: H2 (2.5.252) does not undo a {@code SELECT ... FROM FINAL TABLE (INSERT
+     * ...)} that fails on its n-th row, as it undoes a plain {@code INSERT}; the rows before the failing one would stay,
+     * and the row-by-row retry after the duplicate-key error would then find them as duplicates of themselves.
+     */
+    @Override
+    Map<StoredKey, Long> insertRows(JdbcSession<?> s, Inserts sql, List<JdbcSession.KeyedRow> rows) {
+        if (rows.size() < 2) {
+            return super.insertRows(s, sql, rows);
+        }
+        Savepoint savepoint = s.jdbc("setting a savepoint", s.connection::setSavepoint);
+        Map<StoredKey, Long> inserted;
+        try {
+            inserted = super.insertRows(s, sql, rows);
+        } catch (RuntimeException e) {
+            try {
+                s.connection.rollback(savepoint);
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        }
+        s.jdbc("releasing the savepoint", () -> {
+            s.connection.releaseSavepoint(savepoint);
+            return null;
+        });
+        return inserted;
     }
 
     /** {@code SELECT ... FROM OLD TABLE (DELETE ...)}: H2 has no {@code DELETE ... RETURNING}. */

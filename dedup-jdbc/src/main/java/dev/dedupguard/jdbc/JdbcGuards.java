@@ -40,6 +40,14 @@ public final class JdbcGuards {
         /**
          * Checks that the required parts are given.
          *
+         * @param connections see {@link #connections()}
+         * @param dialect see {@link #dialect()}
+         * @param given see {@link #given()}
+         * @param table see {@link #table()}
+         * @param options see {@link #options()}
+         * @param stripeTable see {@link #stripeTable()}
+         * @param libraryTable see {@link #libraryTable()}
+         * @param createSchemaIfMissing see {@link #createSchemaIfMissing()}
          * @throws NullPointerException if a part other than {@code libraryTable} is {@code null}
          */
         public Build {

@@ -12,8 +12,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param scopeChars the scope column's declared length
  * @param nameChars the file name column's declared length
- * @param keyColumnTypes the database's type names of scope, content hash and name match column (see
- *     {@link JdbcTable#keyColumnTypes}), or {@code null} if not read
+ * @param keyColumnTypes the database's type names of scope, content hash and name match column as the
+ *     catalog reports them, or {@code null} if not read
  * @param scopeForm the form in which the scope column stores a scope
  * @param scopeBmpOnly whether the scope column cannot hold a character outside the Basic Multilingual Plane
  * @param nameBmpOnly whether the file name column cannot hold a character outside the Basic Multilingual Plane

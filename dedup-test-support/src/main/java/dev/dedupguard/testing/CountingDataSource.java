@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link DataSource} wrapper that records every round trip its connections make to the server: each executed
@@ -29,6 +31,10 @@ public final class CountingDataSource implements DataSource {
 
     private final DataSource delegate;
     private final List<String> log = new CopyOnWriteArrayList<>();
+    private final AtomicReference<@Nullable Hook> hook = new AtomicReference<>();
+
+    private record Hook(String fragment, Runnable action) {
+    }
 
     public CountingDataSource(DataSource delegate) {
         this.delegate = delegate;
@@ -43,6 +49,23 @@ public final class CountingDataSource implements DataSource {
     public long count(String prefix) {
         String p = prefix.toLowerCase(Locale.ROOT);
         return log.stream().filter(s -> s.toLowerCase(Locale.ROOT).startsWith(p)).count();
+    }
+
+    /**
+     * How many recorded round trips contain {@code fragment} (case-insensitive), wherever it stands: a statement
+     * pipelined behind another (the lock timeout ahead of an insert) is one round trip whose text holds both.
+     */
+    public long countContaining(String fragment) {
+        String f = fragment.toLowerCase(Locale.ROOT);
+        return log.stream().filter(s -> s.toLowerCase(Locale.ROOT).contains(f)).count();
+    }
+
+    /**
+     * Runs {@code action} once, in the calling thread, just before the next statement whose SQL contains
+     * {@code fragment} (case-insensitive) is executed: to make another transaction commit at an exact point.
+     */
+    public void onceBefore(String fragment, Runnable action) {
+        hook.set(new Hook(fragment.toLowerCase(Locale.ROOT), action));
     }
 
     public void reset() {
@@ -80,6 +103,11 @@ public final class CountingDataSource implements DataSource {
             if (EXECUTE.contains(method.getName())) {
                 String sql = args != null && args.length > 0 && args[0] instanceof String s ? s : preparedSql;
                 log.add(sql == null ? "?" : sql.strip());
+                Hook h = hook.get();
+                if (h != null && sql != null && sql.toLowerCase(Locale.ROOT).contains(h.fragment())
+                        && hook.compareAndSet(h, null)) {
+                    h.action().run();
+                }
             }
             return invoke(statement, method, args);
         };
