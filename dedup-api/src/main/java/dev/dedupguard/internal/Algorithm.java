@@ -115,7 +115,7 @@ abstract class Algorithm {
         <F> Outcome register(StorageSession<F> session, F file, StoredKey key) {
             int[] stripe = {key.stripe(stripes)};
             session.lockStripes(stripe);
-            return outcome(key, session.findOrInsert(file, key, stripe));
+            return outcome(key, session.lockedFindElseInsert(file, key, stripe));
         }
 
         @Override
@@ -151,7 +151,7 @@ abstract class Algorithm {
 
         @Override
         <F> Outcome register(StorageSession<F> session, F file, StoredKey key) {
-            StorageSession.Stored stored = session.insertOrFind(file, key);
+            StorageSession.Stored stored = session.insertIfAbsentElseFind(file, key);
             if (stored == null) {
                 throw invisible(List.of(key));
             }

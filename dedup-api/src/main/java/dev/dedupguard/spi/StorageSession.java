@@ -96,7 +96,7 @@ public interface StorageSession<F> {
      * @return the new row, or the existing one; {@code null} if the key exists but the transaction cannot see its row
      *     (a snapshot taken before that row was committed)
      */
-    default @Nullable Stored insertOrFind(F file, StoredKey key) {
+    default @Nullable Stored insertIfAbsentElseFind(F file, StoredKey key) {
         OptionalLong inserted = insertIfAbsent(file, key);
         if (inserted.isPresent()) {
             return Stored.inserted(inserted.getAsLong());
@@ -114,7 +114,7 @@ public interface StorageSession<F> {
      * @param stripes the key's stripes, locked by this transaction
      * @return the existing row, or the new one
      */
-    default Stored findOrInsert(F file, StoredKey key, int[] stripes) {
+    default Stored lockedFindElseInsert(F file, StoredKey key, int[] stripes) {
         Optional<StoredRow> existing = find(key);
         if (existing.isPresent()) {
             return Stored.found(existing.get());

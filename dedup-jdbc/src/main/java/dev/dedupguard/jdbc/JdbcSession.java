@@ -471,7 +471,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
 
     /** The dialect's insert-or-find, which may be one statement; for a row the backend inserts itself, two steps. */
     @Override
-    public StorageSession.@Nullable Stored insertOrFind(F file, StoredKey key) {
+    public StorageSession.@Nullable Stored insertIfAbsentElseFind(F file, StoredKey key) {
         HostRows.Row row = writer().row(file, key);
         HostRows.Columns columns = row.columns();
         if (columns == null) {
@@ -481,7 +481,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         }
         StorageSession.Stored[] stored = new StorageSession.Stored[1];
         written(row, () -> {
-            stored[0] = dialect.insertOrFind(this, statements.inserts(columns), row, key);
+            stored[0] = dialect.insertIfAbsentElseFind(this, statements.inserts(columns), row, key);
             return stored[0] != null && stored[0].inserted() ? OptionalLong.of(stored[0].id()) : OptionalLong.empty();
         });
         return stored[0];
@@ -489,21 +489,21 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
 
     /** The dialect's find-or-insert under the locked stripes, which may be one statement. */
     @Override
-    public StorageSession.Stored findOrInsert(F file, StoredKey key, int[] stripes) {
+    public StorageSession.Stored lockedFindElseInsert(F file, StoredKey key, int[] stripes) {
         HostRows.Row row = writer().row(file, key);
         HostRows.Columns columns = row.columns();
         StorageSession.Stored[] stored = new StorageSession.Stored[1];
         written(row, () -> {
             stored[0] = columns == null || stripes.length != 1
-                    ? findOrInsert(row, key, stripes, columns == null ? null : statements.inserts(columns))
-                    : dialect.findOrInsert(this, statements.inserts(columns), row, key, stripes[0]);
+                    ? lockedFindElseInsert(row, key, stripes, columns == null ? null : statements.inserts(columns))
+                    : dialect.lockedFindElseInsert(this, statements.inserts(columns), row, key, stripes[0]);
             return stored[0].inserted() ? OptionalLong.of(stored[0].id()) : OptionalLong.empty();
         });
         return stored[0];
     }
 
-    /** Find, else touch the stripes and insert: the steps of {@link #findOrInsert} one by one. */
-    private StorageSession.Stored findOrInsert(HostRows.Row row, StoredKey key, int[] stripes,
+    /** Find, else touch the stripes and insert: the steps of {@link #lockedFindElseInsert} one by one. */
+    private StorageSession.Stored lockedFindElseInsert(HostRows.Row row, StoredKey key, int[] stripes,
             Dialect.@Nullable Inserts inserts) {
         Optional<StoredRow> existing = find(key);
         if (existing.isPresent()) {

@@ -207,14 +207,14 @@ final class PostgresDialect extends Dialect {
         String conflict = " on conflict (" + String.join(", ", table.keyColumns()) + ") do nothing";
         String insertIfAbsent = head + " values (" + values + ")" + conflict + " returning " + table.id();
         String nulls = ", null".repeat(table.rowColumnCount() - 1);
-        String insertOrFind = "with ins as (" + insertIfAbsent + ") select true, ins.*" + nulls + " from ins union all"
+        String insertIfAbsentElseFind = "with ins as (" + insertIfAbsent + ") select true, ins.*" + nulls + " from ins union all"
                 + " select false, f.* from (" + findSql + ") f where not exists (select 1 from ins)";
-        String findOrInsert = "with f as (" + findSql + "), ins as (" + head + " select " + values
+        String lockedFindElseInsert = "with f as (" + findSql + "), ins as (" + head + " select " + values
                 + " where not exists (select 1 from f) returning " + table.id() + "), t as (" + touchStripeSql
                 + " and exists (select 1 from ins) returning 1) select true, ins.*" + nulls + " from ins"
                 + " union all select false, f.* from f";
-        return new Inserts(head + " values (" + values + ") returning " + table.id(), insertIfAbsent, insertOrFind,
-                findOrInsert, head + " values ", "(" + values + ")", conflict + " returning " + table.rowColumns(""),
+        return new Inserts(head + " values (" + values + ") returning " + table.id(), insertIfAbsent, insertIfAbsentElseFind,
+                lockedFindElseInsert, head + " values ", "(" + values + ")", conflict + " returning " + table.rowColumns(""),
                 columns.names().size());
     }
 
@@ -230,9 +230,9 @@ final class PostgresDialect extends Dialect {
      * waited, after the statement's snapshot), the key is looked up again.
      */
     @Override
-    StorageSession.@Nullable Stored insertOrFind(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key) {
+    StorageSession.@Nullable Stored insertIfAbsentElseFind(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key) {
         Object[] keyParameters = s.keyParameters(key);
-        StorageSession.Stored stored = s.execute("inserting the row", sql.insertOrFind(), true, (ps, first) -> {
+        StorageSession.Stored stored = s.execute("inserting the row", sql.insertIfAbsentElseFind(), true, (ps, first) -> {
             JdbcSession.bind(ps, row.bind(ps, first), keyParameters);
         }, (ps, hasResultSet) -> {
             try (ResultSet rs = ps.getResultSet()) {
@@ -244,9 +244,9 @@ final class PostgresDialect extends Dialect {
 
     /** The lookup, the insert and the stripe write in one statement, sent with the stripe lock queued ahead of it. */
     @Override
-    StorageSession.Stored findOrInsert(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key, int stripe) {
+    StorageSession.Stored lockedFindElseInsert(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key, int stripe) {
         Object[] keyParameters = s.keyParameters(key);
-        return s.execute("registering the row", sql.findOrInsert(), true, (ps, first) -> {
+        return s.execute("registering the row", sql.lockedFindElseInsert(), true, (ps, first) -> {
             int next = row.bind(ps, JdbcSession.bind(ps, first, keyParameters));
             ps.setObject(next, stripe);
         }, (ps, hasResultSet) -> {
