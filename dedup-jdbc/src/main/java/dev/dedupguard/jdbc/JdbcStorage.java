@@ -29,6 +29,7 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
     private final TableLimits limits;
     private final HostRows<F> rows;
     private final Connections connections;
+    private final boolean joined;
     private final boolean foreignInserts;
 
     JdbcStorage(Statements statements, TableLimits limits, HostRows<F> rows, Connections connections,
@@ -38,6 +39,7 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.rows = Objects.requireNonNull(rows, "rows");
         this.connections = Objects.requireNonNull(connections, "connections");
+        this.joined = connections.joined();
         this.foreignInserts = foreignInserts;
     }
 
@@ -63,7 +65,7 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
 
     @Override
     public boolean joinsCallerTransaction() {
-        return connections.joined();
+        return joined;
     }
 
     /**
@@ -175,7 +177,6 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
      */
     @Override
     public <T> T inTransaction(TransactionSpec spec, StorageWork<F, T> work) {
-        boolean joined = connections.joined();
         try {
             return connections.withConnection(c -> watched(c, spec, conn -> {
                 Dialect.Sessions<F> sessions = pending -> new JdbcSession<>(conn, statements, rows, joined, pending);
