@@ -45,6 +45,17 @@ public abstract class Dialect {
     }
 
     /**
+     * Every database the guard supports, in a fixed order; {@link #forProductName} matches these only. Adding a database
+     * adds it here, and {@code SupportedDialectsTest} and the backends' contract-coverage tests then fail until its
+     * statements, DDL and contract runs exist (see {@code docs/architecture.md}).
+     *
+     * @return PostgreSQL, H2, MariaDB
+     */
+    public static List<Dialect> supported() {
+        return List.of(POSTGRESQL, H2, MARIADB);
+    }
+
+    /**
      * The database's name as users know it, e.g. {@code PostgreSQL}.
      *
      * @return the name, used in messages and matched by {@link #forProductName}
@@ -142,7 +153,7 @@ public abstract class Dialect {
      * @return the matching dialect, or {@code null} if none matches
      */
     public static @Nullable Dialect forProductName(String productName) {
-        for (Dialect dialect : List.of(POSTGRESQL, H2, MARIADB)) {
+        for (Dialect dialect : supported()) {
             if (dialect.displayName().equals(productName)) {
                 return dialect;
             }
@@ -249,9 +260,9 @@ public abstract class Dialect {
      *
      * @param insert {@code INSERT ... VALUES (...)} returning the new id in its first column
      * @param insertIfAbsent the insert with the database's insert-if-absent clause, returning the id, or {@code null}
-     * @param insertOrFind the insert-if-absent and the key lookup in one statement (see {@link JdbcSession#stored}), or
+     * @param insertIfAbsentElseFind the insert-if-absent and the key lookup in one statement (see {@link JdbcSession#stored}), or
      *     {@code null}
-     * @param findOrInsert the lookup and, if it finds nothing, the insert and one stripe write in one statement, or
+     * @param lockedFindElseInsert the lookup and, if it finds nothing, the insert and one stripe write in one statement, or
      *     {@code null}
      * @param rowsHead the text before the rows of a multi-row insert
      * @param rowValues one row's value list, in parentheses
@@ -259,8 +270,8 @@ public abstract class Dialect {
      *     row ({@link TableSchema#rowColumns} order: id, scope, hash, name, name key)
      * @param parameters how many parameters one row binds
      */
-    record Inserts(String insert, @Nullable String insertIfAbsent, @Nullable String insertOrFind,
-            @Nullable String findOrInsert, String rowsHead, String rowValues, String rowsTail, int parameters) {
+    record Inserts(String insert, @Nullable String insertIfAbsent, @Nullable String insertIfAbsentElseFind,
+            @Nullable String lockedFindElseInsert, String rowsHead, String rowValues, String rowsTail, int parameters) {
 
         /** The multi-row insert of {@code rows} rows. */
         String rows(int rows) {
@@ -407,7 +418,7 @@ public abstract class Dialect {
      *
      * @return the new row or the existing one; {@code null} if the key exists but the transaction cannot see its row
      */
-    StorageSession.@Nullable Stored insertOrFind(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key) {
+    StorageSession.@Nullable Stored insertIfAbsentElseFind(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key) {
         OptionalLong id = insertIfAbsent(s, sql, row, key);
         if (id.isPresent()) {
             return StorageSession.Stored.inserted(id.getAsLong());
@@ -419,7 +430,7 @@ public abstract class Dialect {
      * With the key's stripe locked: the row with the key, or else the stripe write and the insert; by default one
      * statement after another.
      */
-    StorageSession.Stored findOrInsert(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key, int stripe) {
+    StorageSession.Stored lockedFindElseInsert(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key, int stripe) {
         Optional<StoredRow> existing = s.find(key);
         if (existing.isPresent()) {
             return StorageSession.Stored.found(existing.get());
