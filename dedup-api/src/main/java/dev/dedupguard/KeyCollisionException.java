@@ -17,6 +17,7 @@ import org.jspecify.annotations.Nullable;
  */
 public class KeyCollisionException extends DuplicateGuardException {
     private final transient @Nullable StoredValues stored;
+    /** The key field whose comparison differs, or {@code null} if unknown; serialized with the exception. */
     private final @Nullable String field;
 
     /**
