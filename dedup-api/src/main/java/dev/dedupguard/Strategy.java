@@ -9,8 +9,11 @@ public enum Strategy {
     /**
      * Check, then insert, with no lock. <b>Admits duplicates under concurrency</b>: two registrations of the same
      * new key can both see "absent" and both insert. On a table without a unique constraint both rows are stored;
-     * on a table with one, the loser gets a {@link DuplicateGuardException} caused by the unique violation. Kept
-     * as the baseline that makes the race measurable; do not use it to protect data.
+     * on a table with one, the loser gets a {@link DuplicateGuardException} caused by the unique violation. On
+     * MariaDB the losers' inserts can instead deadlock on the unique key (InnoDB checks for the duplicate with shared
+     * locks, and these convoys form next to deleted rows not yet purged); after {@link GuardOptions#maxAttempts()}
+     * deadlocks in a row the loser gets a {@link SerializationConflictException}. Kept as the baseline that makes the
+     * race measurable; do not use it to protect data.
      *
      * <ol>
      *   <li>find the key; if a row exists, answer {@code Duplicate}</li>

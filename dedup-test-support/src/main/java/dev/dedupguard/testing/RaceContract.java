@@ -8,11 +8,13 @@ import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.Isolation;
 import dev.dedupguard.Registration;
+import dev.dedupguard.SerializationConflictException;
 import dev.dedupguard.Strategy;
 import dev.dedupguard.spi.Guards;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StoredKey;
 import dev.dedupguard.spi.StoredRow;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,11 +33,13 @@ import org.junit.jupiter.api.Test;
  * Registrations of the same keys at the same instant: 16-thread races with a barrier per key at the database's
  * default isolation, at REPEATABLE READ and at SERIALIZABLE, and a forced check-then-insert interleaving. The guarded
  * strategies store each key exactly once; {@link dev.dedupguard.Strategy#NO_LOCK} is shown to admit the duplicate
- * (or to fail on the unique constraint).
+ * (or to fail on the unique constraint, or on MariaDB to run out of retries in InnoDB deadlocks).
  *
  * @param <F> the backend's registered type
  */
 public abstract class RaceContract<F> extends ContractBase<F> {
+    /** MariaDB's {@code ER_LOCK_DEADLOCK}. */
+    private static final int INNODB_DEADLOCK = 1213;
 
     /** A part that runs on {@code setup}. */
     protected RaceContract(Setup<F> setup) {
@@ -104,12 +108,51 @@ public abstract class RaceContract<F> extends ContractBase<F> {
             for (FileKey key : keys) {
                 assertThat(rows(key)).as("rows for %s", key).isGreaterThanOrEqualTo(1);
             }
-            assertThat(failures).allSatisfy(f -> assertThat(f).isInstanceOf(DuplicateGuardException.class)
-                    .hasMessageContaining("NO_LOCK lost the check-then-insert race"));
+            assertThat(failures).allSatisfy(f -> {
+                if (!(database().isMariaDb() && isDeadlockRetriesExhausted(f))) {
+                    assertThat(f).isInstanceOf(DuplicateGuardException.class)
+                            .hasMessageContaining("NO_LOCK lost the check-then-insert race");
+                }
+            });
             if (!table().hasUniqueConstraint()) {
                 assertThat(failures).isEmpty();
             }
         }
+    }
+
+    /**
+     * Whether {@code failure} is NO_LOCK's second way to lose the race on MariaDB: every attempt died in an InnoDB
+     * deadlock (error {@value #INNODB_DEADLOCK}) and the guard gave up after {@link GuardOptions#maxAttempts()}.
+     *
+     * <p>The losers' plain {@code INSERT}s check the unique key for a duplicate with shared next-key locks, which also
+     * lock the index record after the insertion point; each then waits for an insert-intention lock on the gap before
+     * that record, which the others' shared locks block. InnoDB's deadlock reports show that record delete-marked: a
+     * deleted row, here of a neighbouring key, that purge has not removed yet (the rows each test deletes; in
+     * production, rows the host or {@code release} deleted while purge lags behind, e.g. behind a long read view).
+     * InnoDB breaks the cycle by rolling back all registrations of the key but one, and some of their retries deadlock
+     * again. Measured on MariaDB 11.4 at its defaults, 16 threads x 120 keys per round, the race keys deleted between
+     * rounds (4 rounds per backend and strategy): NO_LOCK on the host table met one such convoy (JPA: 15 registrations
+     * rolled back, 7 of them again on their second attempt); UNIQUE_CONSTRAINT, which inserts the same way, met three
+     * (15 to 21 retries each, none past a second attempt) and answered every caller; SELECT_FOR_UPDATE met none (the
+     * stripe lock lets one inserter of a key at a time reach the index). NO_LOCK met none in 16 rounds with TRUNCATE
+     * or fresh keys between rounds; with a read view held open across the delete, one JPA round of three had 15
+     * registrations deadlock three times in a row, 3 of them a fourth time, one short of the default 5 attempts. The
+     * statement's shape is no way out: a SQL-level race (16 connections at READ COMMITTED, 150 keys, with and without
+     * unpurged deleted rows of the keys) met no deadlock with plain {@code INSERT} nor with {@code ON DUPLICATE KEY
+     * UPDATE id = id}, and one convoy (16) with {@code INSERT IGNORE}; and an insert that absorbs the duplicate would
+     * make NO_LOCK an insert-if-absent, no longer the unguarded check-then-insert it is kept to measure. Only
+     * the unguarded baseline's expectation accepts this outcome: a guarded strategy must still answer every caller.
+     */
+    private static boolean isDeadlockRetriesExhausted(Throwable failure) {
+        if (!(failure instanceof SerializationConflictException)) {
+            return false;
+        }
+        for (Throwable t = failure.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getErrorCode() == INNODB_DEADLOCK) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
