@@ -67,6 +67,7 @@ class SpringTransactionJoiningTest {
         outside = new JdbcTemplate(TestDatabase.POSTGRESQL.dataSource());
         outside.execute("create table if not exists sb_case_file (id bigserial primary key, case_id bigint not null, "
                 + "file_hash char(64) not null, original_filename text not null, "
+                + "constraint ck_sb_case_file_hash_lower check (file_hash = lower(file_hash)), "
                 + "constraint uq_sb_case_file unique (case_id, file_hash, original_filename))");
         outside.execute("create table if not exists sb_audit (id bigserial primary key, note text not null)");
     }
