@@ -139,7 +139,7 @@ public final class MigrateCaseFiles {
             try {
                 if (o.mode == Mode.APPLY) {
                     StepResult check = migration.addHashCheck();
-                    out.printf("  %-17s %-12s %s (first: the uploaders' guard needs it)%n", "hash check",
+                    out.printf("  %-19s %-12s %s (first: the uploaders' guard needs it)%n", "hash check",
                             check.outcome(), check.detail());
                 }
                 writers.start();
@@ -165,7 +165,7 @@ public final class MigrateCaseFiles {
             out.printf("           ... and %d more cases%n", before.scopes().size() - 3);
         }
         for (StepResult s : run.steps()) {
-            out.printf("  %-17s %-12s %s (%d ms)%n", s.step().name().toLowerCase().replace('_', ' '), s.outcome(),
+            out.printf("  %-19s %-12s %s (%d ms)%n", s.step().name().toLowerCase().replace('_', ' '), s.outcome(),
                     s.detail(), s.millis());
         }
         MigrationStatus after = run.after();
@@ -259,7 +259,7 @@ public final class MigrateCaseFiles {
                 }
                 lastTenth = tenth;
             }
-            out.printf("  %-17s %s%n", p.step().name().toLowerCase().replace('_', ' '), p.message());
+            out.printf("  %-19s %s%n", p.step().name().toLowerCase().replace('_', ' '), p.message());
         }
     }
 
