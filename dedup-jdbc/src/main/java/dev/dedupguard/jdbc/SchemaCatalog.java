@@ -51,8 +51,11 @@ abstract class SchemaCatalog {
     abstract List<UniqueKey> uniqueKeys(Connection c, TableSchema table) throws SQLException;
 
     /**
-     * The CHECK constraints of {@code table} that the database enforces for every row (validated, not disabled) and
-     * that concern {@code column} alone, each as {@link #normalise} leaves its condition.
+     * The CHECK constraints of {@code table} that the database enforces for every row written from now on and that
+     * concern {@code column} alone, each as {@link #normalise} leaves its condition. A constraint not yet validated
+     * against the rows stored before it was added (PostgreSQL's {@code NOT VALID}, MariaDB's added with {@code
+     * check_constraint_checks=OFF}) counts: the schema check judges what the database enforces for writes, not the
+     * data already stored.
      *
      * @param c a connection to the database
      * @param table the guard's table
@@ -101,6 +104,20 @@ abstract class SchemaCatalog {
     String lowerCaseCheckDdl(TableSchema table, String column, String constraint) {
         return "ALTER TABLE " + table.qualifiedTable() + " ADD CONSTRAINT " + constraint + " CHECK (" + column
                 + " = lower(" + column + "))";
+    }
+
+    /**
+     * What to do when {@link #lowerCaseCheckDdl} fails because rows stored earlier hold upper-case hashes, for the
+     * refusal's message. By default: rewrite them, after merging the duplicates that appear.
+     *
+     * @param table the guard's table
+     * @param column the hash column, as it goes into SQL
+     * @param constraint the constraint's name
+     * @return one sentence, without a trailing period
+     */
+    String lowerCaseCheckFailure(TableSchema table, String column, String constraint) {
+        return "if it fails, rows stored earlier hold upper-case hashes: rewrite them with lower() after merging the "
+                + "duplicates that appear (dedup-migration's doctor counts both)";
     }
 
     /**

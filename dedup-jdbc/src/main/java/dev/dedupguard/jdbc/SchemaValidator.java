@@ -34,8 +34,10 @@ public final class SchemaValidator {
      * keys the way the guard does, so that the database never calls a different file the same: the scope column is an
      * integer, a UUID or text compared byte for byte; the hash and name-key columns compare byte for byte (trailing
      * blanks aside); a raw name column that makes the key compares byte for byte; every text key column can hold every
-     * character the guard accepts (or the Basic Multilingual Plane, checked per key); a CHECK constraint keeps stored
-     * hashes in lower case; every unique key over exactly the key columns is one the guard can rely on (plain,
+     * character the guard accepts (or the Basic Multilingual Plane, checked per key); a CHECK constraint keeps every
+     * hash written in lower case (one not yet validated against the rows stored before it counts: this is a check of
+     * what the schema enforces for writes, not of the data already stored, which it does not scan for duplicates
+     * either; see {@code dedup-migration}); every unique key over exactly the key columns is one the guard can rely on (plain,
      * full-column, valid, immediate, non-partial), and none over expressions of them rejects keys the guard keeps
      * apart; the storage and the session keep the guard's promises (a transactional engine, a strict SQL mode, a
      * UTF-8 database). Every problem found is reported at once, each with the DDL that fixes it.
@@ -234,7 +236,13 @@ public final class SchemaValidator {
         }
     }
 
-    /** Refuses a hash column without a CHECK constraint that keeps stored hashes in lower case. */
+    /**
+     * Refuses a hash column without a CHECK constraint that keeps written hashes in lower case. One not yet validated
+     * against older rows counts: this check judges what the schema enforces for writes, not the data already stored
+     * (it does not scan for stored duplicates either). Rows stored before the constraint may hold upper-case hashes;
+     * dedup-migration's doctor and migration report and lower-case them, and validating the constraint proves none is
+     * left.
+     */
     private static void requireLowerCaseCheck(List<String> problems, Connection c, SchemaCatalog catalog,
             TableSchema table, Dialect dialect) throws SQLException {
         String column = table.contentHash();
@@ -248,9 +256,8 @@ public final class SchemaValidator {
                 dialect.maxIdentifierLength() - "ck__hash_lower".length())) + "_hash_lower";
         problems.add("the content hash column " + column + " of " + table.qualifiedTable() + " has no CHECK constraint "
                 + "that keeps hashes in lower case: a hash stored in upper case by other code would never be found, "
-                + "and the same file would be stored again (if the fix fails, rows hold upper-case hashes: rewrite them "
-                + "with lower(), after merging the duplicates that appear, e.g. with dedup-migration). Fix: "
-                + catalog.lowerCaseCheckDdl(table, column, constraint));
+                + "and the same file would be stored again (" + catalog.lowerCaseCheckFailure(table, column, constraint)
+                + "). Fix: " + catalog.lowerCaseCheckDdl(table, column, constraint));
     }
 
     private static String uniqueKeyDdl(TableSchema table) {

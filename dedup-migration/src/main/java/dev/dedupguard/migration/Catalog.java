@@ -45,7 +45,8 @@ final class Catalog {
      * One CHECK constraint.
      *
      * @param name its name
-     * @param validated whether every row has been checked (PostgreSQL's {@code NOT VALID} is not)
+     * @param validated whether the catalog records that every stored row has been checked (PostgreSQL's {@code NOT
+     *     VALID} is not; MariaDB records nothing, so false there)
      * @param definition its definition as the catalog renders it
      */
     record Check(String name, boolean validated, String definition) {
@@ -194,7 +195,8 @@ final class Catalog {
      * The canonical-hash check: the one of the configured name, else an equivalent one under another name.
      *
      * @param name its name
-     * @param state absent, not yet validated, or valid
+     * @param state absent, not yet validated, or valid, as the catalog records it (see
+     *     {@link Reporter#status} for MariaDB, whose catalog records no validation)
      * @param problem why a CHECK constraint of the configured name cannot be used, or null
      */
     record HashCheck(String name, MigrationStatus.HashCheckState state, @Nullable String problem) {

@@ -4,28 +4,32 @@ import dev.dedupguard.spi.StorageException;
 import java.sql.SQLException;
 
 /**
- * The last two steps, each one {@code ALTER TABLE} that needs the table's lock for a moment and waits for it at most
- * the lock timeout, retried while the table is busy, so writers queue behind it for at most that long:
+ * The steps that change the table's definition rather than its rows:
  * <ul>
+ *   <li>hash check, the first step: {@code CHECK (<hash> = lower(<hash>))}, which the guard's {@code build()}
+ *       requires, added without checking the rows already stored (PostgreSQL {@code NOT VALID}: no table scan under
+ *       the ACCESS EXCLUSIVE lock it needs for a moment; MariaDB {@code check_constraint_checks=OFF} for the online
+ *       table copy, {@code ALGORITHM=COPY, LOCK=NONE}). From then on the database refuses an upper-case hash in every
+ *       row inserted or updated, so the writers' guard can be built while legacy rows still hold upper-case hashes;
+ *       on PostgreSQL it is validated at once when no stored hash needs lower-casing;</li>
  *   <li>attach: the valid unique index becomes the unique constraint ({@code ADD CONSTRAINT ... UNIQUE USING INDEX};
  *       on MariaDB the unique key already is the constraint);</li>
- *   <li>hash check: {@code CHECK (<hash> = lower(<hash>))}, which the guard's {@code build()} requires. PostgreSQL
- *       adds it {@code NOT VALID} (no table scan under the lock), then {@code VALIDATE CONSTRAINT} scans the table
- *       under a lock writers do not wait for; MariaDB copies the table with the check online
- *       ({@code ALGORITHM=COPY, LOCK=NONE}).</li>
+ *   <li>validate, the last step: proves that no stored hash violates the check, once resolve has lower-cased them
+ *       (PostgreSQL {@code VALIDATE CONSTRAINT}, which scans under a lock writers do not wait for; MariaDB, which
+ *       records no validation, a count of rows whose hash is not lower case, which must be 0).</li>
  * </ul>
+ * Each {@code ALTER TABLE} needs the table's lock for a moment and waits for it at most the lock timeout, retried
+ * while the table is busy, so writers queue behind it for at most that long.
  */
 final class ConstraintSteps {
     private final MigrationContext ctx;
     private final MigrationDialect sql;
     private final Reporter reporter;
-    private final Resolver resolver;
 
-    ConstraintSteps(MigrationContext ctx, Reporter reporter, Resolver resolver) {
+    ConstraintSteps(MigrationContext ctx, Reporter reporter) {
         this.ctx = ctx;
         this.sql = ctx.sql;
         this.reporter = reporter;
-        this.resolver = resolver;
     }
 
     StepResult attachConstraint() {
@@ -64,60 +68,91 @@ final class ConstraintSteps {
         long start = System.nanoTime();
         try (MigrationConnection mc = ctx.open()) {
             Catalog.HashCheck hashCheck = reporter.hashCheck(mc);
-            if (hashCheck.state() == MigrationStatus.HashCheckState.VALID) {
+            if (hashCheck.state() != MigrationStatus.HashCheckState.ABSENT) {
                 return ctx.result(Step.HASH_CHECK, Outcome.ALREADY_DONE, 0, 0, 0, 0, start, "CHECK constraint "
-                        + hashCheck.name() + " keeps hashes lower case");
+                        + hashCheck.name() + " keeps new hashes lower case");
             }
-            long nonCanonical = mc.queryLong(sql.nonCanonicalHashes());
+            String add = sql.addHashCheck();
+            String validate = sql.validateHashCheck();
             if (ctx.dryRun) {
                 ctx.preflight.require(mc.c);
-                return ctx.result(Step.HASH_CHECK, Outcome.DRY_RUN, 0, nonCanonical, 0, 0, start, "would add "
-                        + ctx.target.hashCheck() + " " + sql.hashCheckDefinition() + (nonCanonical == 0 ? ""
-                        : " after lower-casing " + nonCanonical + " hashes"));
-            }
-            if (nonCanonical > 0) {
-                throw new IllegalStateException("addHashCheck() needs every stored hash of " + ctx.table()
-                        + " in lower case, and " + nonCanonical + " are not; run resolve() first");
+                long nonCanonical = mc.queryLong(sql.nonCanonicalHashes());
+                return ctx.result(Step.HASH_CHECK, Outcome.DRY_RUN, 0, 0, 0, 0, start, "would run " + add
+                        + (nonCanonical > 0 ? "; " + nonCanonical + " stored hashes are not lower case yet, for"
+                        + " resolve() to lower-case" : validate == null ? "" : ", then " + validate));
             }
             return mc.locked(Step.HASH_CHECK, () -> {
                 ctx.preflight.require(mc.c);
-                return check(mc, hashCheck.state(), start);
+                int attempts = alter(mc, Step.HASH_CHECK, add);
+                long nonCanonical = mc.queryLong(sql.nonCanonicalHashes());
+                String added = "added " + ctx.target.hashCheck() + " " + sql.hashCheckDefinition();
+                if (nonCanonical > 0) {
+                    return ctx.result(Step.HASH_CHECK, Outcome.DONE, 0, 0, attempts, 0, start, added + " for every"
+                            + " row written from now on (" + sql.unvalidated() + "); " + nonCanonical + " stored hashes"
+                            + " are not lower case yet: resolve() lower-cases them, validateHashCheck() then proves"
+                            + " none is left");
+                }
+                if (validate != null) {
+                    mc.execute(validate);
+                    attempts++;
+                }
+                return ctx.result(Step.HASH_CHECK, Outcome.DONE, 0, 0, attempts, 0, start, added + " (every stored"
+                        + " hash is lower case" + (validate == null ? ")" : ": validated)"));
             });
         } catch (SQLException e) {
             throw ctx.failed(Step.HASH_CHECK, e);
         }
     }
 
-    /**
-     * Adds and validates the check. A row with an upper-case hash inserted after the last resolve fails it; that
-     * row is resolved and the check tried once more.
-     */
-    private StepResult check(MigrationConnection mc, MigrationStatus.HashCheckState state, long start)
-            throws SQLException {
-        int attempts = 0;
-        long rewritten = 0;
-        for (int tries = 1; ; tries++) {
-            try {
-                if (state == MigrationStatus.HashCheckState.ABSENT) {
-                    attempts += alter(mc, Step.HASH_CHECK, sql.addHashCheck());
-                }
-                if (Catalog.hashCheck(Catalog.checks(mc.c, sql), sql).state()
-                        == MigrationStatus.HashCheckState.NOT_VALID) {
-                    mc.execute(sql.validateHashCheck());
-                    attempts++;
-                }
-                return ctx.result(Step.HASH_CHECK, Outcome.DONE, 0, rewritten, attempts, 0, start, "added "
-                        + ctx.target.hashCheck() + " " + sql.hashCheckDefinition());
-            } catch (SQLException e) {
-                if (!sql.isCheckViolation(e) || tries >= 2) {
-                    throw e;
-                }
-                Resolver.Resolution r = resolver.run(mc, true);
-                rewritten += r.rewritten();
-                state = Catalog.hashCheck(Catalog.checks(mc.c, sql), sql).state();
-                ctx.emit(Step.HASH_CHECK, -1, -1, "a row with an upper-case hash was stored meanwhile ("
-                        + MigrationContext.firstLine(e) + "); lower-cased " + r.rewritten() + " hashes, trying again");
+    StepResult validateHashCheck() {
+        long start = System.nanoTime();
+        try (MigrationConnection mc = ctx.open()) {
+            Catalog.HashCheck hashCheck = reporter.hashCheck(mc);
+            if (hashCheck.state() == MigrationStatus.HashCheckState.VALID) {
+                return ctx.result(Step.VALIDATE_HASH_CHECK, Outcome.ALREADY_DONE, 0, 0, 0, 0, start,
+                        "CHECK constraint " + hashCheck.name() + " is validated");
             }
+            if (hashCheck.state() == MigrationStatus.HashCheckState.ABSENT) {
+                if (ctx.dryRun) {
+                    ctx.preflight.require(mc.c);
+                    return ctx.result(Step.VALIDATE_HASH_CHECK, Outcome.DRY_RUN, 0, 0, 0, 0, start, "would validate "
+                            + ctx.target.hashCheck() + " once addHashCheck() has added it and resolve() has"
+                            + " lower-cased the stored hashes");
+                }
+                throw new IllegalStateException("validateHashCheck() needs the CHECK constraint "
+                        + ctx.target.hashCheck() + " on " + ctx.table() + "; run addHashCheck() first");
+            }
+            long nonCanonical = mc.queryLong(sql.nonCanonicalHashes());
+            if (nonCanonical > 0) {
+                if (ctx.dryRun) {
+                    ctx.preflight.require(mc.c);
+                    return ctx.result(Step.VALIDATE_HASH_CHECK, Outcome.DRY_RUN, 0, 0, 0, 0, start, "would validate "
+                            + hashCheck.name() + " once resolve() has lower-cased " + nonCanonical + " stored hashes");
+                }
+                throw new IllegalStateException("validateHashCheck(): " + nonCanonical + " stored hashes of "
+                        + ctx.table() + " are not lower case (newest ids " + String.join(", ",
+                        mc.queryStrings(sql.newestNonCanonical())) + "), so " + hashCheck.name() + " cannot be"
+                        + " validated; run resolve() first, which lower-cases them");
+            }
+            String validate = sql.validateHashCheck();
+            if (validate == null) {
+                return ctx.result(Step.VALIDATE_HASH_CHECK, Outcome.ALREADY_DONE, 0, 0, 0, 0, start,
+                        "CHECK constraint " + hashCheck.name() + " is in place and no stored hash violates it"
+                        + " (counted now)");
+            }
+            if (ctx.dryRun) {
+                ctx.preflight.require(mc.c);
+                return ctx.result(Step.VALIDATE_HASH_CHECK, Outcome.DRY_RUN, 0, 0, 0, 0, start, "would run "
+                        + validate);
+            }
+            return mc.locked(Step.VALIDATE_HASH_CHECK, () -> {
+                ctx.preflight.require(mc.c);
+                mc.execute(validate);
+                return ctx.result(Step.VALIDATE_HASH_CHECK, Outcome.DONE, 0, 0, 1, 0, start, "validated "
+                        + hashCheck.name() + ": every stored hash is lower case");
+            });
+        } catch (SQLException e) {
+            throw ctx.failed(Step.VALIDATE_HASH_CHECK, e);
         }
     }
 

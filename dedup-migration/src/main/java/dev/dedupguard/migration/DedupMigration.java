@@ -20,8 +20,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>While it runs, the host's writers must register through a guard with {@link Strategy#SELECT_FOR_UPDATE}: it keeps
  * new duplicates out without any constraint, and its stripe locks and inserts do not conflict with resolving or with
- * the online index build (only the attach and the hash check make them wait, for at most the lock timeout).
- * After {@link #run()}, writers may switch to {@link Strategy#UNIQUE_CONSTRAINT}.
+ * the online index build (only the hash check and the attach make them wait, for at most the lock timeout). That
+ * guard's {@code build()} requires the hash check, so {@link #addHashCheck()} comes first, before the writers switch:
+ * it adds the check without checking the rows already stored, which {@code build()} accepts (it judges what the
+ * database enforces for the rows written from now on, not the data stored). After {@link #run()}, writers may switch to
+ * {@link Strategy#UNIQUE_CONSTRAINT}.
  *
  * <p>Rows are the same file when the guard takes them for one: equal scope and file name compared byte for byte
  * (under {@link dev.dedupguard.NamePolicy#EXACT}; with a mapped {@link Builder#nameKey name-key column}, equal name
@@ -32,6 +35,10 @@ import org.jspecify.annotations.Nullable;
  * <ol>
  *   <li>{@link #report()}: exact counts of duplicate groups and rows to remove, per scope, and of stored hashes that
  *       are not lower case. Changes nothing.</li>
+ *   <li>{@link #addHashCheck()}: {@code CHECK (<hash> = lower(<hash>))}, which the guard's {@code build()} requires,
+ *       added online without checking the stored rows (PostgreSQL {@code NOT VALID}; MariaDB an online table copy
+ *       with {@code check_constraint_checks=OFF}): from then on the database refuses an upper-case hash in every row
+ *       inserted or updated. Validated at once where no stored hash needs lower-casing.</li>
  *   <li>{@link #resolve()}: keeps the oldest row of each group and moves every other one, with its full content (as
  *       JSON), its id, the kept id and the time, into the quarantine table, in keyset batches whose cost does not
  *       grow with the table; lower-cases stored hashes that are not.</li>
@@ -41,8 +48,8 @@ import org.jspecify.annotations.Nullable;
  *       times.</li>
  *   <li>{@link #attachConstraint()}: PostgreSQL attaches the index as the constraint under a short lock timeout,
  *       retried while the table is busy; on MariaDB the unique key already is the constraint.</li>
- *   <li>{@link #addHashCheck()}: {@code CHECK (<hash> = lower(<hash>))}, which the guard's {@code build()} requires;
- *       online (PostgreSQL {@code NOT VALID}, then {@code VALIDATE}; MariaDB an online table copy).</li>
+ *   <li>{@link #validateHashCheck()}: proves that no stored hash violates the check (PostgreSQL {@code VALIDATE
+ *       CONSTRAINT}, which writers do not wait for; MariaDB a count of hashes not lower case, which must be 0).</li>
  * </ol>
  * {@link #run()} takes them in that order. An equivalent unique constraint or CHECK constraint under another name
  * counts as done. With {@link Builder#dryRun(boolean) dryRun(true)} every step reports what it would do and changes
@@ -75,7 +82,7 @@ public final class DedupMigration {
         this.reporter = new Reporter(ctx);
         this.resolver = new Resolver(ctx, reporter);
         this.indexBuilder = new IndexBuilder(ctx, reporter, resolver);
-        this.constraints = new ConstraintSteps(ctx, reporter, resolver);
+        this.constraints = new ConstraintSteps(ctx, reporter);
     }
 
     /**
@@ -151,6 +158,27 @@ public final class DedupMigration {
     }
 
     /**
+     * Adds the CHECK constraint {@link #hashCheckName()}, {@code CHECK (<hash> = lower(<hash>))}, which keeps every
+     * hash written from now on lower case and which the guard's {@code build()} requires, without checking the rows
+     * already stored: a table whose older rows hold upper-case hashes gets it too, and {@code build()} accepts it (it
+     * checks what the database enforces for writes, not the data stored). Run it first, before the writers switch to
+     * {@link Strategy#SELECT_FOR_UPDATE}. PostgreSQL: added {@code NOT VALID} under the lock timeout (no table scan
+     * under the lock; retried like {@link #attachConstraint()}), then validated at once if no stored hash is upper
+     * case. MariaDB: one online table copy ({@code ALGORITHM=COPY, LOCK=NONE}) with {@code check_constraint_checks=OFF}
+     * for that statement, which waits at most the lock timeout (rounded up to whole seconds) for the table's metadata
+     * lock.
+     *
+     * <p>Until {@link #resolve()} has lower-cased them, an {@code UPDATE} of a row stored with an upper-case hash is
+     * refused by the database (PostgreSQL and MariaDB check the whole new row), whichever column it changes.
+     *
+     * @return {@link Outcome#ALREADY_DONE} if the check (or an equivalent one) is in place, validated or not
+     * @throws MigrationException when the lock was never granted, or on an SQL error
+     */
+    public StepResult addHashCheck() {
+        return constraints.addHashCheck();
+    }
+
+    /**
      * Moves all but the oldest row of every duplicate group into the quarantine table (created if absent) and
      * lower-cases stored hashes that are not: planned once per pass, moved in keyset batches of
      * {@link Builder#batchSize} rows, each its own transaction (rows locked and compared again, the {@link ChildRows}
@@ -199,24 +227,22 @@ public final class DedupMigration {
     }
 
     /**
-     * Adds the CHECK constraint {@link #hashCheckName()}, {@code CHECK (<hash> = lower(<hash>))}, which keeps every
-     * future hash lower case and which the guard's {@code build()} requires. PostgreSQL: added {@code NOT VALID} under
-     * the lock timeout (retried like {@link #attachConstraint()}), then validated under a lock writers do not wait
-     * for. MariaDB: one online table copy ({@code ALGORITHM=COPY, LOCK=NONE}) that waits at most the lock timeout
-     * (rounded up to whole seconds) for the table's metadata lock. A row with an upper-case hash stored since the last
-     * resolve is lower-cased and the check tried once more.
+     * Proves that no stored hash violates the hash check, the last step: PostgreSQL {@code VALIDATE CONSTRAINT}, which
+     * scans the table under a lock writers do not wait for; MariaDB, which records no validation, counts the stored
+     * hashes that are not lower case, which must be none (the check then counts as valid in {@link #status()}).
      *
-     * @return {@link Outcome#ALREADY_DONE} if the check (or an equivalent one) is in place and validated
-     * @throws IllegalStateException if stored hashes are not lower case yet: run {@link #resolve()} first
-     * @throws MigrationException when the lock was never granted, or on an SQL error
+     * @return {@link Outcome#ALREADY_DONE} if the check is validated (on MariaDB: no stored hash violates it)
+     * @throws IllegalStateException if there is no hash check yet (run {@link #addHashCheck()} first), or stored hashes
+     *     are not lower case yet (run {@link #resolve()} first; the message names the newest such rows)
+     * @throws MigrationException on an SQL error
      */
-    public StepResult addHashCheck() {
-        return constraints.addHashCheck();
+    public StepResult validateHashCheck() {
+        return constraints.validateHashCheck();
     }
 
     /**
-     * Runs every step in order: report, resolve, create the index, attach the constraint, add the hash check. On a
-     * table already migrated it changes nothing.
+     * Runs every step in order: report, add the hash check, resolve, create the index, attach the constraint,
+     * validate the hash check. On a table already migrated it changes nothing.
      *
      * @return the report before, each step's result, and the status after
      * @throws MigrationException from the failing step; run again after fixing the cause
@@ -227,10 +253,11 @@ public final class DedupMigration {
                 + before.duplicateGroups() + " duplicate groups, " + before.rowsToRemove() + " rows to remove, "
                 + before.nonCanonicalHashes() + " hashes not lower case");
         List<StepResult> steps = new ArrayList<>();
+        steps.add(addHashCheck());
         steps.add(resolve());
         steps.add(createUniqueIndex());
         steps.add(attachConstraint());
-        steps.add(addHashCheck());
+        steps.add(validateHashCheck());
         return new MigrationRun(before, steps, status());
     }
 

@@ -11,6 +11,8 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -21,6 +23,9 @@ import java.util.stream.Collectors;
  * savepoint of its own so that one failing query does not end the others.
  */
 final class Doctor {
+    /** How {@code SchemaValidator} counts the problems of a refusal that has more than one. */
+    private static final Pattern REASONS = Pattern.compile("cannot be guarded as it is, for (\\d+) reasons:");
+
     private final Connection c;
     private final List<Finding> findings = new ArrayList<>();
 
@@ -122,11 +127,23 @@ final class Doctor {
                 findings.add(Finding.ok("guard", what + " accepts " + t.qualified()));
             } catch (SchemaMismatchException e) {
                 c.rollback(savepoint);
-                boolean keyMissing = strategy == Strategy.UNIQUE_CONSTRAINT
-                        && String.valueOf(e.getMessage()).contains("needs a unique constraint");
-                findings.add(Finding.problem("guard", what + " refuses " + t.qualified() + ": "
-                        + oneLine(e.getMessage()), keyMissing ? "run the migration: it builds the unique key online"
-                        : "do what build()'s message says"));
+                String message = String.valueOf(e.getMessage());
+                List<String> fixes = new ArrayList<>();
+                if (message.contains("has no CHECK constraint that keeps hashes")) {
+                    fixes.add("addHashCheck() first, before writers switch: it adds the hash check online without"
+                            + " checking the stored rows, which build() accepts");
+                }
+                if (strategy == Strategy.UNIQUE_CONSTRAINT && message.contains("needs a unique constraint")) {
+                    fixes.add("run the migration: it builds the unique key online");
+                }
+                Matcher reasons = REASONS.matcher(message);
+                int problems = reasons.find() ? Integer.parseInt(reasons.group(1)) : 1;
+                if (problems > fixes.size()) {
+                    fixes.add(fixes.isEmpty() ? "do what build()'s message says"
+                            : "for the other problems, do what build()'s message says");
+                }
+                findings.add(Finding.problem("guard", what + " refuses " + t.qualified() + ": " + oneLine(message),
+                        String.join("; ", fixes)));
             }
         }
     }
@@ -168,14 +185,19 @@ final class Doctor {
                     + " index " + s.constraintName() + " is left from a failed build; it enforces nothing" : "no unique"
                     + " key on " + t.keyColumns(), "run the migration: createUniqueIndex() builds it online"));
         }
-        if (s.hashCheck() == MigrationStatus.HashCheckState.VALID) {
-            findings.add(Finding.ok("hash check", "CHECK constraint " + s.hashCheckName() + " keeps hashes lower"
-                    + " case"));
-        } else {
-            findings.add(Finding.problem("hash check", s.hashCheck() == MigrationStatus.HashCheckState.NOT_VALID
-                    ? "CHECK constraint " + s.hashCheckName() + " is not validated yet" : "no CHECK constraint keeps"
-                    + " the hashes of " + t.qualified() + " lower case", "run the migration: addHashCheck() adds "
-                    + ctx.sql.hashCheckDefinition() + " online"));
+        switch (s.hashCheck()) {
+            case VALID -> findings.add(Finding.ok("hash check", "CHECK constraint " + s.hashCheckName() + " keeps"
+                    + " hashes lower case, validated: no stored hash violates it"));
+            case NOT_VALID -> findings.add(Finding.problem("hash check", "CHECK constraint " + s.hashCheckName()
+                    + " holds for every row written (build() accepts it) but is not validated: " + (s.nonCanonicalHashes()
+                    > 0 ? s.nonCanonicalHashes() + " stored hashes are not lower case" : "the stored rows are not"
+                    + " checked yet"), "run the migration: resolve() lower-cases stored hashes, validateHashCheck()"
+                    + " then validates the check"));
+            case ABSENT -> findings.add(Finding.problem("hash check", "no CHECK constraint keeps the hashes of "
+                    + t.qualified() + " lower case, so the guard's build() refuses the table for every strategy, the"
+                    + " writers' SELECT_FOR_UPDATE included", "addHashCheck() first, before writers switch: it adds "
+                    + ctx.sql.hashCheckDefinition() + " online without checking the stored rows ("
+                    + ctx.sql.unvalidated() + "), which build() accepts"));
         }
         findings.add(s.quarantinedRows() > 0 ? Finding.note("quarantine", t.quarantine() + " holds "
                 + s.quarantinedRows() + " rows an earlier run removed", "restore one with the statement in the README"

@@ -174,7 +174,10 @@ abstract class MigrationDialect {
      */
     abstract @Nullable String relationsNamed();
 
-    /** (schema, table). Rows: CHECK constraint name, validated (boolean), definition text. */
+    /**
+     * (schema, table). Rows: CHECK constraint name, validated (boolean: whether the catalog records that every stored
+     * row was checked; always false where it records no such thing), definition text.
+     */
     abstract String checkConstraints();
 
     /**
@@ -332,17 +335,23 @@ abstract class MigrationDialect {
     /** Attaches the valid unique index as the unique constraint, in a transaction; {@code null} where they are one. */
     abstract @Nullable String attachConstraint();
 
-    /** Adds the canonical-hash CHECK constraint; PostgreSQL leaves it to be validated. */
+    /**
+     * Adds the canonical-hash CHECK constraint without checking the rows already stored: the database enforces it for
+     * every row inserted or updated from then on, which is what the guard's {@code build()} requires.
+     */
     abstract String addHashCheck();
 
-    /** Validates the CHECK constraint {@link #addHashCheck} added without validating it. */
-    abstract String validateHashCheck();
+    /** How {@link #addHashCheck} leaves the rows stored before it unchecked, for messages. */
+    abstract String unvalidated();
+
+    /**
+     * Validates the CHECK constraint {@link #addHashCheck} added, scanning the stored rows; {@code null} where the
+     * database records no validation (MariaDB): there the check counts as valid while no stored hash violates it.
+     */
+    abstract @Nullable String validateHashCheck();
 
     /** Whether {@link #attachConstraint} and {@link #addHashCheck} run in a transaction (else auto-commit). */
     abstract boolean alterInTransaction();
-
-    /** Whether {@code e} is a violation of a CHECK constraint. */
-    abstract boolean isCheckViolation(SQLException e);
 
     /** How long a DDL statement waits for the table's lock, for messages ({@code 500 ms}, {@code 1 s}). */
     abstract String lockWait();

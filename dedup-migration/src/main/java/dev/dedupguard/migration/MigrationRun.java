@@ -6,7 +6,8 @@ import java.util.List;
  * What {@link DedupMigration#run()} did.
  *
  * @param before the duplicates found at the start
- * @param steps the result of each step, in order: resolve, create index, attach constraint, hash check
+ * @param steps the result of each step, in order: hash check, resolve, create index, attach constraint, validate hash
+ *     check
  * @param after the state at the end
  */
 public record MigrationRun(DuplicateReport before, List<StepResult> steps, MigrationStatus after) {

@@ -36,29 +36,45 @@ public record MigrationStatus(String table, long duplicateGroups, long rowsToRem
         VALID
     }
 
-    /** The CHECK constraint {@code <hash> = lower(<hash>)} that the guard's {@code build()} requires. */
+    /**
+     * The CHECK constraint {@code <hash> = lower(<hash>)} that the guard's {@code build()} requires. {@code build()}
+     * accepts {@link #NOT_VALID} as well as {@link #VALID}: it checks what the database enforces for the rows written
+     * from now on, not the rows already stored.
+     */
     public enum HashCheckState {
-        /** No such constraint. */
+        /** No such constraint: the guard's {@code build()} refuses the table. */
         ABSENT,
-        /** Added {@code NOT VALID} (PostgreSQL): new rows are checked, existing ones not yet. */
+        /**
+         * In place and enforced for every row inserted or updated, but not proven for the rows stored before it:
+         * on PostgreSQL added {@code NOT VALID} and not validated yet; on MariaDB, whose catalog records no
+         * validation, stored rows still hold hashes that are not lower case.
+         */
         NOT_VALID,
-        /** In place and every row checked. */
+        /**
+         * In place and proven for every stored row: PostgreSQL validated it; on MariaDB no stored hash violates it
+         * (counted).
+         */
         VALID
     }
 
-    /** @return whether nothing is left to do: no duplicates, lower-case hashes, the unique key and the hash check */
+    /** @return whether nothing is left to do: the hash check, no duplicates, lower-case hashes, the unique key, and
+     *     the hash check validated */
     public boolean complete() {
         return nextStep() == null;
     }
 
-    /** @return the first step that still has work to do, or {@code null} when {@link #complete()} */
+    /** @return the first step that still has work to do, in {@link DedupMigration#run()}'s order, or {@code null}
+     *     when {@link #complete()} */
     public Step nextStep() {
+        if (hashCheck == HashCheckState.ABSENT) {
+            return Step.HASH_CHECK;
+        }
         if (duplicateGroups > 0 || nonCanonicalHashes > 0) {
             return Step.RESOLVE;
         }
         if (!constraintPresent) {
             return index == IndexState.VALID ? Step.ATTACH_CONSTRAINT : Step.CREATE_INDEX;
         }
-        return hashCheck == HashCheckState.VALID ? null : Step.HASH_CHECK;
+        return hashCheck == HashCheckState.VALID ? null : Step.VALIDATE_HASH_CHECK;
     }
 }

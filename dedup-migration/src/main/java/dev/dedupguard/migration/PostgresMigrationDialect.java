@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
  * character key column, the hash through {@code lower()}. The lock is a session advisory lock on
  * {@code ('migr' << 32) | oid}, so two spellings of one table share it. The unique index is built with
  * {@code CREATE UNIQUE INDEX CONCURRENTLY} and attached with {@code ADD CONSTRAINT ... USING INDEX}; the hash check is
- * added {@code NOT VALID} (an instant's ACCESS EXCLUSIVE lock) and then validated under SHARE UPDATE EXCLUSIVE, which
- * writers do not wait for. Batches pass their pairs as two {@code bigint[]} parameters.
+ * added {@code NOT VALID} (an instant's ACCESS EXCLUSIVE lock, no scan; enforced for every row inserted or updated
+ * from then on) and validated, once no stored hash is upper case, under SHARE UPDATE EXCLUSIVE, which writers do not
+ * wait for. Batches pass their pairs as two {@code bigint[]} parameters.
  */
 final class PostgresMigrationDialect extends MigrationDialect {
     /** {@code 'migr'}: the high half of every lock key, the table's oid is the low half. */
@@ -275,6 +276,11 @@ final class PostgresMigrationDialect extends MigrationDialect {
     }
 
     @Override
+    String unvalidated() {
+        return "NOT VALID";
+    }
+
+    @Override
     String validateHashCheck() {
         return "alter table " + table() + " validate constraint " + q(t.hashCheck());
     }
@@ -282,11 +288,6 @@ final class PostgresMigrationDialect extends MigrationDialect {
     @Override
     boolean alterInTransaction() {
         return true;
-    }
-
-    @Override
-    boolean isCheckViolation(SQLException e) {
-        return "23514".equals(e.getSQLState());
     }
 
     @Override

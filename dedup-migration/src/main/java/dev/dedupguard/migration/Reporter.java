@@ -69,8 +69,21 @@ final class Reporter {
         Catalog.HashCheck check = hashCheck(mc);
         boolean quarantine = !Catalog.columns(mc.c, ctx.database, ctx.target.schema(), ctx.target.quarantine())
                 .isEmpty();
-        return new MigrationStatus(ctx.table(), totals[0], totals[1], mc.queryLong(ctx.sql.nonCanonicalHashes()),
-                key.state(), key.constraint(), key.name(), check.state(), check.name(),
+        long nonCanonical = mc.queryLong(ctx.sql.nonCanonicalHashes());
+        return new MigrationStatus(ctx.table(), totals[0], totals[1], nonCanonical, key.state(), key.constraint(),
+                key.name(), state(check, nonCanonical), check.name(),
                 quarantine ? mc.queryLong(ctx.sql.quarantinedRows()) : 0);
+    }
+
+    /**
+     * The hash check's state: the catalog's, except where the database records no validation (MariaDB), where a
+     * check in place is valid while no stored hash violates it ({@code nonCanonical} stored hashes do).
+     */
+    private MigrationStatus.HashCheckState state(Catalog.HashCheck check, long nonCanonical) {
+        if (check.state() == MigrationStatus.HashCheckState.NOT_VALID && ctx.sql.validateHashCheck() == null
+                && nonCanonical == 0) {
+            return MigrationStatus.HashCheckState.VALID;
+        }
+        return check.state();
     }
 }

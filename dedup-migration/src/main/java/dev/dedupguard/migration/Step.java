@@ -5,6 +5,13 @@ public enum Step {
     /** Counting duplicate groups and the rows to remove; changes nothing. */
     REPORT,
     /**
+     * Adding the CHECK constraint that keeps hashes lower case, which the guard's {@code build()} requires, without
+     * checking the rows already stored (PostgreSQL {@code NOT VALID}; MariaDB {@code check_constraint_checks=OFF}):
+     * from then on the database refuses an upper-case hash in every row inserted or updated, and the writers' guard
+     * can be built. First, so that writers can switch before anything else runs.
+     */
+    HASH_CHECK,
+    /**
      * Moving all but the oldest row of each duplicate group into the quarantine table, and lower-casing stored hashes
      * that are not.
      */
@@ -13,6 +20,9 @@ public enum Step {
     CREATE_INDEX,
     /** Attaching the valid unique index as the unique constraint (on MariaDB the unique key already is one). */
     ATTACH_CONSTRAINT,
-    /** Adding the CHECK constraint that keeps stored hashes lower case, which the guard's {@code build()} requires. */
-    HASH_CHECK
+    /**
+     * Proving that no stored hash violates the hash check: PostgreSQL {@code VALIDATE CONSTRAINT}; MariaDB, which
+     * records no validation, a count of hashes that are not lower case, which must be 0.
+     */
+    VALIDATE_HASH_CHECK
 }

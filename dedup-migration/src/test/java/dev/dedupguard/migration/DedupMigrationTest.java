@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What only PostgreSQL has: a concurrent index build that a duplicate fails leaves an invalid index to drop, the
- * attach as a step of its own, the hash check added NOT VALID and validated, privileges checked before anything moves.
+ * attach as a step of its own, the hash check added NOT VALID first and validated last, privileges checked before
+ * anything moves.
  * The guarantees every database shares are in {@link MigrationContract}.
  */
 class DedupMigrationTest {
@@ -57,14 +58,35 @@ class DedupMigrationTest {
     }
 
     @Test
-    void theHashCheckIsAddedNotValidThenValidatedUnderTheConfiguredName() {
-        MigrationRun run = migration().build().run();
+    void theHashCheckIsAddedNotValidFirstAndValidatedLastUnderTheConfiguredName() {
+        TestDb.execute(ds, "update case_file set file_hash = upper(file_hash) where id = 1");
+        DedupMigration m = migration().build();
 
-        assertThat(run.steps().get(3).attempts()).isEqualTo(2);
+        StepResult added = m.addHashCheck();
+
+        assertThat(added.attempts()).as("the ADD alone: a VALIDATE would meet row 1").isOne();
+        assertThat(TestDb.query(ds, "select conname::text, convalidated, pg_get_constraintdef(oid) from pg_constraint"
+                + " where contype = 'c' and conrelid = 'case_file'::regclass")).containsExactly(List.of(
+                "ck_case_file_hash_lower", false, "CHECK (((file_hash)::text = lower((file_hash)::text))) NOT VALID"));
+
+        MigrationRun run = m.run();
+
+        assertThat(run.steps()).extracting(StepResult::step).last().isEqualTo(Step.VALIDATE_HASH_CHECK);
+        assertThat(run.steps().get(4).outcome()).isEqualTo(Outcome.DONE);
         assertThat(TestDb.query(ds, "select conname::text, convalidated, pg_get_constraintdef(oid) from pg_constraint"
                 + " where contype = 'c' and conrelid = 'case_file'::regclass")).containsExactly(List.of(
                 "ck_case_file_hash_lower", true, "CHECK (((file_hash)::text = lower((file_hash)::text)))"));
         assertConstraintValid();
+    }
+
+    @Test
+    void onATableWhoseHashesAreAllLowerCaseTheCheckIsValidatedAtOnce() {
+        StepResult added = migration().build().addHashCheck();
+
+        assertThat(added.attempts()).as("ADD, then VALIDATE").isEqualTo(2);
+        assertThat(TestDb.queryLong(ds, "select count(*) from pg_constraint where conname = 'ck_case_file_hash_lower'"
+                + " and convalidated")).isOne();
+        assertThat(migration().build().validateHashCheck().outcome()).isEqualTo(Outcome.ALREADY_DONE);
     }
 
     @Test
@@ -147,7 +169,7 @@ class DedupMigrationTest {
                 + " and conrelid = 'evidence.case_file'::regclass")).isOne();
         assertThat(TestDb.queryLong(ds, "select count(*) from case_file")).isEqualTo(ROWS);
         assertThat(TestDb.query(ds, "select to_regclass('public.case_file_quarantine')").get(0).get(0)).isNull();
-        assertThat(migration().build().status().nextStep()).isEqualTo(Step.RESOLVE);
+        assertThat(migration().build().status().nextStep()).isEqualTo(Step.HASH_CHECK);
     }
 
     @Test
@@ -186,10 +208,8 @@ class DedupMigrationTest {
     void attachBeforeTheIndexIsRefused() {
         assertThatThrownBy(() -> migration().build().attachConstraint()).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("run createUniqueIndex() first");
-        assertThatThrownBy(() -> {
-            TestDb.execute(ds, "update case_file set file_hash = upper(file_hash) where id = 1");
-            migration().build().addHashCheck();
-        }).isInstanceOf(IllegalStateException.class).hasMessageContaining("1 are not; run resolve() first");
+        assertThatThrownBy(() -> migration().build().validateHashCheck()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("run addHashCheck() first");
     }
 
     /** Observation 3: a role that may not create the quarantine is refused before anything moves, not halfway. */

@@ -99,14 +99,17 @@ abstract class MigrationContract {
         MigrationRun run = migration().dryRun(true).build().run();
 
         assertThat(run.changedAnything()).isFalse();
-        assertThat(run.steps()).extracting(StepResult::outcome).containsExactly(Outcome.DRY_RUN, Outcome.DRY_RUN,
-                Outcome.DRY_RUN, Outcome.DRY_RUN);
-        assertThat(run.steps().get(0).rowsMoved()).isEqualTo(seeded.expectedRemovals.size());
-        assertThat(run.steps().get(0).detail()).contains("would move " + seeded.expectedRemovals.size() + " rows");
+        assertThat(run.steps()).extracting(StepResult::step).containsExactly(Step.HASH_CHECK, Step.RESOLVE,
+                Step.CREATE_INDEX, Step.ATTACH_CONSTRAINT, Step.VALIDATE_HASH_CHECK);
+        assertThat(run.steps()).extracting(StepResult::outcome).containsOnly(Outcome.DRY_RUN);
+        assertThat(run.steps().get(0).detail()).startsWith("would run ").contains("check (");
+        assertThat(run.steps().get(1).rowsMoved()).isEqualTo(seeded.expectedRemovals.size());
+        assertThat(run.steps().get(1).detail()).contains("would move " + seeded.expectedRemovals.size() + " rows");
         assertThat(count(TABLE)).isEqualTo(ROWS);
         assertThat(tableExists(TABLE + "_quarantine")).isFalse();
         assertThat(db().uniqueKeys(ds, TABLE)).isZero();
-        assertThat(run.after().nextStep()).isEqualTo(Step.RESOLVE);
+        assertThat(run.after().hashCheck()).isEqualTo(MigrationStatus.HashCheckState.ABSENT);
+        assertThat(run.after().nextStep()).isEqualTo(Step.HASH_CHECK);
     }
 
     @Test
@@ -114,10 +117,12 @@ abstract class MigrationContract {
         MigrationRun first = migration().build().run();
 
         assertThat(first.steps()).extracting(StepResult::outcome)
-                .containsExactly(Outcome.DONE, Outcome.DONE, db() == TestDb.POSTGRESQL ? Outcome.DONE
-                        : Outcome.ALREADY_DONE, Outcome.DONE);
+                .containsExactly(Outcome.DONE, Outcome.DONE, Outcome.DONE, db() == TestDb.POSTGRESQL ? Outcome.DONE
+                        : Outcome.ALREADY_DONE, Outcome.ALREADY_DONE);
+        assertThat(first.steps().get(0).detail()).as("no stored hash needs lower-casing: validated at once")
+                .contains("every stored hash is lower case");
         assertThat(first.rowsMoved()).isEqualTo(seeded.expectedRemovals.size());
-        assertThat(first.steps().get(0).attempts()).isEqualTo((seeded.expectedRemovals.size() + 24) / 25);
+        assertThat(first.steps().get(1).attempts()).isEqualTo((seeded.expectedRemovals.size() + 24) / 25);
         assertThat(first.after().complete()).isTrue();
         assertThat(count(TABLE)).isEqualTo(ROWS - seeded.expectedRemovals.size());
         seeded.assertQuarantineHoldsExactly(ds, seeded.expectedRemovals);
@@ -158,7 +163,7 @@ abstract class MigrationContract {
         MigrationRun run = migration().build().run();
 
         assertThat(run.after().complete()).isTrue();
-        assertThat(run.steps().get(0).hashesLowerCased()).isEqualTo(2);
+        assertThat(run.steps().get(1).hashesLowerCased()).isEqualTo(2);
         assertThat(TestDb.query(ds, "select id, file_hash, uploaded_by from " + TABLE + " where case_id = 7"
                 + " and original_filename = 'twin.bin'")).containsExactly(List.of(survivor, hash, "upper first"));
         assertThat(TestDb.queryString(ds, "select file_hash from " + TABLE + " where original_filename = 'lone.bin'"))
@@ -172,6 +177,63 @@ abstract class MigrationContract {
             assertThat(again.id()).isEqualTo(survivor);
         }
         assertThat(count(TABLE + " where case_id = 7 and original_filename = 'twin.bin'")).isOne();
+    }
+
+    /**
+     * The order that breaks the circularity: the guard's {@code build()} refuses a table without the hash check, and
+     * the writers need their SELECT_FOR_UPDATE guard before resolve lower-cases the legacy upper-case hashes. So the
+     * check comes first, added without checking the stored rows; the database refuses every upper-case hash written
+     * from then on; it is validated last, once resolve has lower-cased the legacy ones.
+     */
+    @Test
+    void theHashCheckComesFirstOnATableWithUpperCaseHashesAndIsValidatedOnceResolveLowerCasedThem() {
+        long lone = seeded.expectedRemovals.keySet().stream().mapToLong(Long::longValue).max().orElseThrow() + 1;
+        long twin = seeded.expectedRemovals.values().iterator().next();
+        TestDb.execute(ds, "update " + TABLE + " set file_hash = upper(file_hash) where id in (?, ?)", lone, twin);
+        String loneHash = TestDb.queryString(ds, "select lower(file_hash) from " + TABLE + " where id = ?", lone);
+        DedupMigration m = migration().build();
+        assertThat(m.status().nextStep()).isEqualTo(Step.HASH_CHECK);
+        assertThatThrownBy(() -> HostGuard.of(db(), ds, TABLE, Strategy.SELECT_FOR_UPDATE))
+                .as("the writers' guard without the check").isInstanceOf(SchemaMismatchException.class)
+                .hasMessageContaining("no CHECK constraint that keeps hashes in lower case");
+        assertThatThrownBy(m::validateHashCheck).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("run addHashCheck() first");
+
+        StepResult added = m.addHashCheck();
+
+        assertThat(added.outcome()).isEqualTo(Outcome.DONE);
+        assertThat(added.detail()).contains("2 stored hashes are not lower case yet");
+        assertThat(count(TABLE + " where file_hash <> lower(file_hash)")).as("the legacy rows are left as they are")
+                .isEqualTo(2);
+        MigrationStatus status = m.status();
+        assertThat(status.hashCheck()).isEqualTo(MigrationStatus.HashCheckState.NOT_VALID);
+        assertThat(status.nextStep()).isEqualTo(Step.RESOLVE);
+        HostGuard writers = HostGuard.of(db(), ds, TABLE, Strategy.SELECT_FOR_UPDATE);
+        assertThat(writers.register(99, TestDb.sha256("new").toUpperCase(), "new.bin", "writer").isNew()).isTrue();
+        assertThat(count(TABLE + " where case_id = 99 and file_hash = '" + TestDb.sha256("new") + "'")).isOne();
+        assertThatThrownBy(() -> TestDb.execute(ds, "insert into " + TABLE + " (case_id, file_hash, original_filename)"
+                + " values (98, ?, 'other code.bin')", TestDb.sha256("other").toUpperCase()))
+                .as("an upper-case hash written by other code").isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> TestDb.execute(ds, "update " + TABLE + " set uploaded_by = 'other code' where id = ?",
+                lone)).as("an update of a legacy upper-case row").isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(m::validateHashCheck).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("2 stored hashes of").hasMessageContaining("run resolve() first")
+                .hasMessageContaining(String.valueOf(lone));
+        assertThat(m.addHashCheck().outcome()).isEqualTo(Outcome.ALREADY_DONE);
+
+        assertThat(m.resolve().hashesLowerCased()).isEqualTo(
+                seeded.expectedRemovals.containsKey(twin) ? 1 : 2);
+        StepResult validated = m.validateHashCheck();
+
+        assertThat(validated.outcome()).isEqualTo(db() == TestDb.POSTGRESQL ? Outcome.DONE : Outcome.ALREADY_DONE);
+        assertThat(m.status().hashCheck()).isEqualTo(MigrationStatus.HashCheckState.VALID);
+        assertThat(TestDb.queryString(ds, "select file_hash from " + TABLE + " where id = ?", lone)).isEqualTo(loneHash);
+        assertThat(m.validateHashCheck().outcome()).isEqualTo(Outcome.ALREADY_DONE);
+        MigrationRun rest = m.run();
+        assertThat(rest.steps()).extracting(StepResult::outcome).containsExactly(Outcome.ALREADY_DONE,
+                Outcome.ALREADY_DONE, Outcome.DONE, db() == TestDb.POSTGRESQL ? Outcome.DONE : Outcome.ALREADY_DONE,
+                Outcome.ALREADY_DONE);
+        assertThat(rest.after().complete()).isTrue();
     }
 
     /** Observation 1: cascading and nulling children would be lost; refused before anything moves. */
@@ -373,7 +435,7 @@ abstract class MigrationContract {
 
         assertThat(run.changedAnything()).isFalse();
         assertThat(run.steps()).extracting(StepResult::outcome).containsOnly(Outcome.ALREADY_DONE);
-        assertThat(run.steps().get(1).detail()).isEqualTo("the equivalent unique key uq_other exists");
+        assertThat(run.steps().get(2).detail()).isEqualTo("the equivalent unique key uq_other exists");
         assertThat(run.after().complete()).isTrue();
         assertThat(run.after().constraintName()).isEqualTo("uq_other");
         assertThat(run.after().hashCheckName()).isEqualTo("ck_other");
@@ -476,18 +538,49 @@ abstract class MigrationContract {
                 .satisfies(f -> assertThat(f.found()).startsWith("1 rows store their hash in upper or mixed case"));
         assertThat(report.problems()).filteredOn(f -> f.check().equals("foreign keys")).singleElement()
                 .satisfies(f -> assertThat(f.found()).contains("evidence_note(case_file_id) -> (id) ON DELETE CASCADE"));
-        assertThat(report.problems()).filteredOn(f -> f.check().equals("guard")).extracting(Finding::found)
-                .anyMatch(m -> m.startsWith("build() with SELECT_FOR_UPDATE (writers' strategy during the migration)"
-                        + " refuses") && m.contains("dedup_lock_stripe"));
+        assertThat(report.problems()).filteredOn(f -> f.check().equals("hash check")).singleElement()
+                .satisfies(f -> {
+                    assertThat(f.found()).contains("no CHECK constraint keeps the hashes").contains("refuses the table"
+                            + " for every strategy, the writers' SELECT_FOR_UPDATE included");
+                    assertThat(f.fix()).startsWith("addHashCheck() first, before writers switch");
+                });
+        assertThat(report.problems()).filteredOn(f -> f.check().equals("guard"))
+                .filteredOn(f -> f.found().contains("(writers' strategy during the migration)")).singleElement()
+                .satisfies(f -> {
+                    assertThat(f.found()).contains("no CHECK constraint that keeps hashes in lower case");
+                    assertThat(f.fix()).isEqualTo("addHashCheck() first, before writers switch: it adds the hash check"
+                            + " online without checking the stored rows, which build() accepts");
+                });
         if (db() == TestDb.POSTGRESQL) {
             // On MariaDB, SchemaValidator's unique-key lookup (JDBC getIndexInfo with a null catalog) also sees the
             // case_file of the other test databases on the shared server, which have the key: reported to the lead.
-            assertThat(report.problems()).filteredOn(f -> f.check().equals("guard")).extracting(Finding::found)
-                    .anyMatch(m -> m.startsWith("build() with UNIQUE_CONSTRAINT (the guard's strategy) refuses"));
+            assertThat(report.problems()).filteredOn(f -> f.check().equals("guard"))
+                    .filteredOn(f -> f.found().startsWith("build() with UNIQUE_CONSTRAINT (the guard's strategy)"
+                            + " refuses")).singleElement()
+                    .satisfies(f -> assertThat(f.fix()).as("one fix for each of its two problems").isEqualTo(
+                            "addHashCheck() first, before writers switch: it adds the hash check online without"
+                            + " checking the stored rows, which build() accepts; run the migration: it builds the"
+                            + " unique key online"));
         }
         assertThat(report.render()).contains("[PROBLEM] duplicates: ").contains("fix: run the migration");
 
+        migration().childRows(MigrationContract::repointNotes).build().addHashCheck();
+        DoctorReport checked = migration().doctor();
+        assertThat(checked.problems()).filteredOn(f -> f.check().equals("hash check")).singleElement()
+                .satisfies(f -> {
+                    assertThat(f.found()).contains("holds for every row written (build() accepts it) but is not"
+                            + " validated: 1 stored hashes are not lower case");
+                    assertThat(f.fix()).contains("resolve() lower-cases stored hashes, validateHashCheck()");
+                });
+        assertThat(checked.problems()).filteredOn(f -> f.check().equals("guard")).extracting(Finding::found)
+                .as("build() no longer refuses for the hash check")
+                .noneMatch(m -> m.contains("no CHECK constraint that keeps hashes"))
+                .anyMatch(m -> m.startsWith("build() with SELECT_FOR_UPDATE (writers' strategy during the migration)"
+                        + " refuses") && m.contains("dedup_lock_stripe"));
         HostGuard.of(db(), ds, TABLE, Strategy.SELECT_FOR_UPDATE);
+        assertThat(migration().doctor().findings()).filteredOn(f -> f.check().equals("guard")).extracting(Finding::found)
+                .contains("build() with SELECT_FOR_UPDATE (writers' strategy during the migration) accepts "
+                        + db().schemaOf(ds) + "." + TABLE);
         migration().childRows(MigrationContract::repointNotes).build().run();
         DoctorReport after = migration().childRows(MigrationContract::repointNotes).doctor();
         assertThat(after.problems()).isEmpty();

@@ -1,9 +1,11 @@
 package dev.dedupguard.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.dedupguard.Registration;
+import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.Strategy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -28,11 +30,13 @@ import org.jooq.Record;
 import org.junit.jupiter.api.Test;
 
 /**
- * The issue's acceptance run, on each database: a host table full of duplicates is migrated while 4 writer threads
- * register new files and re-upload existing ones through a SELECT_FOR_UPDATE guard the whole time, then switch to
- * UNIQUE_CONSTRAINT without stopping. Real threads, real servers, exact counts. The longest registration is measured
- * from the start of the migration on (after each writer's first 20 registrations, which include its connection's
- * warm-up).
+ * The issue's acceptance run, on each database: a host table full of duplicates, some of its legacy hashes in upper
+ * case, gets the hash check first (without which the writers' guard cannot be built), then is migrated while 4 writer
+ * threads register new files and re-upload existing ones through a SELECT_FOR_UPDATE guard the whole time, then switch
+ * to UNIQUE_CONSTRAINT without stopping. Writers re-upload only files none of whose rows is stored in upper case: the
+ * guard looks hashes up in lower case, so it finds such a file only once resolve has lower-cased it. Real threads,
+ * real servers, exact counts. The longest registration is measured from the start of the migration on (after each
+ * writer's first 20 registrations, which include its connection's warm-up).
  */
 abstract class OnlineMigrationContract {
     static final int WRITERS = 4;
@@ -58,9 +62,26 @@ abstract class OnlineMigrationContract {
 
     private void migrateUnderLoad(int rows, int groups, boolean inject) throws Exception {
         try (HikariDataSource ds = db().fresh(WRITERS + 6)) {
-            SeededTable seeded = SeededTable.create(db(), ds, TABLE, rows, groups);
+            SeededTable seeded = SeededTable.create(db(), ds, TABLE, rows, groups, true);
             Map<Long, Long> expectedRemovals = new TreeMap<>(seeded.expectedRemovals);
             Injector injector = new Injector(ds, seeded);
+            List<Progress> progress = new CopyOnWriteArrayList<>();
+            DedupMigration migration = DedupMigration.forTable(ds, TABLE).scope("case_id").contentHash("file_hash")
+                    .fileName("original_filename").batchSize(100).progressInterval(Duration.ofMillis(100))
+                    .lockTimeout(inject && db() == TestDb.MARIADB ? Duration.ofSeconds(5) : Duration.ofMillis(500))
+                    .progress(p -> {
+                        progress.add(p);
+                        if (inject && p.message().startsWith("building unique index") && !injector.started()) {
+                            injector.insertAndCommitOnceTheBuildWaits();
+                        }
+                    })
+                    .build();
+            assertThatThrownBy(() -> HostGuard.of(db(), ds, TABLE, Strategy.SELECT_FOR_UPDATE))
+                    .as("the writers' guard before the hash check").isInstanceOf(SchemaMismatchException.class)
+                    .hasMessageContaining("no CHECK constraint that keeps hashes in lower case");
+            StepResult check = migration.addHashCheck();
+            assertThat(check.outcome()).isEqualTo(Outcome.DONE);
+            assertThat(check.detail()).contains(seeded.upperCaseIds.size() + " stored hashes are not lower case yet");
             AtomicReference<HostGuard> guard = new AtomicReference<>(HostGuard.of(db(), ds, TABLE,
                     Strategy.SELECT_FOR_UPDATE));
             List<Writer> writers = new ArrayList<>();
@@ -73,17 +94,6 @@ abstract class OnlineMigrationContract {
             try {
                 awaitEach(writers, new long[WRITERS], 20);
                 writers.forEach(w -> w.maxWaitNanos.set(0));
-                List<Progress> progress = new CopyOnWriteArrayList<>();
-                DedupMigration migration = DedupMigration.forTable(ds, TABLE).scope("case_id").contentHash("file_hash")
-                        .fileName("original_filename").batchSize(100).progressInterval(Duration.ofMillis(100))
-                        .lockTimeout(inject && db() == TestDb.MARIADB ? Duration.ofSeconds(5) : Duration.ofMillis(500))
-                        .progress(p -> {
-                            progress.add(p);
-                            if (inject && p.message().startsWith("building unique index") && !injector.started()) {
-                                injector.insertAndCommitOnceTheBuildWaits();
-                            }
-                        })
-                        .build();
                 long[] before = registrations(writers);
                 MigrationRun run = migration.run();
                 long[] during = registrations(writers);
@@ -98,13 +108,18 @@ abstract class OnlineMigrationContract {
                 }
                 assertThat(run.before().duplicateGroups()).isEqualTo(groups);
                 assertThat(run.before().rowsToRemove()).isEqualTo(SeededTable.expectedRowsToRemove(groups));
-                assertThat(run.steps()).extracting(StepResult::outcome).containsExactly(Outcome.DONE, Outcome.DONE,
-                        db() == TestDb.POSTGRESQL ? Outcome.DONE : Outcome.ALREADY_DONE, Outcome.DONE);
+                assertThat(run.before().nonCanonicalHashes()).isEqualTo(seeded.upperCaseIds.size());
+                assertThat(run.steps()).extracting(StepResult::step).containsExactly(Step.HASH_CHECK, Step.RESOLVE,
+                        Step.CREATE_INDEX, Step.ATTACH_CONSTRAINT, Step.VALIDATE_HASH_CHECK);
+                Outcome postgresOnly = db() == TestDb.POSTGRESQL ? Outcome.DONE : Outcome.ALREADY_DONE;
+                assertThat(run.steps()).extracting(StepResult::outcome).containsExactly(Outcome.ALREADY_DONE,
+                        Outcome.DONE, Outcome.DONE, postgresOnly, postgresOnly);
+                assertThat(run.steps().get(1).hashesLowerCased()).isEqualTo(seeded.expectedHashesLowerCased());
                 if (inject) {
                     injector.join();
                     expectedRemovals.put(injector.injectedId, injector.keptId);
                     seeded.original.put(injector.injectedId, injector.injectedRow);
-                    StepResult build = run.steps().get(1);
+                    StepResult build = run.steps().get(2);
                     assertThat(build.attempts()).isEqualTo(2);
                     assertThat(build.invalidIndexesDropped()).isEqualTo(db() == TestDb.POSTGRESQL ? 1 : 0);
                     assertThat(build.rowsMoved()).isEqualTo(1);
@@ -114,6 +129,8 @@ abstract class OnlineMigrationContract {
                 assertThat(run.rowsMoved()).isEqualTo(expectedRemovals.size());
                 assertThat(run.after().duplicateGroups()).isZero();
                 assertThat(run.after().complete()).isTrue();
+                assertThat(run.after().hashCheck()).isEqualTo(MigrationStatus.HashCheckState.VALID);
+                assertThat(run.after().nonCanonicalHashes()).isZero();
                 assertThat(progress).extracting(Progress::step).contains(Step.RESOLVE, Step.CREATE_INDEX);
 
                 guard.set(HostGuard.of(db(), ds, TABLE, Strategy.UNIQUE_CONSTRAINT));
@@ -140,6 +157,8 @@ abstract class OnlineMigrationContract {
             }
             assertThat(TestDb.queryLong(ds, "select count(*) from (select 1 from " + TABLE + " group by case_id,"
                     + " file_hash, original_filename having count(*) > 1) d")).isZero();
+            assertThat(TestDb.queryLong(ds, "select count(*) from " + TABLE + " where file_hash <> lower(file_hash)"))
+                    .isZero();
             assertThat(TestDb.queryLong(ds, "select count(*) from " + TABLE))
                     .isEqualTo(rows + (inject ? 1 : 0) - expectedRemovals.size() + newFiles);
             assertThat(db().uniqueKeys(ds, TABLE)).isOne();
@@ -182,7 +201,7 @@ abstract class OnlineMigrationContract {
                 try (PreparedStatement ps = c.prepareStatement("insert into " + TABLE + " (case_id, file_hash,"
                         + " original_filename, uploaded_by) values (?, ?, ?, 'bypassing the guard')")) {
                     ps.setObject(1, key[0]);
-                    ps.setObject(2, key[1]);
+                    ps.setObject(2, ((String) key[1]).toLowerCase());
                     ps.setObject(3, key[2]);
                     ps.executeUpdate();
                 }
@@ -285,7 +304,7 @@ abstract class OnlineMigrationContract {
                         }
                         duplicates.incrementAndGet();
                     } else {
-                        Object[] key = seeded.keys.get(random.nextInt(seeded.keys.size()));
+                        Object[] key = seeded.lowerCaseFiles.get(random.nextInt(seeded.lowerCaseFiles.size()));
                         Registration<Record> r = register(((Number) key[0]).longValue(), (String) key[1],
                                 (String) key[2]);
                         if (r.isNew()) {

@@ -8,9 +8,11 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import javax.sql.DataSource;
@@ -18,7 +20,9 @@ import javax.sql.DataSource;
 /**
  * A host table filled with {@code rows} rows of which {@code groups} duplicate groups: group g has 2 + g % 4 rows in
  * case 1 + g % 20, so it leaves 1 + g % 4 rows to remove. Rows are inserted in a shuffled order, so a group's rows
- * are spread over the id range. Remembers every row as text and which ids the migration must remove.
+ * are spread over the id range. With legacy upper-case hashes, the first copy of every fifth group and every tenth
+ * unique row store their hash in upper case (the same file as its lower-case twins). Remembers every row as text and
+ * which ids the migration must remove.
  */
 final class SeededTable {
     static final int CASES = 20;
@@ -35,6 +39,13 @@ final class SeededTable {
     final List<Object[]> keys = new ArrayList<>();
     /** The key of each seeded row by id. */
     final Map<Long, Object[]> keyById = new HashMap<>();
+    /** Ids of the rows seeded with an upper-case hash. */
+    final TreeSet<Long> upperCaseIds = new TreeSet<>();
+    /**
+     * The keys of the seeded files none of whose rows has an upper-case hash, which a guard finds from the start (it
+     * looks hashes up in lower case): what writers re-upload while the migration runs.
+     */
+    final List<Object[]> lowerCaseFiles = new ArrayList<>();
 
     private SeededTable(TestDb db, String table, int rows, int groups) {
         this.db = db;
@@ -63,18 +74,26 @@ final class SeededTable {
     }
 
     static SeededTable create(TestDb db, DataSource ds, String table, int rows, int groups) throws SQLException {
+        return create(db, ds, table, rows, groups, false);
+    }
+
+    static SeededTable create(TestDb db, DataSource ds, String table, int rows, int groups, boolean upperCaseHashes)
+            throws SQLException {
         TestDb.execute(ds, db.legacyTable(table));
         SeededTable t = new SeededTable(db, table, rows, groups);
         List<Object[]> toInsert = new ArrayList<>();
         for (int g = 0; g < groups; g++) {
             Object[] key = {(long) (1 + g % CASES), TestDb.sha256("group-" + g), "group-" + g + "_Security.evtx"};
             for (int copy = 0; copy < 2 + g % 4; copy++) {
-                toInsert.add(new Object[] {key[0], key[1], key[2], "seed-copy-" + copy, 1000L + g});
+                String hash = upperCaseHashes && g % 5 == 0 && copy == 0 ? ((String) key[1]).toUpperCase()
+                        : (String) key[1];
+                toInsert.add(new Object[] {key[0], hash, key[2], "seed-copy-" + copy, 1000L + g});
             }
         }
         for (int u = 0; toInsert.size() < rows; u++) {
-            toInsert.add(new Object[] {(long) (1 + u % CASES), TestDb.sha256("unique-" + u), "unique-" + u + ".pdf",
-                    "seed", (long) u});
+            String hash = TestDb.sha256("unique-" + u);
+            toInsert.add(new Object[] {(long) (1 + u % CASES), upperCaseHashes && u % 10 == 0 ? hash.toUpperCase()
+                    : hash, "unique-" + u + ".pdf", "seed", (long) u});
         }
         Collections.shuffle(toInsert, new Random(42));
         insert(ds, table, toInsert);
@@ -82,9 +101,23 @@ final class SeededTable {
         for (List<Object> r : TestDb.query(ds, "select id, case_id, file_hash, original_filename from " + table)) {
             long id = ((Number) r.get(0)).longValue();
             Object[] key = {((Number) r.get(1)).longValue(), r.get(2), r.get(3)};
-            idsByKey.computeIfAbsent(key[0] + "|" + key[1] + "|" + key[2], k -> new TreeSet<>()).add(id);
+            String hash = (String) key[1];
+            idsByKey.computeIfAbsent(key[0] + "|" + hash.toLowerCase() + "|" + key[2], k -> new TreeSet<>()).add(id);
             t.keys.add(key);
             t.keyById.put(id, key);
+            if (!hash.equals(hash.toLowerCase())) {
+                t.upperCaseIds.add(id);
+            }
+        }
+        Set<String> filesWithUpperCase = new HashSet<>();
+        for (long id : t.upperCaseIds) {
+            Object[] key = t.keyById.get(id);
+            filesWithUpperCase.add(key[0] + "|" + ((String) key[1]).toLowerCase() + "|" + key[2]);
+        }
+        for (Object[] key : t.keys) {
+            if (!filesWithUpperCase.contains(key[0] + "|" + ((String) key[1]).toLowerCase() + "|" + key[2])) {
+                t.lowerCaseFiles.add(key);
+            }
         }
         t.original.putAll(db.rows(ds, table));
         for (TreeSet<Long> ids : idsByKey.values()) {
@@ -92,6 +125,11 @@ final class SeededTable {
             ids.tailSet(kept, false).forEach(removed -> t.expectedRemovals.put(removed, kept));
         }
         return t;
+    }
+
+    /** How many hashes resolve lower-cases: those of the upper-case rows it keeps. */
+    long expectedHashesLowerCased() {
+        return upperCaseIds.stream().filter(id -> !expectedRemovals.containsKey(id)).count();
     }
 
     /** Inserts rows {case, hash, name, uploaded_by, size} in one transaction. */

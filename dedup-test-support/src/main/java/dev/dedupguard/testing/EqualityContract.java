@@ -151,6 +151,57 @@ public abstract class EqualityContract<F> {
                 Registration.New.class);
     }
 
+    /**
+     * {@code build()} judges what the database enforces for the rows written from now on, not the rows already stored
+     * (it scans for neither upper-case hashes nor duplicates): a lower-case CHECK added without checking the older
+     * rows (PostgreSQL {@code NOT VALID}, as the refusal's own fix leaves it when its {@code VALIDATE} fails; MariaDB
+     * with {@code check_constraint_checks=OFF}; H2 {@code NOCHECK}) is accepted while an upper-case row is still in
+     * the table, and refuses every later upper-case insert; no such CHECK is refused for every strategy.
+     */
+    @Test
+    void aHashCheckNotYetValidatedAgainstOlderRowsIsAcceptedAndNoCheckIsRefused() {
+        caseFile(goodName(), goodHash(), unique(), "InnoDB");
+        execute("insert into case_file (case_id, file_hash, original_filename) values (1, '" + HASH.toUpperCase()
+                + "', 'legacy.pdf')");
+        for (Strategy strategy : Strategy.values()) {
+            assertThat(refusal(strategy)).as("no CHECK, %s", strategy)
+                    .hasMessageContaining("has no CHECK constraint that keeps hashes in lower case");
+        }
+        String add = "alter table case_file add constraint ck_case_file_hash_lower check (file_hash = lower(file_hash))";
+        assertThatThrownBy(() -> execute(add)).as("a CHECK that checks the stored rows fails on the legacy row")
+                .isInstanceOf(IllegalStateException.class);
+        switch (db) {
+            case POSTGRESQL -> {
+                SchemaMismatchException refused = refusal(Strategy.SELECT_FOR_UPDATE);
+                assertThat(refused).hasMessageContaining("the NOT VALID constraint already satisfies build()");
+                List<String> fix = fixStatements(refused);
+                assertThat(fix).hasSize(2);
+                assertThat(fix.get(0)).endsWith(" NOT VALID");
+                execute(fix.get(0));
+                assertThatThrownBy(() -> execute(fix.get(1))).as("VALIDATE meets the legacy row")
+                        .isInstanceOf(IllegalStateException.class);
+                assertThat(count("select count(*) from pg_constraint where conname = 'ck_case_file_hash_lower'"
+                        + " and not convalidated")).as("the check stays NOT VALID").isOne();
+            }
+            case MARIADB, MARIADB_SNAPSHOT_ISOLATION -> {
+                assertThat(refusal(Strategy.SELECT_FOR_UPDATE)).hasMessageContaining("check_constraint_checks=OFF");
+                execute("set statement check_constraint_checks=off for " + add + ", algorithm=copy, lock=none");
+            }
+            case H2 -> execute(add + " nocheck");
+        }
+        for (Strategy strategy : Strategy.values()) {
+            guard(strategy);
+        }
+        assertThat(count("select count(*) from case_file where file_hash <> lower(file_hash)"))
+                .as("the legacy row is still upper case").isOne();
+        assertThatThrownBy(() -> execute("insert into case_file (case_id, file_hash, original_filename) values (2, '"
+                + HASH.toUpperCase() + "', 'new.pdf')")).as("an upper-case hash from other code is refused")
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(guard(Strategy.UNIQUE_CONSTRAINT).register(file(FileKey.of("2", HASH.toUpperCase(), "new.pdf"))))
+                .isInstanceOf(Registration.New.class);
+        assertThat(count("select count(*) from case_file where case_id = 2 and file_hash = '" + HASH + "'")).isOne();
+    }
+
     @Test
     void aUniqueKeyThatMergesKeysIsRefusedForEveryStrategy() {
         for (String index : mergingUniqueKeys()) {
@@ -326,6 +377,11 @@ public abstract class EqualityContract<F> {
 
     /** Runs each {@code Fix: } statement the refusal names. */
     private void applyFixes(SchemaMismatchException refused) {
+        fixStatements(refused).forEach(this::execute);
+    }
+
+    /** The {@code Fix: } statements the refusal names, in order. */
+    private static List<String> fixStatements(SchemaMismatchException refused) {
         List<String> statements = new ArrayList<>();
         for (String problem : refused.getMessage().split("\n")) {
             int fix = problem.indexOf("Fix: ");
@@ -337,7 +393,7 @@ public abstract class EqualityContract<F> {
             }
         }
         assertThat(statements).as("the refusal names its fix: %s", refused.getMessage()).isNotEmpty();
-        statements.forEach(this::execute);
+        return statements;
     }
 
     /** Registers every name once; each must be new, and a second registration of each a duplicate of the first. */

@@ -39,10 +39,11 @@ import org.jooq.Record;
 /**
  * Migrates the host's {@code case_file} table, which already holds duplicates (and hashes stored in upper case), to
  * the seed's unique constraint {@code uq_case_file_duplicate} and the canonical-hash check with {@link DedupMigration},
- * online: optional simulated uploaders keep registering through a {@code SELECT_FOR_UPDATE} guard during the whole
- * run. Prints the duplicate report, progress of the long steps and a summary; {@code --dry-run} changes nothing, a
- * second {@code --apply} does nothing; {@code --doctor} examines the table read-only and prints every finding with its
- * fix. The options are {@link #USAGE}.
+ * online: the hash check first (added without checking the stored rows; the uploaders' guard's {@code build()}
+ * requires it), then optional simulated uploaders keep registering through a {@code SELECT_FOR_UPDATE} guard during
+ * the rest of the run. Prints the duplicate report, progress of the long steps and a summary; {@code --dry-run}
+ * changes nothing, a second {@code --apply} does nothing; {@code --doctor} examines the table read-only and prints
+ * every finding with its fix. The options are {@link #USAGE}.
  */
 public final class MigrateCaseFiles {
 
@@ -52,8 +53,9 @@ public final class MigrateCaseFiles {
               --doctor           examine the table read-only: the guard's build() checks, duplicates, hash case,
                                  unique key, hash check, referencing foreign keys; print each finding and its fix
               --dry-run          report what the migration would do; change nothing
-              --apply            migrate: quarantine duplicates, lower-case hashes, build the unique key online, add
-                                 the hash check (a second --apply changes nothing)
+              --apply            migrate: add the hash check (before the uploaders start), quarantine duplicates,
+                                 lower-case hashes, build the unique key online, validate the hash check (a second
+                                 --apply changes nothing)
               --table NAME       the host table (default case_file; same columns as the seed's)
               --db DIR|URL       embedded PostgreSQL kept in DIR (default ./data/pg), or a jdbc:postgresql: URL
               --seed ROWS        first create the table without a unique constraint and fill it with ROWS rows, 5%
@@ -135,6 +137,11 @@ public final class MigrateCaseFiles {
             Writers writers = new Writers(o.writers, db, o.table);
             MigrationRun run;
             try {
+                if (o.mode == Mode.APPLY) {
+                    StepResult check = migration.addHashCheck();
+                    out.printf("  %-19s %-12s %s (first: the uploaders' guard needs it)%n", "hash check",
+                            check.outcome(), check.detail());
+                }
                 writers.start();
                 run = migration.run();
             } finally {
@@ -158,7 +165,7 @@ public final class MigrateCaseFiles {
             out.printf("           ... and %d more cases%n", before.scopes().size() - 3);
         }
         for (StepResult s : run.steps()) {
-            out.printf("  %-17s %-12s %s (%d ms)%n", s.step().name().toLowerCase().replace('_', ' '), s.outcome(),
+            out.printf("  %-19s %-12s %s (%d ms)%n", s.step().name().toLowerCase().replace('_', ' '), s.outcome(),
                     s.detail(), s.millis());
         }
         MigrationStatus after = run.after();
@@ -252,7 +259,7 @@ public final class MigrateCaseFiles {
                 }
                 lastTenth = tenth;
             }
-            out.printf("  %-17s %s%n", p.step().name().toLowerCase().replace('_', ' '), p.message());
+            out.printf("  %-19s %s%n", p.step().name().toLowerCase().replace('_', ' '), p.message());
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dedupguard.migration.Finding;
 import dev.dedupguard.migration.Outcome;
+import dev.dedupguard.migration.Step;
 import dev.dedupguard.migration.StepResult;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -61,14 +62,19 @@ class MigrateCaseFilesTest {
                 .contains("would move " + rowsToRemove() + " rows of " + GROUPS + " duplicate groups");
 
         MigrateCaseFiles.Summary applied = run("--apply", "--db", pg, "--writers", "2", "--batch", "40");
-        assertThat(applied.run().steps()).extracting(StepResult::outcome)
-                .containsExactly(Outcome.DONE, Outcome.DONE, Outcome.DONE, Outcome.DONE);
+        assertThat(output()).contains("hash check          DONE         added ck_case_file_hash_lower")
+                .contains("5 stored hashes are not lower case yet");
+        assertThat(applied.run().steps()).extracting(StepResult::step).containsExactly(Step.HASH_CHECK, Step.RESOLVE,
+                Step.CREATE_INDEX, Step.ATTACH_CONSTRAINT, Step.VALIDATE_HASH_CHECK);
+        assertThat(applied.run().steps()).extracting(StepResult::outcome).containsExactly(Outcome.ALREADY_DONE,
+                Outcome.DONE, Outcome.DONE, Outcome.DONE, Outcome.DONE);
+        assertThat(output()).as("step names line up").contains("  validate hash check DONE         validated");
         assertThat(applied.run().rowsMoved()).isEqualTo(rowsToRemove());
         assertThat(applied.run().after().complete()).isTrue();
         assertThat(applied.run().after().quarantinedRows()).isEqualTo(rowsToRemove());
         assertThat(applied.writerErrors()).isZero();
         assertThat(applied.writerStored() + applied.writerDuplicates()).isPositive();
-        assertThat(output()).contains("resolve           moved " + rowsToRemove() + " of " + rowsToRemove() + " rows")
+        assertThat(output()).contains("resolve             moved " + rowsToRemove() + " of " + rowsToRemove() + " rows")
                 .contains("building unique index uq_case_file_duplicate online")
                 .contains("constraint present, hash check VALID, " + rowsToRemove() + " rows in quarantine");
 
