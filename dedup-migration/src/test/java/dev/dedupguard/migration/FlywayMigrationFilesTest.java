@@ -59,6 +59,55 @@ class FlywayMigrationFilesTest {
         }
     }
 
+    /**
+     * The order the README gives for writers that build their guard before the migration: V5 (the hash check, not
+     * validated) first, then V1-V4 and V6. The writers' SELECT_FOR_UPDATE guard is refused before V5 and builds after it,
+     * on a table that still holds an upper-case hash, and the run ends with the migration complete.
+     */
+    @Test
+    void theHashCheckFileFirstLetsTheWritersGuardBuildAndTheOtherFilesStillFinishTheMigration() throws Exception {
+        try (HikariDataSource ds = DB.fresh(4)) {
+            SeededTable seeded = SeededTable.create(DB, ds, "case_file", 500, 30);
+            String hash = TestDb.sha256("upper legacy");
+            TestDb.execute(ds, "insert into case_file (case_id, file_hash, original_filename) values (6, ?, 'y.bin')",
+                    hash.toUpperCase());
+            assertThatThrownBy(() -> HostGuard.of(DB, ds, "case_file", dev.dedupguard.Strategy.SELECT_FOR_UPDATE))
+                    .isInstanceOf(dev.dedupguard.SchemaMismatchException.class).hasMessageContaining("lower case");
+
+            runShippedFile(ds, "V5__dedup_add_hash_check.sql");
+            HostGuard writers = HostGuard.of(DB, ds, "case_file", dev.dedupguard.Strategy.SELECT_FOR_UPDATE);
+            assertThat(writers.guard).isNotNull();
+            for (String file : java.util.List.of("V1__dedup_create_quarantine.sql", "V2__dedup_resolve_duplicates.sql",
+                    "V3__dedup_create_unique_index.sql", "V4__dedup_attach_unique_constraint.sql",
+                    "V6__dedup_validate_hash_check.sql")) {
+                runShippedFile(ds, file);
+            }
+
+            assertThat(TestDb.queryLong(ds, "select count(*) from case_file where file_hash <> lower(file_hash)"))
+                    .isZero();
+            assertThat(TestDb.queryLong(ds, "select count(*) from case_file")).isEqualTo(500 + 1
+                    - seeded.expectedRemovals.size());
+            seeded.assertQuarantineHoldsExactly(ds, seeded.expectedRemovals);
+            MigrationStatus status = DedupMigration.forTable(ds, "case_file").scope("case_id").contentHash("file_hash")
+                    .fileName("original_filename").build().status();
+            assertThat(status.complete()).as("%s", status).isTrue();
+            assertThat(status.hashCheck()).isEqualTo(MigrationStatus.HashCheckState.VALID);
+        }
+    }
+
+    private static void runShippedFile(HikariDataSource ds, String file) throws Exception {
+        String sql;
+        try (java.io.InputStream in = FlywayMigrationFilesTest.class.getClassLoader()
+                .getResourceAsStream("dev/dedupguard/migration/postgresql/" + file)) {
+            assertThat(in).as(file).isNotNull();
+            sql = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement()) {
+            c.setAutoCommit(true);
+            st.execute(sql);
+        }
+    }
+
     /** Observation 1 for the shipped files: V2 as shipped deleted 50 of 50 notes through ON DELETE CASCADE. */
     @Test
     void stepTwoRefusesBeforeDeletingAnythingWhenAnotherTableReferencesADuplicate() throws Exception {
