@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The README's quick starts as a newcomer uses them: every block marked {@code <!-- quickstart: project/path -->} is
- * written to {@code target/quickstart/project/path}, each project is built with {@code mvn -o -q package} against the
- * same local repository, and the Spring Boot ones are started on a database of their own on embedded PostgreSQL and
- * sent the same file twice: {@code 201} and then {@code 200} with the same id, one row, and no WARN or ERROR line (nor
- * an SLF4J warning) in the application's output.
+ * written to {@code target/quickstart/project/path}, each project is built with {@code mvn -q package} against the
+ * same local repository (with {@code -o} when the outer build is offline), and the Spring Boot ones are started on a
+ * database of their own on embedded PostgreSQL and sent the same file twice: {@code 201} and then {@code 200} with
+ * the same id, one row, and no WARN or ERROR line (nor an SLF4J warning) in the application's output.
  *
  * <p>The projects depend on dedup-guard's {@code 0.1.0-SNAPSHOT} artifacts. The test first copies the reactor's jars
  * and poms into the local repository, as {@code mvn install} would, so that it also runs under {@code mvn verify}.
@@ -176,11 +176,15 @@ class QuickStartProjectTest {
         Path mvn = Path.of(System.getProperty("quickstart.maven.home"), "bin", "mvn");
         Path log = project.resolve("build.log");
         Files.createDirectories(project);
-        Process build = new ProcessBuilder(mvn.toString(), "-o", "-q", "-B", "-ntp",
-                "-Dmaven.repo.local=" + System.getProperty("quickstart.repo.local"), "package")
-                .directory(project.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> command = new ArrayList<>(List.of(mvn.toString(), "-q", "-B", "-ntp",
+                "-Dmaven.repo.local=" + System.getProperty("quickstart.repo.local"), "package"));
+        if ("offline=true".equals(System.getProperty("quickstart.mode"))) {
+            command.add(1, "-o");
+        }
+        Process build = new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
         assertThat(build.waitFor(5, TimeUnit.MINUTES)).as("mvn package in %s", project).isTrue();
-        assertThat(build.exitValue()).as("mvn -o -q package in %s:%n%s", project, Files.readString(log)).isZero();
+        assertThat(build.exitValue()).as("%s in %s:%n%s", command, project, Files.readString(log)).isZero();
     }
 
     private static void awaitStarted(Process app, Path log) throws Exception {
