@@ -54,6 +54,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     private boolean sentAnything;
     private final String lockTimeoutPrefix;
     private final Set<StoredKey> duplicates = new HashSet<>();
+    private final InterruptWatch watch;
 
     /**
      * @param connection the transaction's connection
@@ -62,10 +63,12 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
      * @param joined whether {@code connection} is in the caller's transaction
      * @param pendingLockTimeout a lock timeout value ({@link Dialect#lockTimeoutValue}) not yet in force, which the
      *     first statement that can wait must carry or apply first; {@code null} if the timeout is in force
+     * @param watch the call's interrupt watch, told of every statement the session runs
      */
     JdbcSession(Connection connection, Statements statements, HostRows<F> rows, boolean joined,
-            @Nullable String pendingLockTimeout) {
+            @Nullable String pendingLockTimeout, InterruptWatch watch) {
         this.connection = connection;
+        this.watch = watch;
         this.statements = statements;
         this.dialect = statements.dialect();
         this.rows = rows;
@@ -217,6 +220,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         }
         return jdbc(attempted, () -> {
             try (PreparedStatement ps = connection.prepareStatement(text)) {
+                watch.executing(ps);
                 int next = 1;
                 for (Queued q : ahead) {
                     next = bind(ps, next, q.parameters());
@@ -448,7 +452,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
 
     private HostRows.Writer<F> writer() {
         if (writer == null) {
-            writer = rows.open(connection);
+            writer = rows.open(rows.insertsItself() ? watch.recording(connection) : connection);
         }
         return writer;
     }

@@ -5,7 +5,6 @@ import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StoredKey;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Locale;
@@ -178,10 +177,10 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
     @Override
     public <T> T inTransaction(TransactionSpec spec, StorageWork<F, T> work) {
         try {
-            return connections.withConnection(c -> watched(c, spec, conn -> {
-                Dialect.Sessions<F> sessions = pending -> new JdbcSession<>(conn, statements, rows, joined, pending);
-                return joined ? dialect.inCallerTransaction(conn, spec, foreignInserts, sessions, work)
-                        : dialect.inOwnTransaction(conn, spec, foreignInserts, sessions, work);
+            return connections.withConnection(c -> watched(spec, watch -> {
+                Dialect.Sessions<F> sessions = pending -> new JdbcSession<>(c, statements, rows, joined, pending, watch);
+                return joined ? dialect.inCallerTransaction(c, spec, foreignInserts, sessions, work)
+                        : dialect.inOwnTransaction(c, spec, foreignInserts, sessions, work);
             }));
         } catch (SQLException e) {
             throw dialect.translate(joined ? "reaching the caller's connection" : "obtaining a connection", e);
@@ -192,14 +191,14 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
     }
 
     /**
-     * Runs {@code work} on {@code c} watched for interruption: if the calling thread is interrupted while a statement
-     * waits, the statement is cancelled and the failure reported as {@link StorageException.Kind#INTERRUPTED}.
+     * Runs {@code work} watched for interruption: if the calling thread is interrupted while a statement waits, the
+     * statement is cancelled and the failure reported as {@link StorageException.Kind#INTERRUPTED}.
      */
-    private <T> T watched(Connection c, TransactionSpec spec, Function<Connection, T> work) {
+    private <T> T watched(TransactionSpec spec, Function<InterruptWatch, T> work) {
         long started = System.nanoTime();
-        try (InterruptWatch watch = InterruptWatch.start(c)) {
+        try (InterruptWatch watch = InterruptWatch.start()) {
             try {
-                return work.apply(watch.connection());
+                return work.apply(watch);
             } catch (StorageException e) {
                 if (watch.interrupted() || dialect.interruptEndedWait(e.kind(),
                         Duration.ofNanos(System.nanoTime() - started), spec.lockTimeout())) {
