@@ -53,6 +53,7 @@ public abstract class DatabaseRestartContract {
     }
 
     /** A server the test can restart, and the JDBC URL of the database the test uses on it. */
+    @SuppressWarnings("try") // close() may throw InterruptedException: a test's try-with-resources propagates it
     private interface Server extends AutoCloseable {
         String jdbcUrl();
 
@@ -65,6 +66,7 @@ public abstract class DatabaseRestartContract {
         void close() throws Exception;
     }
 
+    @SuppressWarnings("try") // see Server
     private Server server() throws Exception {
         if (database().isMariaDb()) {
             MariaDbServer mariadb = MariaDbServer.shared();
@@ -210,6 +212,7 @@ public abstract class DatabaseRestartContract {
      * than the test pool's 2 s connection timeout. What is checked afterwards is the data, not how fast the pool
      * recovers.
      */
+    @SuppressWarnings("try") // the connection is only taken and given back: that the pool hands one out is the point
     private static void awaitPoolUsable(HikariDataSource ds, Duration limit) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         while (true) {

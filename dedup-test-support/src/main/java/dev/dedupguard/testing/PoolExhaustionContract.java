@@ -33,6 +33,7 @@ public abstract class PoolExhaustionContract {
     }
 
     @Test
+    @SuppressWarnings("try") // the two connections are held, not used: they are what exhausts the pool
     void moreCallersThanConnectionsQueueAndAFullPoolFailsClearlyInsteadOfHanging() throws Exception {
         TestDatabase db = database();
         TestTable.createAll(db);
