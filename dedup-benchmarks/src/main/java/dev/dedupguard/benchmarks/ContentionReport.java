@@ -373,6 +373,7 @@ public final class ContentionReport {
     }
 
     /** The round trips of one joined registration, without the caller's begin and rollback. */
+    @SuppressWarnings("try") // held only to count what holding sent; closing it rolls the caller's transaction back
     private static int joined(Subject s, CountingDataSource counting, FileKey key) {
         counting.reset();
         try (Subject.Held held = s.hold(key)) {
