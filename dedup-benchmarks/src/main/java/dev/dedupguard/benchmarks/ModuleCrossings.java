@@ -27,7 +27,10 @@ import org.jooq.SQLDialect;
  * {@code dev.dedupguard} method the registering thread enters, with the module (jar or classes directory) of the class
  * that declares it, and counts the calls whose caller and callee lie in different modules. Calls into the API's value
  * types ({@code FileKey}, {@code StoredKey}, {@code StoredRow}, {@code Stored}, {@code TransactionSpec},
- * {@code GuardOptions}: accessors and factories) are counted apart from the control crossings.
+ * {@code GuardOptions}: accessors and factories) and a backend's calls into the values it hands a row over in
+ * ({@code HostRows.Row}, {@code HostRows.Transaction}, {@code HostRows.Columns}: factories and accessors) are counted
+ * apart from the control crossings; the guard's calls back into a row's callbacks (its binder, its outcome) count as
+ * control.
  *
  * <p>One {@code register} of a new key in the guard's own transaction, on an in-process H2 library table, after a
  * warm-up registration; for jOOQ and JPA, {@code UNIQUE_CONSTRAINT} and {@code SELECT_FOR_UPDATE}. Run:
@@ -37,7 +40,8 @@ import org.jooq.SQLDialect;
 public final class ModuleCrossings {
     private static final List<String> MODULES = List.of("dedup-api", "dedup-jdbc", "dedup-jooq", "dedup-jpa");
     private static final Pattern VALUE_TYPES = Pattern.compile("dedup-api dev\\.dedupguard\\.(FileKey|spi\\.StoredKey|"
-            + "spi\\.StoredRow|spi\\.StorageSession\\$Stored|spi\\.StorageBackend\\$TransactionSpec|GuardOptions)\\..*");
+            + "spi\\.StoredRow|spi\\.StorageSession\\$Stored|spi\\.StorageBackend\\$TransactionSpec|GuardOptions)\\..*"
+            + "|dedup-jdbc dev\\.dedupguard\\.jdbc\\.HostRows\\$(Row|Transaction|Columns)\\..*");
     private static volatile Thread traced;
     private static final ArrayDeque<String[]> STACK = new ArrayDeque<>();
     private static final List<String> CROSSINGS = new ArrayList<>();

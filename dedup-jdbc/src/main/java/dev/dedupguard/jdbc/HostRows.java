@@ -1,6 +1,7 @@
 package dev.dedupguard.jdbc;
 
 import dev.dedupguard.FileKey;
+import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StoredKey;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,11 +11,12 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What a backend supplies about the rows it registers: how to read a key from what the host passes to the guard, the
- * scope in its column's type, and how to write one row (its columns, its values bound, what happens after the insert).
- * {@link JdbcStorage} does everything else (statements, transactions, lock timeouts, the database's ways). jOOQ's
- * records and JPA's entities are two implementations; a third backend is a third. Thread-safe: the per-transaction
- * part is {@link #open}'s.
+ * What a backend supplies about the rows it registers: how to read a key from what the host passes to the guard, and
+ * the row that registers one file (its columns and values, or the backend's own insert, and what happens after it).
+ * {@link JdbcStorage} does everything else (statements, transactions, lock timeouts, the scope in its column's type, the
+ * database's ways). jOOQ's records and JPA's entities are two implementations; a third backend is a third. A row is
+ * handed over as a value, so that a registration calls into the backend once per row ({@link #row}) plus whatever
+ * callbacks that row carries. Thread-safe: per-transaction state lives in the {@link Transaction}.
  *
  * @param <F> the type the host registers
  */
@@ -30,17 +32,9 @@ public interface HostRows<F> {
     FileKey keyOf(F file);
 
     /**
-     * The value to bind for {@code key}'s scope, in the scope column's type (a {@code Long} for a {@code bigint} case id).
-     *
-     * @param key a validated key
-     * @return the value, as JDBC's {@code setObject} takes it
-     */
-    Object scopeValue(StoredKey key);
-
-    /**
-     * Whether rows are written by the backend's own statements ({@link Row#insertItself}) rather than the guard's: then
+     * Whether rows are written by the backend's own statements ({@link Row#insertedBy}) rather than the guard's: then
      * the lock timeout is put in force for the whole transaction (where the database would otherwise carry it in each of
-     * the guard's statements). By default {@code false}.
+     * the guard's statements). Read once, when the guard is built. By default {@code false}.
      *
      * @return the same answer for every row
      */
@@ -58,48 +52,80 @@ public interface HostRows<F> {
     }
 
     /**
-     * The row writer of one transaction, on its connection; closed when the transaction ends.
+     * The row that registers {@code file} under {@code key}, prepared for its insert (the backend's callbacks before an
+     * insert have run) but not written.
      *
-     * @param connection the transaction's connection
-     * @return a writer used by one thread for one transaction
+     * @param transaction the transaction the row is written in: its connection, and a place for the backend's
+     *     per-transaction resource
+     * @param file what the host passed to the guard
+     * @param key its validated key in stored forms
+     * @return the row, written at most once
      */
-    Writer<F> open(Connection connection);
+    Row row(Transaction transaction, F file, StoredKey key);
 
     /**
-     * Writes rows inside one transaction.
-     *
-     * @param <F> the type the host registers
+     * The transaction a row is written in, as the backend sees it. Used by one thread.
      */
-    interface Writer<F> extends AutoCloseable {
-        /**
-         * The row that registers {@code file} under {@code key}, prepared for its insert (the backend's callbacks before
-         * an insert have run) but not written.
-         *
-         * @param file what the host passed to the guard
-         * @param key its validated key in stored forms
-         * @return the row, written at most once
-         */
-        Row row(F file, StoredKey key);
+    final class Transaction {
+        private final Connection connection;
+        private @Nullable AutoCloseable resource;
 
-        /** Releases what the writer opened; the connection is the storage's. */
-        @Override
-        void close();
+        Transaction(Connection connection) {
+            this.connection = connection;
+        }
+
+        /**
+         * The transaction's connection, for a backend's own insert; it belongs to the guard, which commits and returns
+         * it.
+         *
+         * @return the connection
+         */
+        public Connection connection() {
+            return connection;
+        }
+
+        /**
+         * What the backend kept for this transaction ({@link #keep}), e.g. an ORM session opened on its connection.
+         *
+         * @return the kept resource, or {@code null}
+         */
+        public @Nullable AutoCloseable kept() {
+            return resource;
+        }
+
+        /**
+         * Keeps {@code resource} for the rest of the transaction; the guard closes it when the transaction ends.
+         *
+         * @param resource what to keep; replaces nothing (one resource per transaction)
+         * @throws IllegalStateException if a resource is already kept
+         */
+        public void keep(AutoCloseable resource) {
+            if (this.resource != null) {
+                throw new IllegalStateException("a resource is already kept for this transaction");
+            }
+            this.resource = Objects.requireNonNull(resource, "resource");
+        }
+
+        /** Closes the kept resource, if any; a failure to close is reported as the storage's. */
+        void close() {
+            AutoCloseable kept = resource;
+            resource = null;
+            if (kept != null) {
+                try {
+                    kept.close();
+                } catch (Exception e) {
+                    throw new StorageException(StorageException.Kind.OTHER, "closing the backend's transaction "
+                            + "resource failed: " + e.getMessage(), e);
+                }
+            }
+        }
     }
 
-    /** One row to insert. */
-    interface Row {
+    /** Binds a row's values with the backend's own binders. */
+    @FunctionalInterface
+    interface Binder {
         /**
-         * The columns the row writes, or {@code null} if it can only be written by the backend itself
-         * ({@link #insertItself}): an entity whose insert is more than one statement, a value only the backend can bind.
-         * Rows with equal columns share their statements, which are rendered once; return the same instance for the same
-         * columns so that looking them up is cheap.
-         *
-         * @return the columns, or {@code null}
-         */
-        @Nullable Columns columns();
-
-        /**
-         * Binds the row's values in the order of {@link #columns()}, the first at {@code first}.
+         * Binds the row's values in the order of its {@link Columns}, the first at {@code first}.
          *
          * @param statement the statement
          * @param first the index of the row's first parameter
@@ -107,18 +133,21 @@ public interface HostRows<F> {
          * @throws SQLException if the driver refuses a value
          */
         int bind(PreparedStatement statement, int first) throws SQLException;
+    }
 
+    /** The backend's own insert of one row. */
+    @FunctionalInterface
+    interface OwnInsert {
         /**
-         * Inserts the row by the backend's own means, on the transaction's connection, for a row without
-         * {@link #columns()}; a unique violation is thrown, as the database reports it.
+         * Inserts the row on the transaction's connection; a unique violation is thrown as the database reports it.
          *
          * @return the new row's id
-         * @throws UnsupportedOperationException for a row with columns
          */
-        default long insertItself() {
-            throw new UnsupportedOperationException("a row with columns is inserted by the guard's statements");
-        }
+        long insert();
+    }
 
+    /** What the backend does once the guard knows whether a row was stored. */
+    interface Outcome {
         /**
          * The row was stored under {@code id} (e.g. the entity gets its id, post-insert callbacks run).
          *
@@ -128,6 +157,113 @@ public interface HostRows<F> {
 
         /** The row was not stored (a duplicate, or a failure): the host's object is put back as it was. */
         void notInserted();
+    }
+
+    /**
+     * One row to insert, as a value: the columns it writes and its values (bound by the guard with {@code setObject}, or
+     * by the backend's {@link Binder}), or the backend's {@link OwnInsert} for a row only the backend can write; and an
+     * optional {@link Outcome}. Rows with equal columns share their statements, which are rendered once: hand over the
+     * same {@link Columns} instance for the same columns so that looking them up is cheap. Immutable.
+     */
+    final class Row {
+        private final @Nullable Columns columns;
+        private final Object @Nullable [] values;
+        private final @Nullable Binder binder;
+        private final @Nullable OwnInsert own;
+        private final @Nullable Outcome outcome;
+
+        private Row(@Nullable Columns columns, Object @Nullable [] values, @Nullable Binder binder,
+                @Nullable OwnInsert own, @Nullable Outcome outcome) {
+            this.columns = columns;
+            this.values = values;
+            this.binder = binder;
+            this.own = own;
+            this.outcome = outcome;
+        }
+
+        /**
+         * A row whose values JDBC's {@code setObject} binds as they are.
+         *
+         * @param columns the columns, in bind order
+         * @param values one value per column (each may be {@code null}), in the column's JDBC type
+         * @return the row
+         * @throws IllegalArgumentException if there is not one value per column
+         */
+        public static Row of(Columns columns, Object[] values) {
+            Objects.requireNonNull(columns, "columns");
+            if (values.length != columns.names().size()) {
+                throw new IllegalArgumentException(values.length + " values for the " + columns.names().size()
+                        + " columns " + columns.names());
+            }
+            return new Row(columns, values, null, null, null);
+        }
+
+        /**
+         * A row whose values the backend binds itself.
+         *
+         * @param columns the columns, in bind order
+         * @param binder binds one value per column
+         * @return the row
+         */
+        public static Row bound(Columns columns, Binder binder) {
+            return new Row(Objects.requireNonNull(columns, "columns"), null, Objects.requireNonNull(binder, "binder"),
+                    null, null);
+        }
+
+        /**
+         * A row that only the backend can write (an entity whose insert is more than one statement, a value only the
+         * backend can bind): the guard runs {@code insert} where it would run its own statement.
+         *
+         * @param insert the backend's insert
+         * @return the row
+         */
+        public static Row insertedBy(OwnInsert insert) {
+            return new Row(null, null, null, Objects.requireNonNull(insert, "insert"), null);
+        }
+
+        /**
+         * The same row, telling {@code outcome} whether it was stored.
+         *
+         * @param outcome called once, after the insert or its failure
+         * @return a new row
+         */
+        public Row withOutcome(Outcome outcome) {
+            return new Row(columns, values, binder, own, Objects.requireNonNull(outcome, "outcome"));
+        }
+
+        /** The columns, or {@code null} for a row the backend inserts itself. */
+        @Nullable Columns columns() {
+            return columns;
+        }
+
+        int bind(PreparedStatement statement, int first) throws SQLException {
+            if (values != null) {
+                return JdbcSession.bind(statement, first, values);
+            }
+            if (binder == null) {
+                throw new IllegalStateException("the backend inserts this row itself");
+            }
+            return binder.bind(statement, first);
+        }
+
+        long insertItself() {
+            if (own == null) {
+                throw new IllegalStateException("a row with columns is inserted by the guard's statements");
+            }
+            return own.insert();
+        }
+
+        void inserted(long id) {
+            if (outcome != null) {
+                outcome.inserted(id);
+            }
+        }
+
+        void notInserted() {
+            if (outcome != null) {
+                outcome.notInserted();
+            }
+        }
     }
 
     /**

@@ -79,7 +79,7 @@ public final class JdbcGuards {
                 }
                 TableLimits limits = SchemaValidator.validate(c, build.table(), build.options(), build.stripeTable(),
                         server);
-                Statements statements = new Statements(server, build.table(), build.stripeTable(), rows::scopeValue);
+                Statements statements = new Statements(server, build.table(), build.stripeTable(), limits.scopeForm());
                 if (limits.keyColumnTypes() != null) {
                     statements.knowKeyColumnTypes(limits.keyColumnTypes());
                 }

@@ -46,7 +46,8 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     final Statements statements;
     final Dialect dialect;
     private final HostRows<F> rows;
-    private HostRows.@Nullable Writer<F> writer;
+    private final boolean foreignInserts;
+    private HostRows.@Nullable Transaction transaction;
     private final boolean joined;
     private final boolean pipelines;
     private @Nullable String pendingLockTimeout;
@@ -64,9 +65,11 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
      * @param pendingLockTimeout a lock timeout value ({@link Dialect#lockTimeoutValue}) not yet in force, which the
      *     first statement that can wait must carry or apply first; {@code null} if the timeout is in force
      * @param watch the call's interrupt watch, told of every statement the session runs
+     * @param foreignInserts whether the backend inserts rows itself (then its connection is watched too)
      */
     JdbcSession(Connection connection, Statements statements, HostRows<F> rows, boolean joined,
-            @Nullable String pendingLockTimeout, InterruptWatch watch) {
+            @Nullable String pendingLockTimeout, InterruptWatch watch, boolean foreignInserts) {
+        this.foreignInserts = foreignInserts;
         this.connection = connection;
         this.watch = watch;
         this.statements = statements;
@@ -450,16 +453,16 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
 
     // ---------------------------------------------------------------- inserts
 
-    private HostRows.Writer<F> writer() {
-        if (writer == null) {
-            writer = rows.open(rows.insertsItself() ? watch.recording(connection) : connection);
+    private HostRows.Row row(F file, StoredKey key) {
+        if (transaction == null) {
+            transaction = new HostRows.Transaction(foreignInserts ? watch.recording(connection) : connection);
         }
-        return writer;
+        return rows.row(transaction, file, key);
     }
 
     @Override
     public long insert(F file, StoredKey key) {
-        HostRows.Row row = writer().row(file, key);
+        HostRows.Row row = row(file, key);
         HostRows.Columns columns = row.columns();
         return written(row, () -> OptionalLong.of(columns == null ? insertItself(row)
                 : dialect.insert(this, statements.inserts(columns), row))).getAsLong();
@@ -467,7 +470,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
 
     @Override
     public OptionalLong insertIfAbsent(F file, StoredKey key) {
-        HostRows.Row row = writer().row(file, key);
+        HostRows.Row row = row(file, key);
         HostRows.Columns columns = row.columns();
         return written(row, () -> columns == null ? insertItselfIfAbsent(row, key)
                 : dialect.insertIfAbsent(this, statements.inserts(columns), row, key));
@@ -476,7 +479,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     /** The dialect's insert-or-find, which may be one statement; for a row the backend inserts itself, two steps. */
     @Override
     public StorageSession.@Nullable Stored insertIfAbsentElseFind(F file, StoredKey key) {
-        HostRows.Row row = writer().row(file, key);
+        HostRows.Row row = row(file, key);
         HostRows.Columns columns = row.columns();
         if (columns == null) {
             OptionalLong id = written(row, () -> insertItselfIfAbsent(row, key));
@@ -494,7 +497,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     /** The dialect's find-or-insert under the locked stripes, which may be one statement. */
     @Override
     public StorageSession.Stored lockedFindElseInsert(F file, StoredKey key, int[] stripes) {
-        HostRows.Row row = writer().row(file, key);
+        HostRows.Row row = row(file, key);
         HostRows.Columns columns = row.columns();
         StorageSession.Stored[] stored = new StorageSession.Stored[1];
         written(row, () -> {
@@ -526,7 +529,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         Map<HostRows.Columns, List<KeyedRow>> groups = new LinkedHashMap<>();
         List<KeyedRow> own = new ArrayList<>(0);
         for (Row<F> r : batch) {
-            HostRows.Row row = writer().row(r.file(), r.key());
+            HostRows.Row row = row(r.file(), r.key());
             HostRows.Columns columns = row.columns();
             (columns == null ? own : groups.computeIfAbsent(columns, c -> new ArrayList<>()))
                     .add(new KeyedRow(row, r.key()));
@@ -631,11 +634,11 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         sendQueued();
     }
 
-    /** Closes the backend's writer; the connection belongs to the storage. */
+    /** Closes what the backend kept for the transaction; the connection belongs to the storage. */
     @Override
     public void close() {
-        if (writer != null) {
-            writer.close();
+        if (transaction != null) {
+            transaction.close();
         }
     }
 }

@@ -178,7 +178,8 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
     public <T> T inTransaction(TransactionSpec spec, StorageWork<F, T> work) {
         try {
             return connections.withConnection(c -> watched(spec, watch -> {
-                Dialect.Sessions<F> sessions = pending -> new JdbcSession<>(c, statements, rows, joined, pending, watch);
+                Dialect.Sessions<F> sessions = pending -> new JdbcSession<>(c, statements, rows, joined, pending, watch,
+                        foreignInserts);
                 return joined ? dialect.inCallerTransaction(c, spec, foreignInserts, sessions, work)
                         : dialect.inOwnTransaction(c, spec, foreignInserts, sessions, work);
             }));

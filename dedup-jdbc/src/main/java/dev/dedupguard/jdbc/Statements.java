@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,7 +30,7 @@ final class Statements {
     private final Dialect dialect;
     private final TableSchema schema;
     private final String stripeTable;
-    private final Function<StoredKey, Object> scopeValue;
+    private final TableLimits.ScopeForm scopeForm;
     private final String find;
     private final String delete;
     private final String lockOneStripe;
@@ -49,13 +48,13 @@ final class Statements {
      * @param dialect the database; not {@code null}
      * @param schema the table's columns; not {@code null}
      * @param stripeTable the stripe table's name, possibly schema-qualified; not {@code null}
-     * @param scopeValue the value to bind for a key's scope, in the scope column's type (e.g. a {@code Long} case id)
+     * @param scopeForm the form of the scope column, which decides the type a scope is bound in
      */
-    Statements(Dialect dialect, TableSchema schema, String stripeTable, Function<StoredKey, Object> scopeValue) {
+    Statements(Dialect dialect, TableSchema schema, String stripeTable, TableLimits.ScopeForm scopeForm) {
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.schema = Objects.requireNonNull(schema, "schema");
         this.stripeTable = Objects.requireNonNull(stripeTable, "stripeTable");
-        this.scopeValue = Objects.requireNonNull(scopeValue, "scopeValue");
+        this.scopeForm = Objects.requireNonNull(scopeForm, "scopeForm");
         String where = " where " + schema.scope() + " = ? and " + schema.contentHash() + " = ? and "
                 + schema.nameMatch() + " = ?";
         this.find = "select " + schema.rowColumns("") + " from " + schema.qualifiedTable() + where + " order by "
@@ -99,10 +98,10 @@ final class Statements {
      * The value to bind for {@code key}'s scope, in the scope column's type.
      *
      * @param key the key whose scope to convert
-     * @return what the constructor's {@code scopeValue} function returns for {@code key}
+     * @return the scope as its column's form binds it
      */
     Object scopeValue(StoredKey key) {
-        return scopeValue.apply(key);
+        return scopeForm.value(key.file().scope());
     }
 
     /**

@@ -28,7 +28,24 @@ public record TableLimits(@Nullable Integer scopeChars, @Nullable Integer nameCh
         /** An integer: only a scope in canonical decimal form ({@code 7}, not {@code 07} or {@code +7}) round-trips. */
         INTEGER,
         /** A UUID: only a scope in canonical lower-case form round-trips. */
-        UUID
+        UUID;
+
+        /**
+         * A scope as the guard binds it to a column of this form: the text itself, a {@code Long}, or a
+         * {@link java.util.UUID}. Comparing an {@code int} or {@code smallint} column with a {@code Long} parameter is
+         * exact on every supported database.
+         *
+         * @param scope a scope already checked to be canonical for this form
+         * @return the value for {@code setObject}
+         * @throws IllegalArgumentException if {@code scope} is not a value of this form
+         */
+        public Object value(String scope) {
+            return switch (this) {
+                case TEXT -> scope;
+                case INTEGER -> Long.valueOf(scope);
+                case UUID -> java.util.UUID.fromString(scope);
+            };
+        }
     }
 
     /**

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class StatementsTest {
     private final Statements table = new Statements(Dialect.POSTGRESQL,
             new TableSchema(null, "dedup_file", "id", "scope", "content_hash", "file_name", "name_key"),
-            "dedup_lock_stripe", key -> key.file().scope());
+            "dedup_lock_stripe", TableLimits.ScopeForm.TEXT);
 
     @Test
     void pipelinedStatementsAreJoinedOnceAndTheSameTextIsReturnedAfterwards() {

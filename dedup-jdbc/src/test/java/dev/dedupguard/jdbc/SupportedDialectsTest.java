@@ -45,7 +45,7 @@ class SupportedDialectsTest {
     @MethodSource("supported")
     void rendersEveryStatementARegistrationSends(Dialect dialect) {
         Statements statements = new Statements(dialect, new TableSchema(null, "dedup_file", "id", "scope",
-                "content_hash", "file_name", "name_key"), "dedup_lock_stripe", key -> key.file().scope());
+                "content_hash", "file_name", "name_key"), "dedup_lock_stripe", TableLimits.ScopeForm.TEXT);
         assertThat(statements.findSql()).contains("dedup_file").contains("?");
         assertThat(statements.deleteSql()).contains("dedup_file");
         assertThat(statements.lockStripesSql(3, false)).contains("dedup_lock_stripe");

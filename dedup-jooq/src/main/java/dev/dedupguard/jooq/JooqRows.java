@@ -9,9 +9,6 @@ import dev.dedupguard.jdbc.SqlIdentifiers;
 import dev.dedupguard.jdbc.TableSchema;
 import dev.dedupguard.spi.StoredKey;
 import java.math.BigDecimal;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
@@ -25,7 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.regex.Pattern;
 import org.jooq.Converter;
-import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Name;
 import org.jooq.Record;
@@ -61,7 +57,6 @@ abstract class JooqRows<F> implements HostRows<F> {
     /** The table's name with every part explicitly quoted or unquoted. */
     final Name tableName;
     final Field<? extends Number> idColumn;
-    final Field<?> scope;
     private final Field<?> scopeColumn;
     private final Field<String> contentHashColumn;
     private final Field<String> fileNameColumn;
@@ -78,7 +73,6 @@ abstract class JooqRows<F> implements HostRows<F> {
         this.settings = renderSettings();
         this.tableName = explicit("table name", table.getQualifiedName());
         this.idColumn = column("id", id);
-        this.scope = scope;
         this.scopeColumn = column("scope", scope);
         this.contentHashColumn = column("contentHash", contentHash);
         this.fileNameColumn = column("fileName", fileName);
@@ -153,69 +147,33 @@ abstract class JooqRows<F> implements HostRows<F> {
         return part.quoted() == Name.Quoted.QUOTED ? dialect.quoteIdentifier(part.last()) : part.last();
     }
 
-    @Override
-    public Object scopeValue(StoredKey key) {
-        return scope.getDataType().convert(key.file().scope());
-    }
-
     /** The fields and values of the row that registers {@code file}, in insert order. */
     abstract void values(F file, StoredKey key, List<Field<?>> fields, List<Object> values);
 
+    /**
+     * The row as a value: its rendered columns and its values after the fields' converters, or, if a value is of a type
+     * only jOOQ's own binding binds, jOOQ's own insert on the transaction's connection.
+     */
     @Override
-    public Writer<F> open(Connection connection) {
-        return new Writer<>() {
-            private @Nullable DSLContext ctx;
-
-            @Override
-            public Row row(F file, StoredKey key) {
-                List<Field<?>> fields = new ArrayList<>(8);
-                List<Object> values = new ArrayList<>(8);
-                values(file, key, fields, values);
-                Object[] bound = plainValues(fields, values);
-                return new Row() {
-                    @Override
-                    public @Nullable Columns columns() {
-                        return bound == null ? null : columnsOf(fields);
-                    }
-
-                    @Override
-                    public int bind(PreparedStatement statement, int first) throws SQLException {
-                        for (int i = 0; i < bound.length; i++) {
-                            statement.setObject(first + i, bound[i]);
-                        }
-                        return first + bound.length;
-                    }
-
-                    @Override
-                    public long insertItself() {
-                        if (ctx == null) {
-                            ctx = DSL.using(connection, sqlDialect, settings);
-                        }
-                        List<Field<?>> columns = new ArrayList<>(fields.size());
-                        List<Field<?>> row = new ArrayList<>(fields.size());
-                        for (int i = 0; i < fields.size(); i++) {
-                            Field<?> f = fields.get(i);
-                            columns.add(DSL.field(explicit("column name", f.getUnqualifiedName()), f.getDataType()));
-                            row.add(DSL.val(values.get(i), f.getDataType()));
-                        }
-                        return ctx.insertInto(DSL.table(tableName), columns).values(row).returningResult(idColumn)
-                                .fetchOne(idColumn).longValue();
-                    }
-
-                    @Override
-                    public void inserted(long id) {
-                    }
-
-                    @Override
-                    public void notInserted() {
-                    }
-                };
+    public Row row(Transaction transaction, F file, StoredKey key) {
+        List<Field<?>> fields = new ArrayList<>(8);
+        List<Object> values = new ArrayList<>(8);
+        values(file, key, fields, values);
+        Object[] bound = plainValues(fields, values);
+        if (bound != null) {
+            return Row.of(columnsOf(fields), bound);
+        }
+        return Row.insertedBy(() -> {
+            List<Field<?>> columns = new ArrayList<>(fields.size());
+            List<Field<?>> row = new ArrayList<>(fields.size());
+            for (int i = 0; i < fields.size(); i++) {
+                Field<?> f = fields.get(i);
+                columns.add(DSL.field(explicit("column name", f.getUnqualifiedName()), f.getDataType()));
+                row.add(DSL.val(values.get(i), f.getDataType()));
             }
-
-            @Override
-            public void close() {
-            }
-        };
+            return DSL.using(transaction.connection(), sqlDialect, settings).insertInto(DSL.table(tableName), columns)
+                    .values(row).returningResult(idColumn).fetchOne(idColumn).longValue();
+        });
     }
 
     /** The rendered columns of a column set, once per set of field names. */

@@ -3,9 +3,6 @@ package dev.dedupguard.jpa;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.jdbc.HostRows;
 import dev.dedupguard.spi.StoredKey;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import org.hibernate.StatelessSession;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
@@ -41,11 +38,6 @@ final class EntityRows<F> implements HostRows<F> {
     }
 
     @Override
-    public Object scopeValue(StoredKey key) {
-        return model.scopeValue(key);
-    }
-
-    @Override
     public boolean insertsItself() {
         return nativeInsert == null;
     }
@@ -57,92 +49,44 @@ final class EntityRows<F> implements HostRows<F> {
         }
     }
 
-    @Override
-    public Writer<F> open(Connection connection) {
-        return new EntityWriter(connection);
+    /**
+     * The Hibernate session on the transaction's connection, opened on first use and kept (closed by the guard when the
+     * transaction ends).
+     */
+    private StatelessSession session(Transaction transaction) {
+        StatelessSession session = (StatelessSession) transaction.kept();
+        if (session == null) {
+            session = factory.openStatelessSession(transaction.connection());
+            transaction.keep(session);
+        }
+        return session;
     }
 
-    /** Rows of one transaction; the Hibernate session on its connection is opened on first use. */
-    private final class EntityWriter implements Writer<F> {
-        private final Connection connection;
-        private @Nullable StatelessSession session;
-
-        EntityWriter(Connection connection) {
-            this.connection = connection;
+    @Override
+    public Row row(Transaction transaction, F file, StoredKey key) {
+        NativeInsert insert = nativeInsert;
+        if (insert == null) {
+            return Row.insertedBy(() -> ((Number) session(transaction).insert(model.entityToInsert(file, key)))
+                    .longValue());
         }
-
-        private StatelessSession session() {
-            if (session == null) {
-                session = factory.openStatelessSession(connection);
-            }
-            return session;
-        }
-
-        @Override
-        public Row row(F file, StoredKey key) {
-            NativeInsert insert = nativeInsert;
-            if (insert == null) {
-                return new Row() {
-                    @Override
-                    public @Nullable Columns columns() {
-                        return null;
-                    }
-
-                    @Override
-                    public int bind(PreparedStatement statement, int first) {
-                        throw new UnsupportedOperationException("Hibernate inserts this entity itself");
-                    }
-
-                    @Override
-                    public long insertItself() {
-                        return ((Number) session().insert(model.entityToInsert(file, key))).longValue();
-                    }
-
+        SharedSessionContractImplementor hibernate = (SharedSessionContractImplementor) session(transaction);
+        Object[] before = model.persister.getMappedClass().isInstance(file) ? model.persister.getValues(file) : null;
+        Object entity = model.entityToInsert(file, key);
+        Object[] state = insert.prepare(entity, hibernate);
+        return Row.bound(insert.columns(), (statement, first) -> insert.bind(statement, first, state, hibernate))
+                .withOutcome(new Outcome() {
                     @Override
                     public void inserted(long id) {
+                        insert.stored(entity, id, state, hibernate);
                     }
 
+                    /** The host's entity is put back as it was before the guard touched it. */
                     @Override
                     public void notInserted() {
+                        if (before != null) {
+                            model.persister.setValues(file, before);
+                        }
                     }
-                };
-            }
-            SharedSessionContractImplementor hibernate = (SharedSessionContractImplementor) session();
-            Object[] before = model.persister.getMappedClass().isInstance(file) ? model.persister.getValues(file)
-                    : null;
-            Object entity = model.entityToInsert(file, key);
-            Object[] state = insert.prepare(entity, hibernate);
-            return new Row() {
-                @Override
-                public Columns columns() {
-                    return insert.columns();
-                }
-
-                @Override
-                public int bind(PreparedStatement statement, int first) throws SQLException {
-                    return insert.bind(statement, first, state, hibernate);
-                }
-
-                @Override
-                public void inserted(long id) {
-                    insert.stored(entity, id, state, hibernate);
-                }
-
-                /** The host's entity is put back as it was before the guard touched it. */
-                @Override
-                public void notInserted() {
-                    if (before != null) {
-                        model.persister.setValues(file, before);
-                    }
-                }
-            };
-        }
-
-        @Override
-        public void close() {
-            if (session != null) {
-                session.close();
-            }
-        }
+                });
     }
 }

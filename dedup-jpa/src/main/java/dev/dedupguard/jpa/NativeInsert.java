@@ -42,6 +42,7 @@ final class NativeInsert {
     private final AbstractEntityPersister persister;
     private final List<AttributeMapping> attributes;
     private final HostRows.Columns columns;
+    private final int columnCount;
     private final boolean integerId;
     private final EventListenerGroups listeners;
     private final CallbackRegistry callbacks;
@@ -72,6 +73,7 @@ final class NativeInsert {
         }
         this.attributes = List.copyOf(inserted);
         this.columns = new HostRows.Columns(names, values);
+        this.columnCount = names.size();
     }
 
     /**
@@ -194,9 +196,9 @@ final class NativeInsert {
         } catch (BindFailure e) {
             throw e.getCause();
         }
-        if (next[0] - first != columns.names().size()) {
+        if (next[0] - first != columnCount) {
             throw new IllegalStateException(persister.getEntityName() + " decomposed into " + (next[0] - first)
-                    + " insertable values, its insert has " + columns.names().size() + " columns");
+                    + " insertable values, its insert has " + columnCount + " columns");
         }
         return next[0];
     }
