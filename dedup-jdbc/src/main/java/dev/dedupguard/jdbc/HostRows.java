@@ -171,14 +171,16 @@ public interface HostRows<F> {
         private final @Nullable Binder binder;
         private final @Nullable OwnInsert own;
         private final @Nullable Outcome outcome;
+        private final boolean outcomeCanFail;
 
         private Row(@Nullable Columns columns, Object @Nullable [] values, @Nullable Binder binder,
-                @Nullable OwnInsert own, @Nullable Outcome outcome) {
+                @Nullable OwnInsert own, @Nullable Outcome outcome, boolean outcomeCanFail) {
             this.columns = columns;
             this.values = values;
             this.binder = binder;
             this.own = own;
             this.outcome = outcome;
+            this.outcomeCanFail = outcomeCanFail;
         }
 
         /**
@@ -195,7 +197,7 @@ public interface HostRows<F> {
                 throw new IllegalArgumentException(values.length + " values for the " + columns.names().size()
                         + " columns " + columns.names());
             }
-            return new Row(columns, values, null, null, null);
+            return new Row(columns, values, null, null, null, false);
         }
 
         /**
@@ -207,7 +209,7 @@ public interface HostRows<F> {
          */
         public static Row bound(Columns columns, Binder binder) {
             return new Row(Objects.requireNonNull(columns, "columns"), null, Objects.requireNonNull(binder, "binder"),
-                    null, null);
+                    null, null, false);
         }
 
         /**
@@ -218,17 +220,32 @@ public interface HostRows<F> {
          * @return the row
          */
         public static Row insertedBy(OwnInsert insert) {
-            return new Row(null, null, null, Objects.requireNonNull(insert, "insert"), null);
+            return new Row(null, null, null, Objects.requireNonNull(insert, "insert"), null, false);
         }
 
         /**
-         * The same row, telling {@code outcome} whether it was stored.
+         * The same row, telling {@code outcome} whether it was stored; the outcome may fail (it runs host code), so the
+         * row is written in a transaction that its failure rolls back.
          *
          * @param outcome called once, after the insert or its failure
          * @return a new row
          */
         public Row withOutcome(Outcome outcome) {
-            return new Row(columns, values, binder, own, Objects.requireNonNull(outcome, "outcome"));
+            return withOutcome(outcome, true);
+        }
+
+        /**
+         * The same row, telling {@code outcome} whether it was stored. An outcome that cannot fail (it only hands the id
+         * over, say) lets the guard send the row as an implicit transaction that the database commits before the
+         * outcome runs, where that saves a round trip; one that can fail keeps the row in a transaction its failure
+         * rolls back.
+         *
+         * @param outcome called once, after the insert or its failure
+         * @param canFail whether {@code outcome} may throw (run host code: listeners, callbacks)
+         * @return a new row
+         */
+        public Row withOutcome(Outcome outcome, boolean canFail) {
+            return new Row(columns, values, binder, own, Objects.requireNonNull(outcome, "outcome"), canFail);
         }
 
         /** The columns, or {@code null} for a row the backend inserts itself. */
@@ -244,6 +261,11 @@ public interface HostRows<F> {
                 throw new IllegalStateException("the backend inserts this row itself");
             }
             return binder.bind(statement, first);
+        }
+
+        /** Whether the backend does something once the row is stored that must be inside the row's transaction. */
+        boolean outcomeNeedsTransaction() {
+            return outcome != null && outcomeCanFail;
         }
 
         long insertItself() {

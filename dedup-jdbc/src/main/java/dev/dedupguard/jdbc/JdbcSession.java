@@ -32,6 +32,13 @@ import org.jspecify.annotations.Nullable;
  * the same round trip, as a separate statement with its own snapshot (so a stripe lock and the check after it stay two
  * statements, which is what makes the check see what the lock's previous holder committed).
  *
+ * <p><b>Implicit transactions.</b> Where the dialect lets a registration of its own run without an explicit
+ * transaction ({@link #implicitTransactions}), the connection stays in auto-commit and a message that is the whole of
+ * an operation -- everything queued and the statement that decides the answer, with nothing the backend must do after
+ * it -- is sent as one implicit transaction, which the database commits when the message ends: one round trip, no
+ * {@code COMMIT}. Any other message first turns auto-commit off, so that it and everything after it is one explicit
+ * transaction, committed or rolled back by the caller as usual.
+ *
  * <p><b>Lock timeout per statement.</b> Where the dialect has a lock timeout prefix (MariaDB), a pending lock timeout is
  * not sent at all: every statement that can wait carries it.
  *
@@ -56,6 +63,9 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     private final String lockTimeoutPrefix;
     private final Set<StoredKey> duplicates = new HashSet<>();
     private final InterruptWatch watch;
+    private boolean implicit;
+    /** The lock timeout to put in force again after an implicit transaction, which took it with it. */
+    private final @Nullable String implicitLockTimeout;
 
     /**
      * @param connection the transaction's connection
@@ -80,6 +90,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         String prefix = pendingLockTimeout == null ? null : dialect.lockTimeoutStatementPrefix(pendingLockTimeout);
         this.lockTimeoutPrefix = prefix == null ? "" : prefix;
         this.pendingLockTimeout = prefix == null ? pendingLockTimeout : null;
+        this.implicitLockTimeout = this.pendingLockTimeout;
     }
 
     // ---------------------------------------------------------------- statement helpers, for the dialects
@@ -159,6 +170,14 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         queued.add(new Queued(sql, parameters, result));
     }
 
+    /**
+     * Lets whole messages run as implicit transactions of their own, on a connection in auto-commit mode (see the class
+     * comment); the first other message begins an explicit transaction.
+     */
+    void implicitTransactions() {
+        implicit = true;
+    }
+
     /** Forgets what is queued: the work sent nothing, so the savepoint it would have opened is not needed. */
     void dropQueued() {
         queued.clear();
@@ -182,7 +201,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
             queued.subList(0, batch.size()).clear();
             Queued last = batch.get(batch.size() - 1);
             List<Queued> ahead = batch.subList(0, batch.size() - 1);
-            send("preparing the registration", ahead, last.sql(), (ps, first) -> bind(ps, first, last.parameters()),
+            send("preparing the registration", ahead, last.sql(), false, (ps, first) -> bind(ps, first, last.parameters()),
                     (ps, hasResultSet) -> {
                         readQueued(ps, hasResultSet, last);
                         return null;
@@ -200,6 +219,14 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
 
     /** {@link #execute(String, String, boolean, Object[], ResultReader)} with parameters bound by {@code binder}. */
     <T> T execute(String attempted, String sql, boolean canWait, Binder binder, ResultReader<T> reader) {
+        return execute(attempted, sql, canWait, false, binder, reader);
+    }
+
+    /**
+     * {@link #execute(String, String, boolean, Binder, ResultReader)}; {@code whole} says that the message (what is
+     * queued and {@code sql}) is the whole of an operation, which may then run as an implicit transaction of its own.
+     */
+    <T> T execute(String attempted, String sql, boolean canWait, boolean whole, Binder binder, ResultReader<T> reader) {
         if (canWait) {
             queueLockTimeout();
         }
@@ -208,10 +235,26 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         }
         List<Queued> ahead = List.copyOf(queued);
         queued.clear();
-        return send(attempted, ahead, canWait ? lockTimeoutPrefix + sql : sql, binder, reader);
+        return send(attempted, ahead, canWait ? lockTimeoutPrefix + sql : sql, whole, binder, reader);
     }
 
-    private <T> T send(String attempted, List<Queued> ahead, String sql, Binder binder, ResultReader<T> reader) {
+    private <T> T send(String attempted, List<Queued> ahead, String sql, boolean whole, Binder binder,
+            ResultReader<T> reader) {
+        if (implicit && !whole) {
+            implicit = false;
+            jdbc("beginning the transaction", () -> {
+                connection.setAutoCommit(false);
+                return null;
+            });
+        } else if (implicit) {
+            T result = sendNow(attempted, ahead, sql, binder, reader);
+            pendingLockTimeout = implicitLockTimeout;
+            return result;
+        }
+        return sendNow(attempted, ahead, sql, binder, reader);
+    }
+
+    private <T> T sendNow(String attempted, List<Queued> ahead, String sql, Binder binder, ResultReader<T> reader) {
         String text;
         if (ahead.isEmpty()) {
             text = sql;

@@ -96,6 +96,67 @@ public final class JdbcTransactions {
     }
 
     /**
+     * Runs {@code work} on a connection in auto-commit mode, whose session sends each whole operation as an implicit
+     * transaction of its own and turns auto-commit off before anything else (see {@code JdbcSession}): if it did, the
+     * explicit transaction is committed when {@code work} returns, rolled back if it throws, and auto-commit restored. A
+     * connection not in auto-commit mode gets {@link #inOwnTransaction} instead. The caller acquires and releases
+     * {@code c}.
+     *
+     * @param <T> what {@code work} returns
+     * @param c a connection not inside a transaction of anyone else's
+     * @param dialect the database, which classifies failures
+     * @param spec the transaction's spec; its isolation must be {@code null} (the connection's)
+     * @param work the work, run once; it applies the lock timeout itself
+     * @return what {@code work} returned, after any commit
+     * @throws StorageException for any database failure, classified by {@code dialect}
+     */
+    static <T> T inImplicitTransactions(Connection c, Dialect dialect, TransactionSpec spec, SqlWork<T> work) {
+        try {
+            if (!c.getAutoCommit() || spec.isolation() != null) {
+                return inOwnTransaction(c, dialect, spec, false, work);
+            }
+        } catch (SQLException e) {
+            throw dialect.translate("preparing the connection", e);
+        }
+        RuntimeException failure = null;
+        try {
+            T result = work.run(c);
+            if (!c.getAutoCommit()) {
+                c.commit();
+            }
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            rollbackExplicit(c, e);
+            failure = dialect.translate("registration", e);
+            throw failure;
+        } catch (Error e) {
+            rollbackExplicit(c, e);
+            throw e;
+        } finally {
+            try {
+                if (!c.getAutoCommit()) {
+                    c.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                if (failure == null) {
+                    throw dialect.translate("restoring auto-commit", e);
+                }
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    private static void rollbackExplicit(Connection c, Throwable failure) {
+        try {
+            if (!c.getAutoCommit()) {
+                c.rollback();
+            }
+        } catch (SQLException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /**
      * Runs {@code work} on {@code c} inside the caller's transaction, within a savepoint: on success the savepoint is
      * released and the caller's lock timeout restored (where the dialect can: H2's is per session and keeps the
      * guard's); on failure the savepoint is rolled back, so that the caller's transaction stays usable with its earlier

@@ -232,7 +232,8 @@ final class PostgresDialect extends Dialect {
     @Override
     StorageSession.@Nullable Stored insertIfAbsentElseFind(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key) {
         Object[] keyParameters = s.keyParameters(key);
-        StorageSession.Stored stored = s.execute("inserting the row", sql.insertIfAbsentElseFind(), true, (ps, first) -> {
+        StorageSession.Stored stored = s.execute("inserting the row", sql.insertIfAbsentElseFind(), true,
+                !row.outcomeNeedsTransaction(), (ps, first) -> {
             JdbcSession.bind(ps, row.bind(ps, first), keyParameters);
         }, (ps, hasResultSet) -> {
             try (ResultSet rs = ps.getResultSet()) {
@@ -246,7 +247,7 @@ final class PostgresDialect extends Dialect {
     @Override
     StorageSession.Stored lockedFindElseInsert(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key, int stripe) {
         Object[] keyParameters = s.keyParameters(key);
-        return s.execute("registering the row", sql.lockedFindElseInsert(), true, (ps, first) -> {
+        return s.execute("registering the row", sql.lockedFindElseInsert(), true, !row.outcomeNeedsTransaction(), (ps, first) -> {
             int next = row.bind(ps, JdbcSession.bind(ps, first, keyParameters));
             ps.setObject(next, stripe);
         }, (ps, hasResultSet) -> {
@@ -265,11 +266,25 @@ final class PostgresDialect extends Dialect {
         return insertRows(s, sql, rows);
     }
 
-    /** The lock timeout travels with the first statement that can wait, set transaction-locally. */
+    /**
+     * The lock timeout travels with the first statement that can wait, set transaction-locally. At the connection's own
+     * isolation level, on a connection in auto-commit mode, an operation that is one message (insert-or-find; stripe
+     * lock and find-or-insert) runs as PostgreSQL's implicit transaction of that message: pgjdbc sends its statements
+     * with one Sync, the server runs them as one transaction (each statement with its own snapshot at READ COMMITTED,
+     * the stripe lock held to the end, {@code set_config(..., true)} local to it) and commits it before it answers. One
+     * round trip instead of two. Anything else begins an explicit transaction first.
+     */
     @Override
     <F, T> T inOwnTransaction(Connection c, StorageBackend.TransactionSpec spec, boolean foreignInserts,
             Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
         String timeout = lockTimeoutValue(spec.lockTimeout());
+        if (spec.isolation() == null && !foreignInserts) {
+            return JdbcTransactions.inImplicitTransactions(c, this, spec, tx -> {
+                JdbcSession<F> session = sessions.open(timeout);
+                session.implicitTransactions();
+                return run(session, work);
+            });
+        }
         return JdbcTransactions.inOwnTransaction(c, this, spec, false, tx -> run(sessions.open(timeout), work));
     }
 

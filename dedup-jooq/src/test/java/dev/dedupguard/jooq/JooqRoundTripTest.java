@@ -57,7 +57,8 @@ class JooqRoundTripTest {
 
     /**
      * Round trips of one registration of a new file and of a duplicate, in own-transaction mode: the lock timeout is
-     * set inside the first statement that can wait. These numbers are in the README's compatibility section.
+     * set inside the first statement that can wait, and an operation that is one message runs as PostgreSQL's implicit
+     * transaction of that message (no COMMIT). These numbers are in the README's compatibility section.
      */
     @ParameterizedTest
     @EnumSource(Strategy.class)
@@ -80,18 +81,86 @@ class JooqRoundTripTest {
                 expectedDuplicate = 2;  // find, commit: nothing waits, so no lock timeout is needed
             }
             case SELECT_FOR_UPDATE -> {
-                expectedNew = 2;        // [lock stripe (+ lock timeout); find, else insert + touch stripe], commit
-                expectedDuplicate = 2;  // the same statements: the lookup finds the row, commit
+                expectedNew = 1;        // [lock stripe (+ lock timeout); find, else insert + touch stripe]: one implicit
+                expectedDuplicate = 1;  // transaction, committed by the server; a duplicate: the lookup finds the row
             }
             default -> {
-                expectedNew = 2;        // insert on conflict do nothing (+ lock timeout), commit: as the baseline
-                expectedDuplicate = 2;  // insert on conflict do nothing, else the existing id (one statement), commit
+                expectedNew = 1;        // [lock timeout; insert on conflict do nothing, else the existing row]: one
+                expectedDuplicate = 1;  // implicit transaction, committed by the server (the baseline: insert, commit)
             }
         }
         System.out.printf("%s: new file %d round trips %s%n%s: duplicate %d round trips %s%n", strategy, fresh.size(),
                 fresh, strategy, duplicate.size(), duplicate);
         assertThat(fresh).hasSize(expectedNew);
         assertThat(duplicate).hasSize(expectedDuplicate);
+    }
+
+    /**
+     * A registration sent as one implicit transaction is committed when the call returns (another connection sees the
+     * row), applied its lock timeout only to itself, and left the connection in auto-commit mode as it found it; a
+     * registration that waits on a lock still times out.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Strategy.class, names = {"UNIQUE_CONSTRAINT", "SELECT_FOR_UPDATE"})
+    void aRegistrationInOneRoundTripIsCommittedAndLeavesTheConnectionAsFound(Strategy strategy) throws Exception {
+        try (Connection single = TestDatabase.POSTGRESQL.dataSource().getConnection()) {
+            assertThat(single.getAutoCommit()).isTrue();
+            javax.sql.DataSource one = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                    getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) ->
+                            method.getName().equals("getConnection") ? unclosable(single) : null);
+            JooqDuplicateGuard<FileKey> guard = JooqDuplicateGuard.forLibraryTable(one, SQLDialect.POSTGRES)
+                    .strategy(strategy).lockTimeout(java.time.Duration.ofMillis(300)).build();
+            FileKey key = Keys.key(7, 1);
+
+            assertThat(guard.register(key).isNew()).isTrue();
+            assertThat(TestTable.LIBRARY.rowsWith(TestDatabase.POSTGRESQL, key)).as("visible to another connection")
+                    .isEqualTo(1);
+            assertThat(single.getAutoCommit()).isTrue();
+            try (var st = single.createStatement(); var rs = st.executeQuery("show lock_timeout")) {
+                rs.next();
+                assertThat(rs.getString(1)).as("the lock timeout was the registration's only").isEqualTo("0");
+            }
+            assertThat(guard.register(key).isNew()).isFalse();
+
+            FileKey held = Keys.key(7, 2);
+            try (Connection other = TestDatabase.POSTGRESQL.dataSource().getConnection()) {
+                other.setAutoCommit(false);
+                try (var ps = other.prepareStatement(strategy == Strategy.UNIQUE_CONSTRAINT
+                        ? "insert into dedup_file (scope, content_hash, file_name, name_key) values (?, ?, ?, ?)"
+                        : "select stripe from dedup_lock_stripe for update")) {
+                    if (strategy == Strategy.UNIQUE_CONSTRAINT) {
+                        ps.setString(1, held.scope());
+                        ps.setString(2, held.contentHash());
+                        ps.setString(3, held.fileName());
+                        ps.setString(4, dev.dedupguard.spi.StoredKey.of(held, dev.dedupguard.NamePolicy.EXACT)
+                                .nameDigest());
+                    }
+                    ps.execute();
+                }
+                long start = System.nanoTime();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> guard.register(held))
+                        .isInstanceOf(dev.dedupguard.LockTimeoutException.class);
+                assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(
+                        java.time.Duration.ofSeconds(5));
+                other.rollback();
+            }
+            assertThat(single.getAutoCommit()).isTrue();
+            assertThat(guard.register(held).isNew()).as("the connection is usable after the timeout").isTrue();
+        }
+    }
+
+    private static Connection unclosable(Connection c) {
+        return (Connection) java.lang.reflect.Proxy.newProxyInstance(JooqRoundTripTest.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("close")) {
+                        return null;
+                    }
+                    try {
+                        return method.invoke(c, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     /**

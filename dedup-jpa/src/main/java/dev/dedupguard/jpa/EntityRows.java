@@ -87,6 +87,6 @@ final class EntityRows<F> implements HostRows<F> {
                             model.persister.setValues(file, before);
                         }
                     }
-                });
+                }, insert.storedRunsHostCode());
     }
 }

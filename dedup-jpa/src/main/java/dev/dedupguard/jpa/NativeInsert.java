@@ -9,6 +9,7 @@ import java.util.List;
 import org.hibernate.engine.internal.Versioning;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.hibernate.engine.spi.SharedSessionContractImplementor;
+import org.hibernate.event.internal.PostInsertEventListenerStandardImpl;
 import org.hibernate.event.service.spi.EventListenerGroups;
 import org.hibernate.event.spi.PostInsertEvent;
 import org.hibernate.event.spi.PostInsertEventListener;
@@ -16,6 +17,7 @@ import org.hibernate.event.spi.PreInsertEvent;
 import org.hibernate.generator.Generator;
 import org.hibernate.id.IdentityGenerator;
 import org.hibernate.jpa.event.spi.CallbackRegistry;
+import org.hibernate.jpa.event.spi.CallbackType;
 import org.hibernate.metamodel.mapping.AttributeMapping;
 import org.hibernate.metamodel.mapping.ForeignKeyDescriptor;
 import org.hibernate.metamodel.mapping.PluralAttributeMapping;
@@ -47,7 +49,9 @@ final class NativeInsert {
     private final EventListenerGroups listeners;
     private final CallbackRegistry callbacks;
     private final SessionFactoryImplementor factory;
+    private final boolean storedRunsHostCode;
 
+    @SuppressWarnings("deprecation") // listeners(): the only way to see which post-insert listeners are registered
     private NativeInsert(SessionFactoryImplementor factory, AbstractEntityPersister persister) {
         this.factory = factory;
         this.persister = persister;
@@ -74,6 +78,12 @@ final class NativeInsert {
         this.attributes = List.copyOf(inserted);
         this.columns = new HostRows.Columns(names, values);
         this.columnCount = names.size();
+        boolean foreignListener = false;
+        for (PostInsertEventListener listener : listeners.eventListenerGroup_POST_INSERT.listeners()) {
+            foreignListener |= !(listener instanceof PostInsertEventListenerStandardImpl);
+        }
+        this.storedRunsHostCode = foreignListener
+                || callbacks.hasRegisteredCallbacks(persister.getMappedClass(), CallbackType.POST_PERSIST);
     }
 
     /**
@@ -227,6 +237,14 @@ final class NativeInsert {
         if (factory.getStatistics().isStatisticsEnabled()) {
             factory.getStatistics().insertEntity(persister.getEntityName());
         }
+    }
+
+    /**
+     * Whether {@link #stored} runs code that may fail: a {@code @PostPersist} callback of the entity, or a post-insert
+     * listener other than Hibernate's own (which runs those callbacks). Without either it only sets the id and counts.
+     */
+    boolean storedRunsHostCode() {
+        return storedRunsHostCode;
     }
 
     /** Carries a binder's {@link SQLException} out of Hibernate's value consumer. */

@@ -1,6 +1,7 @@
 package dev.dedupguard.jpa;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dedupguard.FileKey;
 import dev.dedupguard.Registration;
@@ -104,6 +105,30 @@ class JpaNativeInsertTest {
         assertThat(duplicate.id()).isEqualTo(r.id());
         assertThat(again.getId()).as("a duplicate's entity is not stored").isNull();
         assertThat(again.getVersion()).as("nor its version seeded").isNull();
+    }
+
+    /**
+     * A {@code @PostPersist} callback runs host code after the insert, so the row stays in a transaction that the
+     * callback's failure rolls back (an entity without one is written as an implicit transaction of one round trip).
+     */
+    @Test
+    void aFailingPostPersistCallbackLeavesNoRow() {
+        JpaDuplicateGuard<RichCaseFile> guard = JpaDuplicateGuard.forHostEntity(emf,
+                EntityMapping.of(RichCaseFile.class).scope("caseId").contentHash("fileHash")
+                        .fileName("originalFilename")).build();
+        HostAudit audit = new HostAudit("uploaded by analyst-8");
+        inTransaction(em -> em.persist(audit));
+        FileKey key = Keys.key(32, 1);
+
+        RichCaseFile refused = rich(key.fileName(), key, audit);
+        refused.refuseAfterInsert();
+        assertThatThrownBy(() -> guard.register(refused)).hasStackTraceContaining("refused by @PostPersist");
+        assertThat(DB.queryLong("select count(*) from case_file_rich where case_id = ?", 32L)).isZero();
+
+        RichCaseFile accepted = rich(key.fileName(), key, audit);
+        assertThat(guard.register(accepted).isNew()).isTrue();
+        assertThat(accepted.getPostPersistCalls()).isEqualTo(1);
+        assertThat(DB.queryLong("select count(*) from case_file_rich where case_id = ?", 32L)).isEqualTo(1);
     }
 
     @Test

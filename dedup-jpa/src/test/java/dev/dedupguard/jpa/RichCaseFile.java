@@ -13,6 +13,7 @@ import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.JoinColumn;
 import jakarta.persistence.ManyToOne;
+import jakarta.persistence.PostPersist;
 import jakarta.persistence.PrePersist;
 import jakarta.persistence.Table;
 import jakarta.persistence.Transient;
@@ -25,7 +26,7 @@ import java.util.Locale;
 /**
  * A host entity with every kind of column the native insert binds through Hibernate: an Integer identity id, an Integer
  * version, enums by name and by ordinal, a converter, java.time values, an embeddable, a many-to-one, a column that
- * is not insertable (database default), and a {@code @PrePersist} callback.
+ * is not insertable (database default), and {@code @PrePersist} and {@code @PostPersist} callbacks.
  */
 @Entity
 @Table(name = "case_file_rich", uniqueConstraints = @UniqueConstraint(name = "uq_case_file_rich",
@@ -110,6 +111,10 @@ public class RichCaseFile {
 
     @Transient
     private int prePersistCalls;
+    @Transient
+    private int postPersistCalls;
+    @Transient
+    private boolean refusedAfterInsert;
 
     protected RichCaseFile() {
     }
@@ -131,6 +136,23 @@ public class RichCaseFile {
     @PrePersist
     void beforeInsert() {
         prePersistCalls++;
+    }
+
+    @PostPersist
+    void afterInsert() {
+        postPersistCalls++;
+        if (refusedAfterInsert) {
+            throw new IllegalStateException("refused by @PostPersist");
+        }
+    }
+
+    /** Makes the {@code @PostPersist} callback throw. */
+    public void refuseAfterInsert() {
+        refusedAfterInsert = true;
+    }
+
+    public int getPostPersistCalls() {
+        return postPersistCalls;
     }
 
     public Integer getId() {
