@@ -178,6 +178,11 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         implicit = true;
     }
 
+    /** Whether the session still sends whole messages as implicit transactions (no explicit one has begun). */
+    boolean implicitTransactionsLeft() {
+        return implicit;
+    }
+
     /** Forgets what is queued: the work sent nothing, so the savepoint it would have opened is not needed. */
     void dropQueued() {
         queued.clear();
@@ -332,11 +337,13 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     public Optional<StoredRow> find(StoredKey key) {
         String locking = duplicates.contains(key) ? dialect.lockingReadClause() : null;
         String sql = locking == null ? statements.findSql() : statements.findSql() + locking;
-        return execute("finding the key", sql, locking != null, keyParameters(key), (ps, rs) -> {
-            try (ResultSet r = ps.getResultSet()) {
-                return r.next() ? Optional.of(readRow(r, 1)) : Optional.<StoredRow>empty();
-            }
-        });
+        Object[] parameters = keyParameters(key);
+        return execute("finding the key", sql, locking != null, locking == null && queued.isEmpty(),
+                (ps, first) -> bind(ps, first, parameters), (ps, rs) -> {
+                    try (ResultSet r = ps.getResultSet()) {
+                        return r.next() ? Optional.of(readRow(r, 1)) : Optional.<StoredRow>empty();
+                    }
+                });
     }
 
     /**

@@ -78,15 +78,15 @@ class JooqRoundTripTest {
         switch (strategy) {
             case NO_LOCK -> {
                 expectedNew = 3;        // find, insert (setting the lock timeout in the same statement), commit
-                expectedDuplicate = 2;  // find, commit: nothing waits, so no lock timeout is needed
+                expectedDuplicate = 1;  // find, as an implicit transaction: nothing waits, no lock timeout, no commit
             }
             case SELECT_FOR_UPDATE -> {
                 expectedNew = 1;        // [lock stripe (+ lock timeout); find, else insert + touch stripe]: one implicit
                 expectedDuplicate = 1;  // transaction, committed by the server; a duplicate: the lookup finds the row
             }
             default -> {
-                expectedNew = 1;        // [lock timeout; insert on conflict do nothing, else the existing row]: one
-                expectedDuplicate = 1;  // implicit transaction, committed by the server (the baseline: insert, commit)
+                expectedNew = 1;        // [lock timeout; insert on conflict do nothing]: an implicit transaction,
+                expectedDuplicate = 2;  // committed by the server (the baseline: insert, commit); a duplicate: + find
             }
         }
         System.out.printf("%s: new file %d round trips %s%n%s: duplicate %d round trips %s%n", strategy, fresh.size(),
