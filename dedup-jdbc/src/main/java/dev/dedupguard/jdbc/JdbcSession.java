@@ -63,7 +63,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     private final String lockTimeoutPrefix;
     private final Set<StoredKey> duplicates = new HashSet<>();
     private final InterruptWatch watch;
-    private boolean implicit;
+    private JdbcTransactions.@Nullable Implicit implicit;
     /** The lock timeout to put in force again after an implicit transaction, which took it with it. */
     private final @Nullable String implicitLockTimeout;
 
@@ -173,14 +173,16 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     /**
      * Lets whole messages run as implicit transactions of their own, on a connection in auto-commit mode (see the class
      * comment); the first other message begins an explicit transaction.
+     *
+     * @param calls the call's implicit transactions; {@code null}: one explicit transaction, begun by the caller
      */
-    void implicitTransactions() {
-        implicit = true;
+    void implicitTransactions(JdbcTransactions.@Nullable Implicit calls) {
+        implicit = calls;
     }
 
     /** Whether the session still sends whole messages as implicit transactions (no explicit one has begun). */
     boolean implicitTransactionsLeft() {
-        return implicit;
+        return implicit != null && implicit.active();
     }
 
     /** Forgets what is queued: the work sent nothing, so the savepoint it would have opened is not needed. */
@@ -245,13 +247,13 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
 
     private <T> T send(String attempted, List<Queued> ahead, String sql, boolean whole, Binder binder,
             ResultReader<T> reader) {
-        if (implicit && !whole) {
-            implicit = false;
+        JdbcTransactions.Implicit calls = implicit;
+        if (calls != null && calls.active() && !whole) {
             jdbc("beginning the transaction", () -> {
-                connection.setAutoCommit(false);
+                calls.beginExplicit();
                 return null;
             });
-        } else if (implicit) {
+        } else if (calls != null && calls.active()) {
             T result = sendNow(attempted, ahead, sql, binder, reader);
             pendingLockTimeout = implicitLockTimeout;
             return result;
@@ -335,7 +337,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
 
     @Override
     public Optional<StoredRow> find(StoredKey key) {
-        String locking = duplicates.contains(key) ? dialect.lockingReadClause() : null;
+        String locking = duplicates.contains(key) && !implicitTransactionsLeft() ? dialect.lockingReadClause() : null;
         String sql = locking == null ? statements.findSql() : statements.findSql() + locking;
         Object[] parameters = keyParameters(key);
         return execute("finding the key", sql, locking != null, locking == null && queued.isEmpty(),

@@ -7,6 +7,7 @@ import dev.dedupguard.spi.StorageException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The transaction handling {@link StorageBackend#inTransaction} requires, in plain JDBC, for backends that can reach
@@ -96,47 +97,110 @@ public final class JdbcTransactions {
     }
 
     /**
+     * A call that runs as implicit transactions, one per whole message, until its session needs an explicit one:
+     * {@link #beginExplicit} turns auto-commit off (and sets the dialect's {@link Dialect#defaultOwnIsolation own
+     * isolation}, if any) before the first statement of that transaction.
+     */
+    static final class Implicit {
+        private final Connection connection;
+        private final Dialect dialect;
+        private boolean explicit;
+        private int restoreIsolation = -1;
+
+        Implicit(Connection connection, Dialect dialect) {
+            this.connection = connection;
+            this.dialect = dialect;
+        }
+
+        /** Whether no explicit transaction has begun: a whole message still runs as an implicit one. */
+        boolean active() {
+            return !explicit;
+        }
+
+        /** Begins the explicit transaction that the rest of the call runs in. */
+        void beginExplicit() throws SQLException {
+            Isolation own = dialect.defaultOwnIsolation();
+            if (own != null) {
+                int current = connection.getTransactionIsolation();
+                if (current != own.jdbcLevel()) {
+                    connection.setTransactionIsolation(own.jdbcLevel());
+                    restoreIsolation = current;
+                }
+            }
+            connection.setAutoCommit(false);
+            explicit = true;
+        }
+
+        /** Puts auto-commit and isolation back, if an explicit transaction changed them. */
+        void end() throws SQLException {
+            if (explicit) {
+                connection.setAutoCommit(true);
+                if (restoreIsolation != -1) {
+                    connection.setTransactionIsolation(restoreIsolation);
+                }
+            }
+        }
+    }
+
+    /**
+     * Work that may run as implicit transactions.
+     *
+     * @param <T> the work's result
+     */
+    @FunctionalInterface
+    interface ImplicitWork<T> {
+        /**
+         * Runs the work.
+         *
+         * @param implicit the call's implicit transactions, or {@code null} if it runs in one explicit transaction
+         * @return the work's result
+         * @throws SQLException if the database fails
+         */
+        T run(@Nullable Implicit implicit) throws SQLException;
+    }
+
+    /**
      * Runs {@code work} on a connection in auto-commit mode, whose session sends each whole operation as an implicit
-     * transaction of its own and turns auto-commit off before anything else (see {@code JdbcSession}): if it did, the
-     * explicit transaction is committed when {@code work} returns, rolled back if it throws, and auto-commit restored. A
-     * connection not in auto-commit mode gets {@link #inOwnTransaction} instead. The caller acquires and releases
-     * {@code c}.
+     * transaction of its own and begins an explicit one ({@link Implicit#beginExplicit}) before anything else (see
+     * {@code JdbcSession}): if it did, the explicit transaction is committed when {@code work} returns, rolled back if
+     * it throws, and auto-commit and isolation are put back. A connection not in auto-commit mode, or a spec with an
+     * isolation level, gets {@link #inOwnTransaction} instead, and {@code work} no implicit transactions. The caller
+     * acquires and releases {@code c}.
      *
      * @param <T> what {@code work} returns
      * @param c a connection not inside a transaction of anyone else's
      * @param dialect the database, which classifies failures
-     * @param spec the transaction's spec; its isolation must be {@code null} (the connection's)
+     * @param spec the transaction's spec
      * @param work the work, run once; it applies the lock timeout itself
      * @return what {@code work} returned, after any commit
      * @throws StorageException for any database failure, classified by {@code dialect}
      */
-    static <T> T inImplicitTransactions(Connection c, Dialect dialect, TransactionSpec spec, SqlWork<T> work) {
+    static <T> T inImplicitTransactions(Connection c, Dialect dialect, TransactionSpec spec, ImplicitWork<T> work) {
         try {
             if (!c.getAutoCommit() || spec.isolation() != null) {
-                return inOwnTransaction(c, dialect, spec, false, work);
+                return inOwnTransaction(c, dialect, spec, false, tx -> work.run(null));
             }
         } catch (SQLException e) {
             throw dialect.translate("preparing the connection", e);
         }
+        Implicit implicit = new Implicit(c, dialect);
         RuntimeException failure = null;
         try {
-            T result = work.run(c);
-            if (!c.getAutoCommit()) {
+            T result = work.run(implicit);
+            if (!implicit.active()) {
                 c.commit();
             }
             return result;
         } catch (SQLException | RuntimeException e) {
-            rollbackExplicit(c, e);
+            rollbackExplicit(c, implicit, e);
             failure = dialect.translate("registration", e);
             throw failure;
         } catch (Error e) {
-            rollbackExplicit(c, e);
+            rollbackExplicit(c, implicit, e);
             throw e;
         } finally {
             try {
-                if (!c.getAutoCommit()) {
-                    c.setAutoCommit(true);
-                }
+                implicit.end();
             } catch (SQLException e) {
                 if (failure == null) {
                     throw dialect.translate("restoring auto-commit", e);
@@ -146,9 +210,9 @@ public final class JdbcTransactions {
         }
     }
 
-    private static void rollbackExplicit(Connection c, Throwable failure) {
+    private static void rollbackExplicit(Connection c, Implicit implicit, Throwable failure) {
         try {
-            if (!c.getAutoCommit()) {
+            if (!implicit.active()) {
                 c.rollback();
             }
         } catch (SQLException | RuntimeException e) {

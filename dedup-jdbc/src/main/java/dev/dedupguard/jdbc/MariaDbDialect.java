@@ -4,6 +4,8 @@ import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.Isolation;
 import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.spi.StorageException;
+import dev.dedupguard.spi.StorageSession;
+import dev.dedupguard.spi.StoredKey;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -199,13 +202,52 @@ final class MariaDbDialect extends Dialect {
     /**
      * Each statement that can wait carries the lock timeout ({@link #lockTimeoutStatementPrefix}); only where the
      * backend inserts rows itself, with statements the prefix cannot reach, is the session's value swapped in and put
-     * back. Own transactions run at READ COMMITTED unless the guard's options say otherwise.
+     * back. Explicit own transactions run at READ COMMITTED unless the guard's options say otherwise.
+     *
+     * <p>At the connection's own isolation level, on a connection in auto-commit mode, an insert that is the whole of a
+     * registration (UNIQUE_CONSTRAINT) runs as an auto-commit statement, its own transaction: one round trip, and none
+     * of the statements an explicit transaction costs this driver (auto-commit off and on, the isolation set and put
+     * back, the commit). A single {@code INSERT} takes the same locks at any isolation level (its duplicate-key check
+     * locks the existing entry at READ COMMITTED too), and the lookup after a duplicate, an auto-commit statement of its
+     * own, reads a fresh snapshot, so it sees the row whose commit made the insert fail without a locking read. Anything
+     * else begins an explicit transaction at READ COMMITTED first.
      */
     @Override
     <F, T> T inOwnTransaction(Connection c, StorageBackend.TransactionSpec spec, boolean foreignInserts,
             Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
         String timeout = foreignInserts ? null : lockTimeoutValue(spec.lockTimeout());
+        if (!foreignInserts) {
+            return JdbcTransactions.inImplicitTransactions(c, this, spec, implicit -> {
+                JdbcSession<F> session = sessions.open(timeout);
+                session.implicitTransactions(implicit);
+                return run(session, work);
+            });
+        }
         return JdbcTransactions.inOwnTransaction(c, this, spec, foreignInserts, tx -> run(sessions.open(timeout), work));
+    }
+
+    /**
+     * In an implicit transaction: the insert as an auto-commit statement and, if it fails as a duplicate, the lookup as
+     * another; otherwise the default (the insert, its duplicate-key error caught, the locking re-read).
+     */
+    @Override
+    StorageSession.@Nullable Stored insertIfAbsentElseFind(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key) {
+        if (!s.implicitTransactionsLeft() || row.outcomeNeedsTransaction()) {
+            return super.insertIfAbsentElseFind(s, sql, row, key);
+        }
+        try {
+            OptionalLong id = s.execute("inserting the row", sql.insert(), true, true, row::bind,
+                    (ps, hasResultSet) -> JdbcSession.firstId(ps));
+            if (id.isPresent()) {
+                return StorageSession.Stored.inserted(id.getAsLong());
+            }
+            throw new StorageException(StorageException.Kind.OTHER, "the insert returned no id", null);
+        } catch (RuntimeException e) {
+            if (!s.isUniqueViolation(e)) {
+                throw e;
+            }
+        }
+        return s.find(key).map(StorageSession.Stored::found).orElse(null);
     }
 
     /** As {@link #inOwnTransaction}, inside a savepoint of the caller's transaction. */

@@ -289,9 +289,9 @@ final class PostgresDialect extends Dialect {
             Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
         String timeout = lockTimeoutValue(spec.lockTimeout());
         if (spec.isolation() == null && !foreignInserts) {
-            return JdbcTransactions.inImplicitTransactions(c, this, spec, tx -> {
+            return JdbcTransactions.inImplicitTransactions(c, this, spec, implicit -> {
                 JdbcSession<F> session = sessions.open(timeout);
-                session.implicitTransactions();
+                session.implicitTransactions(implicit);
                 return run(session, work);
             });
         }

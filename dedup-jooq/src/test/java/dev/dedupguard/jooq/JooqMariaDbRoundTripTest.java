@@ -60,16 +60,16 @@ class JooqMariaDbRoundTripTest {
         int expectedDuplicate;
         switch (strategy) {
             case NO_LOCK -> {
-                expectedNew = 3;        // find, insert (carrying the lock timeout), commit
-                expectedDuplicate = 2;  // find, commit
+                expectedNew = 3;        // find (auto-commit), insert (carrying the lock timeout), commit
+                expectedDuplicate = 1;  // find, an auto-commit statement
             }
             case SELECT_FOR_UPDATE -> {
                 expectedNew = 5;        // lock stripe (carrying the lock timeout), find, touch stripe, insert, commit
                 expectedDuplicate = 3;  // lock stripe, find, commit
             }
             default -> {
-                expectedNew = 2;        // insert ... returning (carrying the lock timeout), commit
-                expectedDuplicate = 3;  // insert (1062), locking re-read, commit
+                expectedNew = 1;        // insert ... returning (carrying the lock timeout), an auto-commit statement
+                expectedDuplicate = 2;  // insert (1062), then the lookup (auto-commit: a fresh snapshot)
             }
         }
         assertThat(fresh).hasSize(expectedNew);
@@ -77,6 +77,61 @@ class JooqMariaDbRoundTripTest {
         assertThat(fresh).noneMatch(sql -> sql.contains("@@") || sql.startsWith("set session"));
         assertThat(fresh.stream().filter(sql -> sql.startsWith(PREFIX)))
                 .as("every statement that can wait carries the lock timeout").isNotEmpty();
+    }
+
+    /**
+     * A registration sent as an auto-commit statement is committed when the call returns, and leaves the connection's
+     * auto-commit and isolation (MariaDB's REPEATABLE READ default) as found; so does SELECT_FOR_UPDATE, which begins an
+     * explicit transaction at READ COMMITTED and puts the isolation back. A registration that waits on a lock still
+     * times out.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Strategy.class, names = {"UNIQUE_CONSTRAINT", "SELECT_FOR_UPDATE"})
+    void anAutoCommitRegistrationIsCommittedAndLeavesTheConnectionAsFound(Strategy strategy) throws Exception {
+        try (Connection single = DB.dataSource().getConnection()) {
+            assertThat(single.getAutoCommit()).isTrue();
+            String isolation = sessionIsolation(single);
+            JooqDuplicateGuard<FileKey> guard = JooqDuplicateGuard.forLibraryTable(
+                    dev.dedupguard.testing.SingleConnectionDataSource.of(single), SQLDialect.MARIADB).strategy(strategy)
+                    .lockTimeout(java.time.Duration.ofSeconds(1)).build();
+            FileKey key = Keys.key(9, 1);
+
+            assertThat(guard.register(key).isNew()).isTrue();
+            assertThat(TestTable.LIBRARY.rowsWith(DB, key)).as("visible to another connection").isEqualTo(1);
+            assertThat(single.getAutoCommit()).isTrue();
+            assertThat(sessionIsolation(single)).isEqualTo(isolation);
+            assertThat(guard.register(key).isNew()).isFalse();
+
+            FileKey held = Keys.key(9, 2);
+            try (Connection other = DB.dataSource().getConnection()) {
+                other.setAutoCommit(false);
+                try (var ps = other.prepareStatement(strategy == Strategy.UNIQUE_CONSTRAINT
+                        ? "insert into dedup_file (scope, content_hash, file_name, name_key) values (?, ?, ?, ?)"
+                        : "select stripe from dedup_lock_stripe for update")) {
+                    if (strategy == Strategy.UNIQUE_CONSTRAINT) {
+                        ps.setString(1, held.scope());
+                        ps.setString(2, held.contentHash());
+                        ps.setString(3, held.fileName());
+                        ps.setString(4, dev.dedupguard.spi.StoredKey.of(held, dev.dedupguard.NamePolicy.EXACT)
+                                .nameDigest());
+                    }
+                    ps.execute();
+                }
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> guard.register(held))
+                        .isInstanceOf(dev.dedupguard.LockTimeoutException.class);
+                other.rollback();
+            }
+            assertThat(single.getAutoCommit()).isTrue();
+            assertThat(sessionIsolation(single)).isEqualTo(isolation);
+            assertThat(guard.register(held).isNew()).as("the connection is usable after the timeout").isTrue();
+        }
+    }
+
+    private static String sessionIsolation(Connection c) throws Exception {
+        try (var s = c.createStatement(); var rs = s.executeQuery("select @@session.tx_isolation")) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     /**
@@ -93,9 +148,9 @@ class JooqMariaDbRoundTripTest {
             guard.register(Keys.key(8, 1));
             long statements = questions(watcher) - before + idle;
             System.out.printf("MariaDB UNIQUE_CONSTRAINT new file: the server counted %d statements%n", statements);
-            // insert, commit, and what the driver sends for the own transaction: autocommit off and on, isolation to
-            // READ COMMITTED and back (before the lock timeout moved into the insert: 9)
-            assertThat(statements).isLessThanOrEqualTo(6);
+            // the insert, an auto-commit statement (in an explicit transaction: 6 -- autocommit off and on, isolation
+            // to READ COMMITTED and back, the insert, the commit; before the lock timeout moved into the insert: 9)
+            assertThat(statements).isEqualTo(1);
         }
     }
 

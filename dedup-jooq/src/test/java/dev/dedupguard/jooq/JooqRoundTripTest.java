@@ -105,9 +105,7 @@ class JooqRoundTripTest {
     void aRegistrationInOneRoundTripIsCommittedAndLeavesTheConnectionAsFound(Strategy strategy) throws Exception {
         try (Connection single = TestDatabase.POSTGRESQL.dataSource().getConnection()) {
             assertThat(single.getAutoCommit()).isTrue();
-            javax.sql.DataSource one = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
-                    getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) ->
-                            method.getName().equals("getConnection") ? unclosable(single) : null);
+            javax.sql.DataSource one = dev.dedupguard.testing.SingleConnectionDataSource.of(single);
             JooqDuplicateGuard<FileKey> guard = JooqDuplicateGuard.forLibraryTable(one, SQLDialect.POSTGRES)
                     .strategy(strategy).lockTimeout(java.time.Duration.ofMillis(300)).build();
             FileKey key = Keys.key(7, 1);
@@ -147,20 +145,6 @@ class JooqRoundTripTest {
             assertThat(single.getAutoCommit()).isTrue();
             assertThat(guard.register(held).isNew()).as("the connection is usable after the timeout").isTrue();
         }
-    }
-
-    private static Connection unclosable(Connection c) {
-        return (Connection) java.lang.reflect.Proxy.newProxyInstance(JooqRoundTripTest.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("close")) {
-                        return null;
-                    }
-                    try {
-                        return method.invoke(c, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
     }
 
     /**
