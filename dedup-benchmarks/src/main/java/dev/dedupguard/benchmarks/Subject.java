@@ -264,11 +264,14 @@ abstract class Subject {
         private final DataSource ds;
         private final SQLDialect dialect;
         private final JooqDuplicateGuard<Record> guard;
+        /** One context for the host's records, as an application holds one (a context per call copies its settings). */
+        private final DSLContext records;
 
         Jooq(Strategy strategy, DataSource ds, SQLDialect dialect) {
             super("jooq", strategy);
             this.ds = ds;
             this.dialect = dialect;
+            this.records = DSL.using(dialect);
             HostTable<Record> mapping = HostTable.of(DSL.table(name(table()))).id(ID).scope(CASE_ID)
                     .contentHash(FILE_HASH).fileName(NAME).build();
             this.guard = JooqDuplicateGuard.forHostTable(ds, dialect, mapping).strategy(strategy)
@@ -276,7 +279,7 @@ abstract class Subject {
         }
 
         private Record row(FileKey key) {
-            Record r = DSL.using(dialect).newRecord(CASE_ID, FILE_HASH, NAME);
+            Record r = records.newRecord(CASE_ID, FILE_HASH, NAME);
             r.set(CASE_ID, Long.parseLong(key.scope()));
             r.set(FILE_HASH, key.contentHash());
             r.set(NAME, key.fileName());

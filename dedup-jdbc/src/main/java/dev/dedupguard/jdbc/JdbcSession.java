@@ -60,7 +60,8 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     private @Nullable String pendingLockTimeout;
     private final List<Queued> queued = new ArrayList<>(3);
     private boolean sentAnything;
-    private final String lockTimeoutPrefix;
+    /** The lock timeout value that the dialect's statement prefix carries; {@code null} if it has no prefix. */
+    private final @Nullable String lockTimeoutValue;
     private final Set<StoredKey> duplicates = new HashSet<>();
     private final InterruptWatch watch;
     private JdbcTransactions.@Nullable Implicit implicit;
@@ -87,9 +88,9 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         this.rows = rows;
         this.joined = joined;
         this.pipelines = dialect.pipelinesStatements();
-        String prefix = pendingLockTimeout == null ? null : dialect.lockTimeoutStatementPrefix(pendingLockTimeout);
-        this.lockTimeoutPrefix = prefix == null ? "" : prefix;
-        this.pendingLockTimeout = prefix == null ? pendingLockTimeout : null;
+        String prefix = pendingLockTimeout == null ? "" : statements.lockTimeoutPrefix(pendingLockTimeout);
+        this.lockTimeoutValue = prefix.isEmpty() ? null : pendingLockTimeout;
+        this.pendingLockTimeout = prefix.isEmpty() ? pendingLockTimeout : null;
         this.implicitLockTimeout = this.pendingLockTimeout;
     }
 
@@ -242,7 +243,12 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         }
         List<Queued> ahead = List.copyOf(queued);
         queued.clear();
-        return send(attempted, ahead, canWait ? lockTimeoutPrefix + sql : sql, whole, binder, reader);
+        return send(attempted, ahead, canWait ? prefixed(sql) : sql, whole, binder, reader);
+    }
+
+    /** {@code sql} carrying the lock timeout as its prefix, where the dialect has one; the same text on every call. */
+    private String prefixed(String sql) {
+        return lockTimeoutValue == null ? sql : statements.withLockTimeout(lockTimeoutValue, sql);
     }
 
     private <T> T send(String attempted, List<Queued> ahead, String sql, boolean whole, Binder binder,
@@ -449,7 +455,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         for (int i = 0; i < stripes.length; i++) {
             parameters[first + i] = stripes[i];
         }
-        queue(lockTimeoutPrefix + statements.lockStripesSql(stripes.length, timeout != null), parameters,
+        queue(prefixed(statements.lockStripesSql(stripes.length, timeout != null)), parameters,
                 lockedRows(stripes.clone()));
         if (!pipelines) {
             sendQueued();

@@ -38,6 +38,8 @@ final class Statements {
     private final String touchOneStripe;
     private final @Nullable String setLockTimeout;
     private final ConcurrentMap<List<String>, String> pipelined = new ConcurrentHashMap<>();
+    /** Each lock timeout's statement prefix, and each statement with it, by the timeout's value. */
+    private final ConcurrentMap<String, Prefixed> prefixed = new ConcurrentHashMap<>();
     private final ConcurrentMap<HostRows.Columns, Dialect.Inserts> inserts = new ConcurrentHashMap<>();
     private volatile String @Nullable [] keyColumnTypes;
 
@@ -142,6 +144,59 @@ final class Statements {
             }
         }
         return text;
+    }
+
+    /**
+     * The dialect's {@link Dialect#lockTimeoutStatementPrefix prefix} for a lock timeout value, rendered once per value.
+     *
+     * @param value a lock timeout value ({@link Dialect#lockTimeoutValue})
+     * @return the prefix, or {@code ""} where the dialect carries the timeout otherwise
+     */
+    String lockTimeoutPrefix(String value) {
+        Prefixed p = prefixed.get(value);
+        if (p == null) {
+            String prefix = dialect.lockTimeoutStatementPrefix(value);
+            p = new Prefixed(prefix == null ? "" : prefix, new ConcurrentHashMap<>());
+            if (prefixed.size() < MAX_PIPELINED) {
+                Prefixed raced = prefixed.putIfAbsent(value, p);
+                p = raced == null ? p : raced;
+            }
+        }
+        return p.prefix();
+    }
+
+    /**
+     * {@code sql} with the prefix of {@link #lockTimeoutPrefix}{@code (value)}: the same text for the same statement, so
+     * that the driver's statement cache finds it without hashing a new string on every call.
+     *
+     * @param value a lock timeout value whose prefix was asked for
+     * @param sql a statement of this table
+     * @return the prefixed statement, or {@code sql} itself if the prefix is empty
+     */
+    String withLockTimeout(String value, String sql) {
+        Prefixed p = prefixed.get(value);
+        if (p == null) {
+            String prefix = lockTimeoutPrefix(value);
+            p = prefixed.get(value);
+            if (p == null) {
+                return prefix + sql;
+            }
+        }
+        if (p.prefix().isEmpty()) {
+            return sql;
+        }
+        String text = p.statements().get(sql);
+        if (text == null) {
+            text = p.prefix() + sql;
+            if (p.statements().size() < MAX_PIPELINED) {
+                p.statements().putIfAbsent(sql, text);
+            }
+        }
+        return text;
+    }
+
+    /** A lock timeout's prefix and the statements rendered with it. */
+    private record Prefixed(String prefix, ConcurrentMap<String, String> statements) {
     }
 
     /**

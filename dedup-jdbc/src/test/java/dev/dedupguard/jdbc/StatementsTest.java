@@ -25,6 +25,23 @@ class StatementsTest {
     }
 
     @Test
+    void aStatementCarryingTheLockTimeoutIsTheSameTextOnEveryCall() {
+        Statements mariaDb = new Statements(Dialect.MARIADB,
+                new TableSchema(null, "dedup_file", "id", "scope", "content_hash", "file_name", "name_key"),
+                "dedup_lock_stripe", TableLimits.ScopeForm.TEXT);
+        String find = mariaDb.findSql();
+
+        String first = mariaDb.withLockTimeout("5", find);
+        assertThat(mariaDb.lockTimeoutPrefix("5")).isSameAs(mariaDb.lockTimeoutPrefix("5"));
+        assertThat(first).isEqualTo(mariaDb.lockTimeoutPrefix("5") + find)
+                .startsWith("set statement innodb_lock_wait_timeout=5");
+        assertThat(mariaDb.withLockTimeout("5", find)).as("the kept text, not a new string to hash").isSameAs(first);
+        assertThat(mariaDb.withLockTimeout("7", find)).startsWith("set statement innodb_lock_wait_timeout=7");
+        assertThat(table.lockTimeoutPrefix("5000ms")).as("PostgreSQL carries the timeout otherwise").isEmpty();
+        assertThat(table.withLockTimeout("5000ms", find)).isSameAs(find);
+    }
+
+    @Test
     void aColumnSetsInsertsAreRenderedOnceAndKept() {
         HostRows.Columns columns = HostRows.Columns.of(List.of("scope", "content_hash", "file_name", "name_key"));
         assertThat(table.inserts(columns)).isSameAs(table.inserts(HostRows.Columns.of(List.of("scope", "content_hash",
