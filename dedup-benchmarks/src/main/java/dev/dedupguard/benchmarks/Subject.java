@@ -46,6 +46,20 @@ abstract class Subject {
     static final String BASELINE = "baseline";
     /** The one-round-trip raw subject's name in reports: raw JDBC in auto-commit, the physical limit of the job. */
     static final String ONE_ROUND_TRIP = "one-round-trip";
+    /** The one-round-trip insert with the guard's lock timeout in the same message: for {@code ProfileSubject} only. */
+    static final String ONE_ROUND_TRIP_SET_CONFIG = "one-round-trip+set_config";
+    /** The one-round-trip insert with a client-side statement timeout instead: for {@code ProfileSubject} only. */
+    static final String ONE_ROUND_TRIP_QUERY_TIMEOUT = "one-round-trip+query-timeout";
+
+    /** How a raw subject bounds its wait for a lock. */
+    private enum LockTimeout {
+        /** Not at all (the baselines). */
+        NONE,
+        /** {@code set_config('lock_timeout', '5000ms', true)} ahead of the insert, in the same message (the guard's way). */
+        SET_CONFIG,
+        /** {@code Statement.setQueryTimeout(5)}: the driver cancels the statement from a timer thread. */
+        QUERY_TIMEOUT
+    }
     /** Spring Integration's {@code JdbcMetadataStore}, as a backend name. */
     static final String SPRING_INTEGRATION = "spring-integration";
     /** Camel's {@code JdbcMessageIdRepository}, as a backend name. */
@@ -80,6 +94,8 @@ abstract class Subject {
         return switch (backend) {
             case BASELINE -> new Baseline(ds, db.postgres(), false);
             case ONE_ROUND_TRIP -> new Baseline(ds, db.postgres(), true);
+            case ONE_ROUND_TRIP_SET_CONFIG -> new Baseline(ds, db.postgres(), true, LockTimeout.SET_CONFIG);
+            case ONE_ROUND_TRIP_QUERY_TIMEOUT -> new Baseline(ds, db.postgres(), true, LockTimeout.QUERY_TIMEOUT);
             case SPRING_INTEGRATION -> new SpringIntegration(ds);
             case CAMEL -> new Camel(ds);
             case "jooq" -> new Jooq(strategy, ds, db.postgres() ? SQLDialect.POSTGRES
@@ -143,16 +159,27 @@ abstract class Subject {
         private final DataSource ds;
         private final boolean autoCommit;
         private final boolean returning;
+        private final boolean queryTimeout;
         private final String insert;
         private final String find = "select id from bench_file where case_id = ? and file_hash = ? and "
                 + "original_filename = ?";
 
         Baseline(DataSource ds, boolean postgres, boolean autoCommit) {
-            super(autoCommit ? ONE_ROUND_TRIP : BASELINE, null);
+            this(ds, postgres, autoCommit, LockTimeout.NONE);
+        }
+
+        Baseline(DataSource ds, boolean postgres, boolean autoCommit, LockTimeout lockTimeout) {
+            super(lockTimeout == LockTimeout.SET_CONFIG ? ONE_ROUND_TRIP_SET_CONFIG
+                    : lockTimeout == LockTimeout.QUERY_TIMEOUT ? ONE_ROUND_TRIP_QUERY_TIMEOUT
+                    : autoCommit ? ONE_ROUND_TRIP : BASELINE, null);
             this.ds = ds;
             this.autoCommit = autoCommit;
+            this.queryTimeout = lockTimeout == LockTimeout.QUERY_TIMEOUT;
             String plain = "insert into bench_file (case_id, file_hash, original_filename) values (?, ?, ?)";
-            if (postgres) {
+            if (postgres && lockTimeout == LockTimeout.SET_CONFIG) {
+                insert = "select * from (select set_config('lock_timeout', '5000ms', true)) cfg;\n" + plain
+                        + " on conflict (case_id, file_hash, original_filename) do nothing returning id";
+            } else if (postgres) {
                 insert = plain + " on conflict (case_id, file_hash, original_filename) do nothing returning id";
             } else if (autoCommit && isMariaDb(ds)) {
                 insert = plain + " returning id";
@@ -172,8 +199,7 @@ abstract class Subject {
 
         @Override
         String label() {
-            return autoCommit ? ONE_ROUND_TRIP + " (raw JDBC, auto-commit insert)"
-                    : BASELINE + " (raw JDBC insert + commit)";
+            return autoCommit ? backend() + " (raw JDBC, auto-commit insert)" : BASELINE + " (raw JDBC insert + commit)";
         }
 
         @Override
@@ -207,8 +233,19 @@ abstract class Subject {
             try (PreparedStatement ps = returning ? c.prepareStatement(insert)
                     : c.prepareStatement(insert, new String[] {"ID"})) {
                 bind(ps, key);
+                if (queryTimeout) {
+                    ps.setQueryTimeout(5);
+                }
                 try {
-                    if (returning) {
+                    if (insert.startsWith("select * from (select set_config")) {
+                        ps.execute();
+                        ps.getMoreResults();
+                        try (ResultSet rs = ps.getResultSet()) {
+                            if (rs.next()) {
+                                return new Outcome(true, rs.getLong(1));
+                            }
+                        }
+                    } else if (returning) {
                         try (ResultSet rs = ps.executeQuery()) {
                             if (rs.next()) {
                                 return new Outcome(true, rs.getLong(1));
