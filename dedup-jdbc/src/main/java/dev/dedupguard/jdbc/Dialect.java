@@ -559,6 +559,19 @@ public abstract class Dialect {
         return JdbcTransactions.inSavepoint(c, this, spec, true, tx -> run(sessions.open(null), work));
     }
 
+    /**
+     * {@link JdbcTransactions#inImplicitTransactions}, with a session opened with the pending lock timeout
+     * {@code timeout} that sends whole messages as implicit transactions while the call allows it.
+     */
+    <F, T> T inImplicitTransactions(Connection c, StorageBackend.TransactionSpec spec, @Nullable String timeout,
+            Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
+        return JdbcTransactions.inImplicitTransactions(c, this, spec, implicit -> {
+            JdbcSession<F> session = sessions.open(timeout);
+            session.implicitTransactions(implicit);
+            return run(session, work);
+        });
+    }
+
     /** Runs {@code work} on {@code session}, then sends what it left queued, and closes the session. */
     static <F, T> T run(JdbcSession<F> session, StorageBackend.StorageWork<F, T> work) {
         try (session) {

@@ -217,11 +217,7 @@ final class MariaDbDialect extends Dialect {
             Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
         String timeout = foreignInserts ? null : lockTimeoutValue(spec.lockTimeout());
         if (!foreignInserts) {
-            return JdbcTransactions.inImplicitTransactions(c, this, spec, implicit -> {
-                JdbcSession<F> session = sessions.open(timeout);
-                session.implicitTransactions(implicit);
-                return run(session, work);
-            });
+            return inImplicitTransactions(c, spec, timeout, sessions, work);
         }
         return JdbcTransactions.inOwnTransaction(c, this, spec, foreignInserts, tx -> run(sessions.open(timeout), work));
     }

@@ -289,11 +289,7 @@ final class PostgresDialect extends Dialect {
             Sessions<F> sessions, StorageBackend.StorageWork<F, T> work) {
         String timeout = lockTimeoutValue(spec.lockTimeout());
         if (spec.isolation() == null && !foreignInserts) {
-            return JdbcTransactions.inImplicitTransactions(c, this, spec, implicit -> {
-                JdbcSession<F> session = sessions.open(timeout);
-                session.implicitTransactions(implicit);
-                return run(session, work);
-            });
+            return inImplicitTransactions(c, spec, timeout, sessions, work);
         }
         return JdbcTransactions.inOwnTransaction(c, this, spec, false, tx -> run(sessions.open(timeout), work));
     }

@@ -46,6 +46,33 @@ final class JooqBackend implements GuardBackend<Object> {
         return HostTable.of(t).id(ID).scope(CASE_ID).contentHash(FILE_HASH).fileName(ORIGINAL_FILENAME).build();
     }
 
+    /**
+     * A connection, in a transaction left open, that holds what a registration of {@code key} in the library table must
+     * wait for: the key's uncommitted row (UNIQUE_CONSTRAINT) or every stripe (SELECT_FOR_UPDATE). The caller rolls
+     * back and closes it.
+     */
+    static Connection holdLock(TestDatabase db, dev.dedupguard.Strategy strategy, dev.dedupguard.FileKey key)
+            throws SQLException {
+        Connection other = db.dataSource().getConnection();
+        other.setAutoCommit(false);
+        boolean unique = strategy == dev.dedupguard.Strategy.UNIQUE_CONSTRAINT;
+        try (var ps = other.prepareStatement(unique
+                ? "insert into dedup_file (scope, content_hash, file_name, name_key) values (?, ?, ?, ?)"
+                : "select stripe from dedup_lock_stripe for update")) {
+            if (unique) {
+                ps.setString(1, key.scope());
+                ps.setString(2, key.contentHash());
+                ps.setString(3, key.fileName());
+                ps.setString(4, dev.dedupguard.spi.StoredKey.of(key, dev.dedupguard.NamePolicy.EXACT).nameDigest());
+            }
+            ps.execute();
+        } catch (SQLException | RuntimeException e) {
+            other.close();
+            throw e;
+        }
+        return other;
+    }
+
     JooqDuplicateGuard<Object> build(TestDatabase db, TestTable table, GuardOptions options) {
         return build(db.dataSource(), db, table, options, false);
     }

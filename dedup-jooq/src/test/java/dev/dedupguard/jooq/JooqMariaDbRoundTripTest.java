@@ -103,20 +103,7 @@ class JooqMariaDbRoundTripTest {
             assertThat(guard.register(key).isNew()).isFalse();
 
             FileKey held = Keys.key(9, 2);
-            try (Connection other = DB.dataSource().getConnection()) {
-                other.setAutoCommit(false);
-                try (var ps = other.prepareStatement(strategy == Strategy.UNIQUE_CONSTRAINT
-                        ? "insert into dedup_file (scope, content_hash, file_name, name_key) values (?, ?, ?, ?)"
-                        : "select stripe from dedup_lock_stripe for update")) {
-                    if (strategy == Strategy.UNIQUE_CONSTRAINT) {
-                        ps.setString(1, held.scope());
-                        ps.setString(2, held.contentHash());
-                        ps.setString(3, held.fileName());
-                        ps.setString(4, dev.dedupguard.spi.StoredKey.of(held, dev.dedupguard.NamePolicy.EXACT)
-                                .nameDigest());
-                    }
-                    ps.execute();
-                }
+            try (Connection other = JooqBackend.holdLock(DB, strategy, held)) {
                 org.assertj.core.api.Assertions.assertThatThrownBy(() -> guard.register(held))
                         .isInstanceOf(dev.dedupguard.LockTimeoutException.class);
                 other.rollback();
