@@ -19,6 +19,7 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
     private int lockStripes = GuardOptions.DEFAULT_LOCK_STRIPES;
     private int batchChunkSize = GuardOptions.DEFAULT_BATCH_CHUNK_SIZE;
     private GuardListener listener = GuardListener.NONE;
+    private AttemptLog attemptLog = AttemptLog.OFF;
     private final String backend;
 
     /** A builder for a backend without a name of its own ({@value GuardOptions#UNNAMED_BACKEND}). */
@@ -153,6 +154,19 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
     }
 
     /**
+     * Keeps an append-only log of every registration attempt in the registration's transaction (see
+     * {@link AttemptLog}); default {@link AttemptLog#OFF}.
+     *
+     * @param attemptLog e.g. {@code AttemptLog.enabled().withContext(() -> AttemptContext.actor(currentUser()))}
+     * @return this builder
+     * @throws NullPointerException if {@code attemptLog} is {@code null}
+     */
+    public B attemptLog(AttemptLog attemptLog) {
+        this.attemptLog = Objects.requireNonNull(attemptLog, "attemptLog must not be null");
+        return self();
+    }
+
+    /**
      * Takes every setting from {@code options} except the backend's name, which stays this builder's; replaces all
      * settings made so far.
      *
@@ -171,6 +185,7 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
         this.lockStripes = options.lockStripes();
         this.batchChunkSize = options.batchChunkSize();
         this.listener = options.listener();
+        this.attemptLog = options.attemptLog();
         return self();
     }
 
@@ -181,6 +196,6 @@ public abstract class AbstractGuardBuilder<B extends AbstractGuardBuilder<B>> {
      */
     protected final GuardOptions options() {
         return new GuardOptions(strategy, lockTimeout, isolation, maxAttempts, namePolicy, hashAlgorithm,
-                lockStripes, batchChunkSize, listener, backend);
+                lockStripes, batchChunkSize, listener, backend, attemptLog);
     }
 }

@@ -72,6 +72,70 @@ public interface DuplicateGuard<F> {
     boolean release(F file);
 
     /**
+     * {@link #register(Object)}, logged with {@code context} as its actor and reference instead of the context the
+     * guard's {@link AttemptLog} supplies.
+     *
+     * @param file what to register, as for {@link #register(Object)}
+     * @param context who makes the attempt, on behalf of what; not {@code null}
+     * @return as {@link #register(Object)}
+     * @throws IllegalStateException if the guard keeps no attempt log (before any database work)
+     * @throws UnsupportedOperationException if this implementation does not log attempts
+     */
+    default Registration<F> register(F file, AttemptContext context) {
+        throw new UnsupportedOperationException(getClass().getName() + " keeps no attempt log");
+    }
+
+    /**
+     * {@link #registerAll(Collection)}, each element logged with {@code context} as its actor and reference.
+     *
+     * @param files what to register, as for {@link #registerAll(Collection)}
+     * @param context who makes the attempts, on behalf of what; not {@code null}
+     * @return as {@link #registerAll(Collection)}
+     * @throws IllegalStateException if the guard keeps no attempt log (before any database work)
+     * @throws UnsupportedOperationException if this implementation does not log attempts
+     */
+    default List<Registration<F>> registerAll(Collection<? extends F> files, AttemptContext context) {
+        throw new UnsupportedOperationException(getClass().getName() + " keeps no attempt log");
+    }
+
+    /**
+     * The logged attempts at one key, oldest first ({@link Attempt#sequence()} ascending), a page at a time. An
+     * attempt is at the key if its scope and content hash are the key's and, unless the guard's {@link NamePolicy}
+     * ignores names, its file name is the same name under the policy. Compared by the guard, never by the database's
+     * collation.
+     *
+     * @param key the key; validated like a registration's (its name is normalised by the name policy)
+     * @param after the sequence of the last attempt of the previous page; 0 for the first page
+     * @param limit the most attempts to return, 1 to 1,000
+     * @return up to {@code limit} attempts with a sequence above {@code after}; fewer than {@code limit} only when
+     *     there are no more
+     * @throws IllegalStateException if the guard keeps no attempt log
+     * @throws IllegalArgumentException if {@code key}, {@code after} or {@code limit} is invalid
+     * @throws DuplicateGuardException if the log cannot be read
+     * @throws UnsupportedOperationException if this implementation does not log attempts
+     */
+    default List<Attempt> history(FileKey key, long after, int limit) {
+        throw new UnsupportedOperationException(getClass().getName() + " keeps no attempt log");
+    }
+
+    /**
+     * The logged attempts in one scope (e.g. one case), oldest first, a page at a time, as {@link #history(FileKey,
+     * long, int)} pages them.
+     *
+     * @param scope the scope, as registrations give it
+     * @param after the sequence of the last attempt of the previous page; 0 for the first page
+     * @param limit the most attempts to return, 1 to 1,000
+     * @return up to {@code limit} attempts with a sequence above {@code after}; fewer only when there are no more
+     * @throws IllegalStateException if the guard keeps no attempt log
+     * @throws IllegalArgumentException if {@code scope}, {@code after} or {@code limit} is invalid
+     * @throws DuplicateGuardException if the log cannot be read
+     * @throws UnsupportedOperationException if this implementation does not log attempts
+     */
+    default List<Attempt> history(String scope, long after, int limit) {
+        throw new UnsupportedOperationException(getClass().getName() + " keeps no attempt log");
+    }
+
+    /**
      * The strategy this guard runs.
      *
      * @return the strategy fixed when the guard was built; never {@code null}

@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param listener observes every call of the guard (see {@link GuardListener}); {@link GuardListener#NONE} by default
  * @param backend the backend's name as the listener sees it, set by the backend's builder (e.g. {@code jooq});
  *     1 to 32 characters out of {@code a-z 0-9 _ -}, {@value #UNNAMED_BACKEND} if the builder sets none
+ * @param attemptLog whether and where every attempt is logged; {@link AttemptLog#OFF} by default
  */
 public record GuardOptions(
         Strategy strategy,
@@ -35,7 +36,8 @@ public record GuardOptions(
         int lockStripes,
         int batchChunkSize,
         GuardListener listener,
-        String backend) {
+        String backend,
+        AttemptLog attemptLog) {
 
     /** Default {@link #lockTimeout()}: 5 seconds. */
     public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
@@ -69,7 +71,9 @@ public record GuardOptions(
      * @param batchChunkSize files per statement and per own transaction in a batch; 1 to 10,000
      * @param listener observes every call of the guard; not {@code null} ({@link GuardListener#NONE} for none)
      * @param backend the backend's name as the listener sees it: 1 to 32 characters out of {@code a-z 0-9 _ -}
-     * @throws NullPointerException if {@code strategy}, {@code namePolicy} or {@code hashAlgorithm} is {@code null}
+     * @param attemptLog whether and where every attempt is logged; not {@code null} ({@link AttemptLog#OFF} for none)
+     * @throws NullPointerException if {@code strategy}, {@code namePolicy}, {@code hashAlgorithm} or
+     *     {@code attemptLog} is {@code null}
      * @throws IllegalArgumentException naming the setting and its value, if {@code lockTimeout} is {@code null} or
      *     a number is outside its range
      */
@@ -82,6 +86,7 @@ public record GuardOptions(
         }
         Objects.requireNonNull(namePolicy, "namePolicy must not be null");
         Objects.requireNonNull(hashAlgorithm, "hashAlgorithm must not be null");
+        Objects.requireNonNull(attemptLog, "attemptLog must not be null");
         if (lockTimeout == null || lockTimeout.compareTo(MIN_LOCK_TIMEOUT) < 0
                 || lockTimeout.compareTo(MAX_LOCK_TIMEOUT) > 0) {
             throw new IllegalArgumentException("lockTimeout must be between 1 ms and 1 hour, was " + lockTimeout);
@@ -89,6 +94,27 @@ public record GuardOptions(
         requireRange("maxAttempts", maxAttempts, 1, MAX_ATTEMPTS_LIMIT);
         requireRange("lockStripes", lockStripes, 1, MAX_LOCK_STRIPES);
         requireRange("batchChunkSize", batchChunkSize, 1, 10_000);
+    }
+
+    /**
+     * The settings without an attempt log ({@link AttemptLog#OFF}).
+     *
+     * @param strategy see {@link #strategy()}
+     * @param lockTimeout see {@link #lockTimeout()}
+     * @param isolation see {@link #isolation()}
+     * @param maxAttempts see {@link #maxAttempts()}
+     * @param namePolicy see {@link #namePolicy()}
+     * @param hashAlgorithm see {@link #hashAlgorithm()}
+     * @param lockStripes see {@link #lockStripes()}
+     * @param batchChunkSize see {@link #batchChunkSize()}
+     * @param listener see {@link #listener()}
+     * @param backend see {@link #backend()}
+     */
+    public GuardOptions(Strategy strategy, Duration lockTimeout, Isolation isolation, int maxAttempts,
+            NamePolicy namePolicy, HashAlgorithm hashAlgorithm, int lockStripes, int batchChunkSize,
+            GuardListener listener, String backend) {
+        this(strategy, lockTimeout, isolation, maxAttempts, namePolicy, hashAlgorithm, lockStripes, batchChunkSize,
+                listener, backend, AttemptLog.OFF);
     }
 
     /**
@@ -106,7 +132,7 @@ public record GuardOptions(
     public GuardOptions(Strategy strategy, Duration lockTimeout, Isolation isolation, int maxAttempts,
             NamePolicy namePolicy, HashAlgorithm hashAlgorithm, int lockStripes, int batchChunkSize) {
         this(strategy, lockTimeout, isolation, maxAttempts, namePolicy, hashAlgorithm, lockStripes, batchChunkSize,
-                GuardListener.NONE, UNNAMED_BACKEND);
+                GuardListener.NONE, UNNAMED_BACKEND, AttemptLog.OFF);
     }
 
     private static void requireRange(String field, int value, int min, int max) {
@@ -126,7 +152,7 @@ public record GuardOptions(
 
     /**
      * Defaults: {@link Strategy#UNIQUE_CONSTRAINT}, 5 s lock timeout, connection's isolation, 5 attempts, exact names,
-     * SHA-256, 1024 stripes, chunks of 500.
+     * SHA-256, 1024 stripes, chunks of 500, no attempt log.
      *
      * @return a new builder with those defaults
      */

@@ -1,5 +1,7 @@
 package dev.dedupguard.internal;
 
+import dev.dedupguard.Attempt;
+import dev.dedupguard.AttemptContext;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.DuplicateGuardException;
 import dev.dedupguard.FileKey;
@@ -35,6 +37,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs one {@link Strategy} on one {@link StorageBackend}: validates input before any database work, runs the
@@ -51,6 +54,7 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
     private final Algorithm algorithm;
     private final KeyPreparer keys;
     private final TransactionSpec transaction;
+    private final AttemptRecorder<F> attempts;
 
     GuardEngine(StorageBackend<F> backend, GuardOptions options) {
         this.backend = Objects.requireNonNull(backend, "backend");
@@ -58,16 +62,37 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
         this.algorithm = Algorithm.of(options.strategy(), options.lockStripes(), options.namePolicy());
         this.keys = new KeyPreparer(options, backend);
         this.transaction = new TransactionSpec(options.isolation(), options.lockTimeout());
+        this.attempts = new AttemptRecorder<>(backend, options, transaction);
     }
 
     @Override
     public Registration<F> register(F file) {
+        return registerOne(file, null);
+    }
+
+    @Override
+    public Registration<F> register(F file, AttemptContext context) {
+        Objects.requireNonNull(context, "context must not be null");
+        attempts.requireOn();
+        return registerOne(file, context);
+    }
+
+    private Registration<F> registerOne(F file, @Nullable AttemptContext given) {
         long start = System.nanoTime();
         StoredKey key = prepare(file);
+        AttemptContext context = attempts.contextOf(given);
         Algorithm.Outcome outcome;
         try {
-            outcome = execute(key.file(), s -> algorithm.register(s, file, key));
+            outcome = execute(key.file(), context == null ? s -> algorithm.register(s, file, key) : s -> {
+                s.expectAttempt(key, context);
+                Algorithm.Outcome o = algorithm.register(s, file, key);
+                s.logAttempts(List.of(AttemptRecorder.answered(key, o, context)));
+                return o;
+            });
         } catch (RuntimeException | Error e) {
+            if (context != null && e instanceof RuntimeException failure) {
+                attempts.refused(List.of(key), context, failure);
+            }
             notify(l -> l.registered(new RegistrationEvent(options.backend(), options.strategy(), Outcome.of(e),
                     since(start), backend.joinsCallerTransaction())));
             throw e;
@@ -82,12 +107,23 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
 
     @Override
     public List<Registration<F>> registerAll(Collection<? extends F> files) {
+        return registerMany(files, null);
+    }
+
+    @Override
+    public List<Registration<F>> registerAll(Collection<? extends F> files, AttemptContext context) {
+        Objects.requireNonNull(context, "context must not be null");
+        attempts.requireOn();
+        return registerMany(files, context);
+    }
+
+    private List<Registration<F>> registerMany(Collection<? extends F> files, @Nullable AttemptContext given) {
         long start = System.nanoTime();
         Objects.requireNonNull(files, "files must not be null");
         int size = files.size();
         List<Registration<F>> results;
         try {
-            results = registerAllValidated(files);
+            results = registerAllValidated(files, given);
         } catch (IllegalArgumentException e) {
             throw e;
         } catch (RuntimeException | Error e) {
@@ -101,7 +137,7 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
         return results;
     }
 
-    private List<Registration<F>> registerAllValidated(Collection<? extends F> files) {
+    private List<Registration<F>> registerAllValidated(Collection<? extends F> files, @Nullable AttemptContext given) {
         List<F> inputs = new ArrayList<>(files);
         List<StoredKey> inputKeys = new ArrayList<>(inputs.size());
         Map<StoredKey, F> firstOccurrence = new HashMap<>();
@@ -119,12 +155,27 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
         List<Row<F>> distinct = new ArrayList<>(firstOccurrence.size());
         firstOccurrence.forEach((key, file) -> distinct.add(new Row<>(file, key)));
         distinct.sort((a, b) -> a.key().compareTo(b.key()));
+        AttemptContext context = attempts.contextOf(given);
+        Map<StoredKey, List<StoredKey>> occurrences = context == null ? Map.of() : AttemptRecorder.occurrences(inputKeys);
 
         Map<StoredKey, Algorithm.Outcome> outcomes = new HashMap<>();
         int chunk = options.batchChunkSize();
         for (int from = 0; from < distinct.size(); from += chunk) {
             List<Row<F>> rows = distinct.subList(from, Math.min(distinct.size(), from + chunk));
-            outcomes.putAll(execute(rows.get(0).key().file(), s -> algorithm.registerAll(s, rows)));
+            try {
+                outcomes.putAll(execute(rows.get(0).key().file(), context == null ? s -> algorithm.registerAll(s, rows)
+                        : s -> {
+                            Map<StoredKey, Algorithm.Outcome> o = algorithm.registerAll(s, rows);
+                            s.logAttempts(AttemptRecorder.answered(rows, o, occurrences, context));
+                            return o;
+                        }));
+            } catch (RuntimeException e) {
+                if (context != null) {
+                    attempts.refused(AttemptRecorder.inputsOf(distinct.subList(from, distinct.size()), occurrences),
+                            context, e);
+                }
+                throw e;
+            }
         }
 
         List<Registration<F>> results = new ArrayList<>(inputs.size());
@@ -139,6 +190,19 @@ final class GuardEngine<F> implements DuplicateGuard<F> {
                     : new Registration.Duplicate<>(file, key.file(), outcome.id()));
         }
         return Collections.unmodifiableList(results);
+    }
+
+    @Override
+    public List<Attempt> history(FileKey key, long after, int limit) {
+        attempts.requireOn();
+        Objects.requireNonNull(key, "key must not be null");
+        return attempts.history(keys.prepare(key), after, limit);
+    }
+
+    @Override
+    public List<Attempt> history(String scope, long after, int limit) {
+        attempts.requireOn();
+        return attempts.history(scope, after, limit);
     }
 
     @Override

@@ -1,6 +1,9 @@
 package dev.dedupguard.spi;
 
+import dev.dedupguard.Attempt;
+import dev.dedupguard.AttemptContext;
 import dev.dedupguard.DuplicateGuard;
+import dev.dedupguard.FileKey;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
@@ -35,6 +38,26 @@ public abstract class ForwardingDuplicateGuard<F> implements DuplicateGuard<F> {
     @Override
     public List<Registration<F>> registerAll(Collection<? extends F> files) {
         return own.registerAll(files);
+    }
+
+    @Override
+    public Registration<F> register(F file, AttemptContext context) {
+        return own.register(file, context);
+    }
+
+    @Override
+    public List<Registration<F>> registerAll(Collection<? extends F> files, AttemptContext context) {
+        return own.registerAll(files, context);
+    }
+
+    @Override
+    public List<Attempt> history(FileKey key, long after, int limit) {
+        return own.history(key, after, limit);
+    }
+
+    @Override
+    public List<Attempt> history(String scope, long after, int limit) {
+        return own.history(scope, after, limit);
     }
 
     @Override

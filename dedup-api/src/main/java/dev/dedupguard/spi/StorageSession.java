@@ -1,5 +1,7 @@
 package dev.dedupguard.spi;
 
+import dev.dedupguard.Attempt;
+import dev.dedupguard.AttemptContext;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -146,6 +148,42 @@ public interface StorageSession<F> {
      * @return the deleted rows; empty if none matched
      */
     List<StoredRow> delete(StoredKey key);
+
+    /**
+     * Announces, before a registration's steps, the attempt that the registration of {@code key} in this transaction
+     * will log ({@link #logAttempts}), so that a session may write its row in the same statement as the insert. A
+     * session that does so must, when the insert stores the row, write it with outcome {@code NEW} and the new id and
+     * then skip that entry when {@link #logAttempts} passes it. By default nothing is done ahead.
+     *
+     * @param key the key to be registered
+     * @param context the attempt's actor and reference
+     */
+    default void expectAttempt(StoredKey key, AttemptContext context) {
+    }
+
+    /**
+     * Writes attempt-log rows in this transaction, with the database's {@code CURRENT_TIMESTAMP}, in the given order.
+     * Never updates or deletes log rows.
+     *
+     * @param attempts the rows to write; may be empty
+     * @throws UnsupportedOperationException if the backend keeps no attempt log
+     */
+    default void logAttempts(List<LoggedAttempt> attempts) {
+        throw new UnsupportedOperationException("this backend keeps no attempt log");
+    }
+
+    /**
+     * Reads logged attempts that the database matches to {@code query}, oldest first. The engine compares each with
+     * what was asked under the guard's own equality, so rows the database matched by a looser collation may be
+     * returned; they must not be filtered in Java.
+     *
+     * @param query the scope or key, the page start and size
+     * @return up to {@code query.limit()} attempts with a sequence above {@code query.after()}, ascending
+     * @throws UnsupportedOperationException if the backend keeps no attempt log
+     */
+    default List<Attempt> attempts(LoggedAttempt.Query query) {
+        throw new UnsupportedOperationException("this backend keeps no attempt log");
+    }
 
     /**
      * A file and its key, for batch operations.

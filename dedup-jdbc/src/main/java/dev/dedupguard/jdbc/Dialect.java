@@ -379,6 +379,16 @@ public abstract class Dialect {
         return p;
     }
 
+    /**
+     * The database's clock in SQL, as the attempt log records it: the time of the transaction (or statement) that writes
+     * the row.
+     *
+     * @return {@code current_timestamp} by default
+     */
+    String currentTimestampSql() {
+        return "current_timestamp";
+    }
+
     // ---------------------------------------------------------------- operations
 
     /**

@@ -1,5 +1,6 @@
 package dev.dedupguard.jdbc;
 
+import dev.dedupguard.AttemptLog;
 import dev.dedupguard.DuplicateGuardException;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.SchemaMismatchException;
@@ -83,7 +84,8 @@ public final class JdbcGuards {
                 if (limits.keyColumnTypes() != null) {
                     statements.knowKeyColumnTypes(limits.keyColumnTypes());
                 }
-                return new JdbcStorage<>(statements, limits, rows, build.connections(), rows.insertsItself());
+                AttemptLogStatements attempts = attemptLog(c, server, build);
+                return new JdbcStorage<>(statements, limits, rows, build.connections(), rows.insertsItself(), attempts);
             });
         } catch (SQLException | RuntimeException e) {
             if (e instanceof DuplicateGuardException guard) {
@@ -94,17 +96,47 @@ public final class JdbcGuards {
         }
     }
 
-    /** The library's tables, created if absent, in a transaction of their own. */
-    private static void createLibraryTables(Connection c, Dialect dialect, Build build) {
-        boolean fileTable = build.libraryTable() != null;
-        boolean stripes = fileTable || build.options().strategy() == Strategy.SELECT_FOR_UPDATE;
+    /**
+     * The attempt log's statements, if the guard keeps one: its table created if absent and asked for, then checked for
+     * every column the guard writes and reads.
+     */
+    private static @Nullable AttemptLogStatements attemptLog(Connection c, Dialect dialect, Build build) {
+        AttemptLog log = build.options().attemptLog();
+        if (!log.isEnabled()) {
+            return null;
+        }
+        AttemptLogStatements statements = new AttemptLogStatements(dialect, log.table());
+        if (build.createSchemaIfMissing()) {
+            inTransaction(c, () -> LibrarySchema.createAttemptLog(c, dialect.ddl(), log.table()),
+                    "cannot create the attempt log table " + log.table() + " (createSchemaIfMissing): ");
+        }
+        try {
+            inTransaction(c, () -> {
+                try (java.sql.Statement probe = c.createStatement()) {
+                    probe.executeQuery(statements.probeSql()).close();
+                }
+            }, "");
+        } catch (SchemaMismatchException e) {
+            throw new SchemaMismatchException("the attempt log table " + log.table() + " is missing or lacks a column"
+                    + " the guard writes (" + e.getMessage() + "). Create it with:\n"
+                    + String.join(";\n", LibrarySchema.attemptLogDdl(dialect.ddl(), log.table())) + ";", e);
+        }
+        return statements;
+    }
+
+    /** SQL work that may throw. */
+    @FunctionalInterface
+    private interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    /** Runs {@code work} in a transaction of its own on {@code c}; a failure is a schema mismatch. */
+    private static void inTransaction(Connection c, SqlWork work, String failure) {
         try {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try {
-                LibrarySchema.create(c, dialect.ddl(), fileTable ? build.libraryTable()
-                        : LibrarySchema.DEFAULT_FILE_TABLE, build.stripeTable(), build.options().lockStripes(),
-                        fileTable, stripes);
+                work.run();
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -113,8 +145,16 @@ public final class JdbcGuards {
                 c.setAutoCommit(autoCommit);
             }
         } catch (SQLException e) {
-            throw new SchemaMismatchException("cannot create the library's tables (createSchemaIfMissing): "
-                    + e.getMessage(), e);
+            throw new SchemaMismatchException(failure + e.getMessage(), e);
         }
+    }
+
+    /** The library's tables, created if absent, in a transaction of their own. */
+    private static void createLibraryTables(Connection c, Dialect dialect, Build build) {
+        boolean fileTable = build.libraryTable() != null;
+        boolean stripes = fileTable || build.options().strategy() == Strategy.SELECT_FOR_UPDATE;
+        inTransaction(c, () -> LibrarySchema.create(c, dialect.ddl(), fileTable ? build.libraryTable()
+                : LibrarySchema.DEFAULT_FILE_TABLE, build.stripeTable(), build.options().lockStripes(), fileTable,
+                stripes), "cannot create the library's tables (createSchemaIfMissing): ");
     }
 }

@@ -1,5 +1,8 @@
 package dev.dedupguard.jdbc;
 
+import dev.dedupguard.Attempt;
+import dev.dedupguard.AttemptContext;
+import dev.dedupguard.spi.LoggedAttempt;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StorageSession;
 import dev.dedupguard.spi.StoredKey;
@@ -67,6 +70,12 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     private JdbcTransactions.@Nullable Implicit implicit;
     /** The lock timeout to put in force again after an implicit transaction, which took it with it. */
     private final @Nullable String implicitLockTimeout;
+    private final @Nullable AttemptLogStatements attemptLog;
+    /** The key of the attempt announced by {@link #expectAttempt} and not yet taken by an insert that logs it. */
+    private @Nullable StoredKey expectedKey;
+    private @Nullable AttemptContext expectedContext;
+    /** The id of the row whose attempt an insert logged as NEW in its own statement; -1 if none. */
+    private long loggedNewId = -1;
 
     /**
      * @param connection the transaction's connection
@@ -77,9 +86,12 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
      *     first statement that can wait must carry or apply first; {@code null} if the timeout is in force
      * @param watch the call's interrupt watch, told of every statement the session runs
      * @param foreignInserts whether the backend inserts rows itself (then its connection is watched too)
+     * @param attemptLog the attempt log's statements, or {@code null} if the guard keeps none
      */
     JdbcSession(Connection connection, Statements statements, HostRows<F> rows, boolean joined,
-            @Nullable String pendingLockTimeout, InterruptWatch watch, boolean foreignInserts) {
+            @Nullable String pendingLockTimeout, InterruptWatch watch, boolean foreignInserts,
+            @Nullable AttemptLogStatements attemptLog) {
+        this.attemptLog = attemptLog;
         this.foreignInserts = foreignInserts;
         this.connection = connection;
         this.watch = watch;
@@ -254,7 +266,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     private <T> T send(String attempted, List<Queued> ahead, String sql, boolean whole, Binder binder,
             ResultReader<T> reader) {
         JdbcTransactions.Implicit calls = implicit;
-        if (calls != null && calls.active() && !whole) {
+        if (calls != null && calls.active() && (!whole || expectedKey != null)) {
             jdbc("beginning the transaction", () -> {
                 calls.beginExplicit();
                 return null;
@@ -507,6 +519,97 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
             deleted.forEach(row -> rows.deleted(row.id()));
             return deleted;
         });
+    }
+
+    // ---------------------------------------------------------------- the attempt log
+
+    /**
+     * Until an insert takes the announced attempt ({@link #takeAttempt}), no message runs as an implicit transaction of
+     * its own: the attempt's row must commit with the registration's.
+     */
+    @Override
+    public void expectAttempt(StoredKey key, AttemptContext context) {
+        requireAttemptLog();
+        expectedKey = key;
+        expectedContext = context;
+    }
+
+    /**
+     * For an insert of {@code key} that can log its attempt in its own statement: the announced attempt's context, which
+     * the insert now owns (it must call {@link #loggedNew} if it stores the row); {@code null} if none is announced.
+     */
+    @Nullable AttemptContext takeAttempt(StoredKey key) {
+        if (expectedKey == null || !expectedKey.equals(key)) {
+            return null;
+        }
+        AttemptContext context = expectedContext;
+        expectedKey = null;
+        expectedContext = null;
+        return context;
+    }
+
+    /** The attempt log's statements; {@code null} if the guard keeps none. */
+    @Nullable AttemptLogStatements attemptLog() {
+        return attemptLog;
+    }
+
+    /** Records that an insert stored row {@code id} and logged its attempt as NEW in the same statement. */
+    void loggedNew(long id) {
+        loggedNewId = id;
+    }
+
+    /**
+     * The rows in as few statements as the log's row limit allows, in this transaction; the one that an insert already
+     * logged as NEW is left out. In an implicit transaction (a duplicate's answer, after the insert and the lookup
+     * committed) the rows are a message of their own.
+     */
+    @Override
+    public void logAttempts(List<LoggedAttempt> attempts) {
+        AttemptLogStatements log = requireAttemptLog();
+        expectedKey = null;
+        expectedContext = null;
+        List<LoggedAttempt> rows = attempts;
+        if (loggedNewId >= 0) {
+            rows = new ArrayList<>(attempts.size());
+            for (LoggedAttempt a : attempts) {
+                if (a.outcome() != Attempt.Outcome.NEW || a.storedId() == null || a.storedId() != loggedNewId) {
+                    rows.add(a);
+                }
+            }
+            loggedNewId = -1;
+        }
+        for (int from = 0; from < rows.size(); from += AttemptLogStatements.ROWS_PER_STATEMENT) {
+            List<LoggedAttempt> part = rows.subList(from, Math.min(rows.size(),
+                    from + AttemptLogStatements.ROWS_PER_STATEMENT));
+            execute("logging the attempt", log.insert(part.size()), false, true, (ps, first) -> {
+                int p = first;
+                for (LoggedAttempt a : part) {
+                    p = AttemptLogStatements.bind(ps, p, a);
+                }
+            }, (ps, hasResultSet) -> null);
+        }
+    }
+
+    @Override
+    public List<Attempt> attempts(LoggedAttempt.Query query) {
+        AttemptLogStatements log = requireAttemptLog();
+        return execute("reading the attempt log", log.query(query), false, true,
+                (ps, first) -> AttemptLogStatements.bindQuery(ps, first, query), (ps, hasResultSet) -> {
+                    List<Attempt> page = new ArrayList<>();
+                    try (ResultSet rs = ps.getResultSet()) {
+                        while (rs.next()) {
+                            page.add(AttemptLogStatements.read(rs));
+                        }
+                    }
+                    return page;
+                });
+    }
+
+    private AttemptLogStatements requireAttemptLog() {
+        if (attemptLog == null) {
+            throw new UnsupportedOperationException("the guard was built without an attempt log");
+        }
+        return attemptLog;
     }
 
     // ---------------------------------------------------------------- inserts

@@ -30,9 +30,11 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
     private final Connections connections;
     private final boolean joined;
     private final boolean foreignInserts;
+    private final @Nullable AttemptLogStatements attemptLog;
 
     JdbcStorage(Statements statements, TableLimits limits, HostRows<F> rows, Connections connections,
-            boolean foreignInserts) {
+            boolean foreignInserts, @Nullable AttemptLogStatements attemptLog) {
+        this.attemptLog = attemptLog;
         this.statements = Objects.requireNonNull(statements, "statements");
         this.dialect = statements.dialect();
         this.limits = Objects.requireNonNull(limits, "limits");
@@ -54,7 +56,7 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
         if (!caller.joined()) {
             throw new IllegalArgumentException("caller must be the connection of a caller's transaction (joined)");
         }
-        return new JdbcStorage<>(statements, limits, rows, caller, foreignInserts);
+        return new JdbcStorage<>(statements, limits, rows, caller, foreignInserts, attemptLog);
     }
 
     @Override
@@ -179,7 +181,7 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
         try {
             return connections.withConnection(c -> watched(spec, watch -> {
                 Dialect.Sessions<F> sessions = pending -> new JdbcSession<>(c, statements, rows, joined, pending, watch,
-                        foreignInserts);
+                        foreignInserts, attemptLog);
                 return joined ? dialect.inCallerTransaction(c, spec, foreignInserts, sessions, work)
                         : dialect.inOwnTransaction(c, spec, foreignInserts, sessions, work);
             }));

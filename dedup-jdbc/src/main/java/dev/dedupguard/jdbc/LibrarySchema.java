@@ -1,5 +1,6 @@
 package dev.dedupguard.jdbc;
 
+import dev.dedupguard.AttemptLog;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.Strategy;
 import java.io.IOException;
@@ -111,6 +112,61 @@ public final class LibrarySchema {
                 .replace("(0, 1023)", "(0, " + (lockStripes - 1) + ")");
         Pattern stripeName = Pattern.compile("\\b" + Pattern.quote(stripeTable) + "\\b");
         List<Statement> statements = new ArrayList<>();
+        for (String text : split(sql)) {
+            statements.add(new Statement(text, stripeName.matcher(text).find()));
+        }
+        return statements;
+    }
+
+    /**
+     * The statements that create the attempt log ({@link dev.dedupguard.AttemptLog}) if absent, with its indexes and
+     * the triggers that make it append-only, in order, without trailing semicolons: the text of
+     * {@code dev/dedupguard/schema/attempt/<database>.sql} with the table's name (and the names derived from it) put in.
+     * Its comments say which grants to give the application.
+     *
+     * @param database the database whose dialect the statements are written in; not {@code null}
+     * @param table name of the log table: an unquoted SQL identifier, optionally schema-qualified
+     * @return the statements, in the order they must run
+     * @throws NullPointerException if {@code database} is {@code null}
+     * @throws IllegalArgumentException if {@code table} is not an unquoted identifier
+     */
+    public static List<String> attemptLogDdl(Database database, String table) {
+        Objects.requireNonNull(database, "database must not be null");
+        SqlIdentifiers.requirePlain("attemptLog table", table);
+        String unqualified = table.substring(table.lastIndexOf('.') + 1);
+        String sql = Pattern.compile("\\b" + AttemptLog.DEFAULT_TABLE + "_(\\w+)").matcher(read("attempt/"
+                + database.resource)).replaceAll(m -> {
+                    boolean qualified = switch (database) {
+                        case POSTGRESQL -> m.group(1).equals("append_only");
+                        case MARIADB -> m.group(1).startsWith("no_");
+                        case H2 -> true;
+                    };
+                    return Matcher.quoteReplacement((qualified ? table : unqualified) + "_" + m.group(1));
+                });
+        return split(sql.replaceAll("\\b" + AttemptLog.DEFAULT_TABLE + "\\b", Matcher.quoteReplacement(table)));
+    }
+
+    /**
+     * Runs the statements of {@link #attemptLogDdl} on {@code connection} (in its current transaction, if any).
+     * Idempotent.
+     *
+     * @param connection where to run the statements; not committed or closed by this method
+     * @param database the database {@code connection} is connected to
+     * @param table name of the log table: an unquoted SQL identifier, optionally schema-qualified
+     * @throws SQLException if a statement fails
+     * @throws IllegalArgumentException if {@code table} is not an unquoted identifier (before any statement runs)
+     */
+    public static void createAttemptLog(Connection connection, Database database, String table) throws SQLException {
+        for (String sql : attemptLogDdl(database, table)) {
+            try (java.sql.Statement jdbc = connection.createStatement()) {
+                jdbc.execute(sql);
+            }
+        }
+    }
+
+    /** The statements of a script: comment lines dropped, split after each line that ends in a semicolon. */
+    private static List<String> split(String sql) {
+        List<String> statements = new ArrayList<>();
         StringBuilder current = new StringBuilder();
         for (String line : sql.split("\n")) {
             if (line.startsWith("--")) {
@@ -119,8 +175,7 @@ public final class LibrarySchema {
             current.append(line).append('\n');
             if (line.stripTrailing().endsWith(";")) {
                 String text = current.toString().strip();
-                text = text.substring(0, text.length() - 1);
-                statements.add(new Statement(text, stripeName.matcher(text).find()));
+                statements.add(text.substring(0, text.length() - 1));
                 current.setLength(0);
             }
         }

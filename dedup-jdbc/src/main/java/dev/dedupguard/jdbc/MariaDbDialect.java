@@ -106,6 +106,12 @@ final class MariaDbDialect extends Dialect {
         return catalog;
     }
 
+    /** Microseconds, which {@code current_timestamp} alone drops. */
+    @Override
+    String currentTimestampSql() {
+        return "current_timestamp(6)";
+    }
+
     @Override
     public String displayName() {
         return "MariaDB";

@@ -1,5 +1,6 @@
 package dev.dedupguard.jdbc;
 
+import dev.dedupguard.AttemptContext;
 import java.util.Map;
 import java.util.OptionalLong;
 import dev.dedupguard.spi.StorageSession;
@@ -229,7 +230,9 @@ final class PostgresDialect extends Dialect {
      * In an implicit transaction (see {@link JdbcSession}): the plain insert-if-absent, and only if it stored nothing a
      * lookup, as a second implicit transaction. A new file then costs the server what the bare insert costs (measured
      * with {@code ProfileSubject}, jOOQ, 1 and 4 threads: about 10 us less server CPU per registration than the combined
-     * statement below); a duplicate costs a second round trip, which holds no lock. In an explicit transaction (joined,
+     * statement below); a duplicate costs a second round trip, which holds no lock. With the attempt log on, the insert
+     * carries the attempt's row in a data-modifying {@code WITH} that writes it only if the insert stored the file, so
+     * a new file and its log row commit in the same implicit transaction. In an explicit transaction (joined,
      * or at a stated isolation), where a second round trip would also hold the transaction's locks longer: the insert
      * and the lookup in one statement; if it returns no row (the key's row was committed while the insert waited, after
      * the statement's snapshot), the key is looked up again.
@@ -237,8 +240,17 @@ final class PostgresDialect extends Dialect {
     @Override
     StorageSession.@Nullable Stored insertIfAbsentElseFind(JdbcSession<?> s, Inserts sql, HostRows.Row row, StoredKey key) {
         if (s.implicitTransactionsLeft() && !row.outcomeNeedsTransaction()) {
-            OptionalLong id = s.execute("inserting the row", sql.insertIfAbsent(), true, true, row::bind,
-                    (ps, hasResultSet) -> JdbcSession.firstId(ps));
+            AttemptContext attempt = s.takeAttempt(key);
+            AttemptLogStatements log = s.attemptLog();
+            OptionalLong id = attempt == null || log == null
+                    ? s.execute("inserting the row", sql.insertIfAbsent(), true, true, row::bind,
+                            (ps, hasResultSet) -> JdbcSession.firstId(ps))
+                    : s.execute("inserting the row", log.withNewAttempt(sql.insertIfAbsent()), true, true,
+                            (ps, first) -> AttemptLogStatements.bindNewAttempt(ps, row.bind(ps, first), key, attempt),
+                            (ps, hasResultSet) -> JdbcSession.firstId(ps));
+            if (attempt != null && id.isPresent()) {
+                s.loggedNew(id.getAsLong());
+            }
             return id.isPresent() ? StorageSession.Stored.inserted(id.getAsLong())
                     : s.find(key).map(StorageSession.Stored::found).orElse(null);
         }

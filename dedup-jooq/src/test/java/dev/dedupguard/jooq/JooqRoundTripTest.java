@@ -2,9 +2,12 @@ package dev.dedupguard.jooq;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dedupguard.Attempt;
+import dev.dedupguard.AttemptLog;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
+import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.testing.CountingDataSource;
 import dev.dedupguard.testing.Keys;
 import dev.dedupguard.testing.TestDatabase;
@@ -93,6 +96,42 @@ class JooqRoundTripTest {
                 fresh, strategy, duplicate.size(), duplicate);
         assertThat(fresh).hasSize(expectedNew);
         assertThat(duplicate).hasSize(expectedDuplicate);
+    }
+
+    /**
+     * Round trips with the attempt log on. UNIQUE_CONSTRAINT keeps a new file at one: the log row travels in the
+     * insert's statement (a data-modifying WITH), in its implicit transaction; a duplicate's row is written after the
+     * guard compared the stored key, as a third message. The other strategies run an explicit transaction, the log row
+     * one statement before the commit.
+     */
+    @ParameterizedTest
+    @EnumSource(Strategy.class)
+    void roundTripsWithTheAttemptLog(Strategy strategy) {
+        for (String sql : LibrarySchema.attemptLogDdl(LibrarySchema.Database.POSTGRESQL, AttemptLog.DEFAULT_TABLE)) {
+            TestDatabase.POSTGRESQL.execute(sql);
+        }
+        JooqDuplicateGuard<FileKey> guard = JooqDuplicateGuard.forLibraryTable(counting, SQLDialect.POSTGRES)
+                .strategy(strategy).attemptLog(AttemptLog.enabled()).build();
+        FileKey key = Keys.key(System.nanoTime(), 1);
+
+        counting.reset();
+        guard.register(key);
+        List<String> fresh = counting.roundTrips();
+        counting.reset();
+        guard.register(key);
+        List<String> duplicate = counting.roundTrips();
+
+        System.out.printf("%s with the log: new file %d round trips %s%n%s: duplicate %d round trips %s%n", strategy,
+                fresh.size(), fresh, strategy, duplicate.size(), duplicate);
+        int[] expected = switch (strategy) {
+            case UNIQUE_CONSTRAINT -> new int[] {1, 3};  // [insert + log NEW]; [insert]; [find]; [log DUPLICATE]
+            case SELECT_FOR_UPDATE -> new int[] {3, 3};  // [begin, lock, find-or-insert]; [log]; [commit]
+            case NO_LOCK -> new int[] {4, 3};            // [begin, find]; [insert]; [log]; [commit]
+        };
+        assertThat(fresh).hasSize(expected[0]);
+        assertThat(duplicate).hasSize(expected[1]);
+        assertThat(guard.history(key, 0, 10)).extracting(Attempt::outcome)
+                .containsExactly(Attempt.Outcome.NEW, Attempt.Outcome.DUPLICATE);
     }
 
     /**

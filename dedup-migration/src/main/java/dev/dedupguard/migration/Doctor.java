@@ -116,7 +116,7 @@ final class Doctor {
         for (Strategy strategy : strategies) {
             GuardOptions o = new GuardOptions(strategy, options.lockTimeout(), options.isolation(),
                     options.maxAttempts(), options.namePolicy(), options.hashAlgorithm(), options.lockStripes(),
-                    options.batchChunkSize(), options.listener(), options.backend());
+                    options.batchChunkSize(), options.listener(), options.backend(), options.attemptLog());
             String what = "build() with " + strategy + (strategy == options.strategy() ? " (the guard's strategy)"
                     : " (writers' strategy during the migration)");
             Savepoint savepoint = c.setSavepoint();
