@@ -46,6 +46,8 @@ import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
  */
 final class BenchDatabase implements AutoCloseable {
     static final int STRIPES = 1024;
+    /** The attempt log of the {@code +log} guards; append-only, so it is never emptied and grows through a run. */
+    static final String ATTEMPT_TABLE = "bench_attempt";
     /** Connections in each pool of the benchmark (the direct one, and each remote one). */
     static final int POOL_SIZE = 24;
     /**
@@ -213,11 +215,14 @@ final class BenchDatabase implements AutoCloseable {
             }
             // a table that cannot carry a unique constraint still has a plain index for its lookups
             s.execute("create index if not exists ix_bench_file_nouniq on bench_file_nouniq (case_id, file_hash)");
-            LibrarySchema.create(c, switch (kind) {
+            LibrarySchema.Database ddl = switch (kind) {
                 case POSTGRESQL -> LibrarySchema.Database.POSTGRESQL;
                 case MARIADB -> LibrarySchema.Database.MARIADB;
                 case H2 -> LibrarySchema.Database.H2;
-            }, LibrarySchema.DEFAULT_FILE_TABLE, LibrarySchema.DEFAULT_STRIPE_TABLE, STRIPES, false, true);
+            };
+            LibrarySchema.create(c, ddl, LibrarySchema.DEFAULT_FILE_TABLE, LibrarySchema.DEFAULT_STRIPE_TABLE, STRIPES,
+                    false, true);
+            LibrarySchema.createAttemptLog(c, ddl, ATTEMPT_TABLE);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create the benchmark tables on " + name, e);
         }

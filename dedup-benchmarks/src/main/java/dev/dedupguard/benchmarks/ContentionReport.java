@@ -321,7 +321,8 @@ public final class ContentionReport {
     }
 
     /**
-     * The baseline, the one-round-trip raw subject, then every backend x strategy, then the other libraries, over
+     * The baseline, the one-round-trip raw subject, then every backend x strategy, each backend's UNIQUE_CONSTRAINT with
+     * the attempt log on, then the other libraries, over
      * {@code ds}.
      */
     static List<Subject> subjects(BenchDatabase db, DataSource ds, EntityManagerFactory emf) {
@@ -332,6 +333,9 @@ public final class ContentionReport {
             for (Strategy s : STRATEGIES) {
                 subjects.add(Subject.create(backend, s, db, ds, emf));
             }
+        }
+        for (String backend : BACKENDS) {
+            subjects.add(Subject.create(backend + Subject.LOGGED, Strategy.UNIQUE_CONSTRAINT, db, ds, emf));
         }
         for (String other : Subject.ALTERNATIVES) {
             subjects.add(Subject.create(other, null, db, ds, null));

@@ -34,6 +34,7 @@ public final class ProfileSubject {
             usage: ProfileSubject [options]
               --subject NAME        baseline, one-round-trip, spring-integration, camel, or BACKEND:STRATEGY
                                     (jooq:UNIQUE_CONSTRAINT, jpa:SELECT_FOR_UPDATE, ...); default jooq:UNIQUE_CONSTRAINT;
+                                    jooq+log:..., jpa+log:...: the guard with its attempt log on
                                     one-round-trip+set_config, one-round-trip+query-timeout: the raw insert with a
                                     lock timeout in the message, or a client-side statement timeout (PostgreSQL)
               --threads N           registering threads (default 4)

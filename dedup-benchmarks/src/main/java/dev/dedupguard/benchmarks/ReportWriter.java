@@ -426,7 +426,7 @@ final class ReportWriter {
     record Target(String what, String measured, boolean met, String why) {
     }
 
-    /** Issue 19's targets, checked against this run. */
+    /** Issue 19's targets and issue 22's (the attempt log's cost), checked against this run. */
     static List<Target> targets(ContentionReport.Results r) {
         List<Target> targets = new ArrayList<>();
         List<Integer> threads = r.profile().threads();
@@ -438,6 +438,13 @@ final class ReportWriter {
                 targets.add(ratioTarget(r, scenario, cells, threads, subject, Subject.BASELINE, 1.0, false));
                 targets.add(ratioTarget(r, scenario, cells, threads, subject, Subject.ONE_ROUND_TRIP, 0.90, false));
                 targets.add(ratioTarget(r, scenario, cells, threads, subject, Subject.SPRING_INTEGRATION, 1.0, true));
+            }
+        }
+        for (String backend : ContentionReport.BACKENDS) {
+            String subject = label(backend, Strategy.UNIQUE_CONSTRAINT);
+            for (String workload : List.of("W1", "W3")) {
+                targets.add(ratioTarget(r, workload + " loopback", workload.equals("W1") ? r.distinct() : r.reuploads(),
+                        threads, label(backend + Subject.LOGGED, Strategy.UNIQUE_CONSTRAINT), subject, 0.85, false));
             }
         }
         ContentionReport.RemoteRun oneMs = r.remote().stream()
@@ -497,7 +504,7 @@ final class ReportWriter {
             case Subject.BASELINE -> "the two-round-trip baseline";
             case Subject.ONE_ROUND_TRIP -> "the one-round-trip raw subject";
             case Subject.SPRING_INTEGRATION -> "Spring Integration's JdbcMetadataStore";
-            default -> other;
+            default -> other + (subject.contains(Subject.LOGGED) ? " (the attempt log off)" : "");
         };
         String shortOther = switch (other) {
             case Subject.BASELINE -> "the baseline";

@@ -2,6 +2,8 @@ package dev.dedupguard.benchmarks;
 
 import static org.jooq.impl.DSL.name;
 
+import dev.dedupguard.AttemptContext;
+import dev.dedupguard.AttemptLog;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.Registration;
@@ -64,6 +66,8 @@ abstract class Subject {
     static final String SPRING_INTEGRATION = "spring-integration";
     /** Camel's {@code JdbcMessageIdRepository}, as a backend name. */
     static final String CAMEL = "camel";
+    /** The suffix of a guard's backend name that turns its attempt log on ({@code jooq+log}). */
+    static final String LOGGED = "+log";
     /** The libraries measured beside the guards. */
     static final List<String> ALTERNATIVES = List.of(SPRING_INTEGRATION, CAMEL);
 
@@ -98,11 +102,11 @@ abstract class Subject {
             case ONE_ROUND_TRIP_QUERY_TIMEOUT -> new Baseline(ds, db.postgres(), true, LockTimeout.QUERY_TIMEOUT);
             case SPRING_INTEGRATION -> new SpringIntegration(ds);
             case CAMEL -> new Camel(ds);
-            case "jooq" -> new Jooq(strategy, ds, db.postgres() ? SQLDialect.POSTGRES
-                    : db.mariadb() ? SQLDialect.MARIADB : SQLDialect.H2);
-            case "jpa" -> new Jpa(strategy, emf);
+            case "jooq", "jooq" + LOGGED -> new Jooq(strategy, ds, db.postgres() ? SQLDialect.POSTGRES
+                    : db.mariadb() ? SQLDialect.MARIADB : SQLDialect.H2, backend.endsWith(LOGGED));
+            case "jpa", "jpa" + LOGGED -> new Jpa(strategy, emf, backend.endsWith(LOGGED));
             default -> throw new IllegalArgumentException("backend must be baseline, one-round-trip, jooq, jpa, "
-                    + "spring-integration or camel, was " + backend);
+                    + "jooq" + LOGGED + ", jpa" + LOGGED + ", spring-integration or camel, was " + backend);
         };
     }
 
@@ -144,6 +148,12 @@ abstract class Subject {
 
     /** Begins a transaction of the caller's own and registers {@code key} in it, joined. */
     abstract Held hold(FileKey key);
+
+    /** The attempt log of a {@code +log} guard: every registration recorded in the benchmark's log table. */
+    static AttemptLog attemptLog(boolean logged) {
+        return logged ? AttemptLog.in(BenchDatabase.ATTEMPT_TABLE).withContext(() -> AttemptContext.actor("bench"))
+                : AttemptLog.OFF;
+    }
 
     static Outcome outcome(Registration<?> r) {
         return new Outcome(r.isNew(), r.id());
@@ -304,15 +314,15 @@ abstract class Subject {
         /** One context for the host's records, as an application holds one (a context per call copies its settings). */
         private final DSLContext records;
 
-        Jooq(Strategy strategy, DataSource ds, SQLDialect dialect) {
-            super("jooq", strategy);
+        Jooq(Strategy strategy, DataSource ds, SQLDialect dialect, boolean logged) {
+            super(logged ? "jooq" + LOGGED : "jooq", strategy);
             this.ds = ds;
             this.dialect = dialect;
             this.records = DSL.using(dialect);
             HostTable<Record> mapping = HostTable.of(DSL.table(name(table()))).id(ID).scope(CASE_ID)
                     .contentHash(FILE_HASH).fileName(NAME).build();
             this.guard = JooqDuplicateGuard.forHostTable(ds, dialect, mapping).strategy(strategy)
-                    .lockStripes(BenchDatabase.STRIPES).build();
+                    .lockStripes(BenchDatabase.STRIPES).attemptLog(attemptLog(logged)).build();
         }
 
         private Record row(FileKey key) {
@@ -375,15 +385,17 @@ abstract class Subject {
         private final EntityManagerFactory emf;
         private final JpaDuplicateGuard<? extends BenchFile> guard;
 
-        Jpa(Strategy strategy, EntityManagerFactory emf) {
-            super("jpa", strategy);
+        Jpa(Strategy strategy, EntityManagerFactory emf, boolean logged) {
+            super(logged ? "jpa" + LOGGED : "jpa", strategy);
             this.emf = emf;
-            this.guard = strategy == Strategy.UNIQUE_CONSTRAINT ? build(Unique.class) : build(NoUnique.class);
+            this.guard = strategy == Strategy.UNIQUE_CONSTRAINT ? build(Unique.class, logged)
+                    : build(NoUnique.class, logged);
         }
 
-        private <E extends BenchFile> JpaDuplicateGuard<E> build(Class<E> type) {
+        private <E extends BenchFile> JpaDuplicateGuard<E> build(Class<E> type, boolean logged) {
             return JpaDuplicateGuard.forHostEntity(emf, EntityMapping.of(type).scope("caseId").contentHash("fileHash")
-                    .fileName("originalFilename")).strategy(strategy()).lockStripes(BenchDatabase.STRIPES).build();
+                    .fileName("originalFilename")).strategy(strategy()).lockStripes(BenchDatabase.STRIPES)
+                    .attemptLog(attemptLog(logged)).build();
         }
 
         private BenchFile entity(FileKey key) {

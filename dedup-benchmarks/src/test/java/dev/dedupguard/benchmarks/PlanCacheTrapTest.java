@@ -14,7 +14,7 @@ class PlanCacheTrapTest {
     @Test
     void aLookupWarmedOnAnEmptyAnalyzedTableKeepsScanningItAfterItFilledUp() throws Exception {
         try (BenchDatabase db = BenchDatabase.open("postgres", 0)) {
-            PlanCacheTrap.Raw r = PlanCacheTrap.raw(db, 5000);
+            PlanCacheTrap.Raw r = PlanCacheTrap.raw(db, 20_000);
 
             assertThat(r.warmGenericPlans()).isPositive();
             assertThat(r.warmPlan()).startsWith("Seq Scan on bench_file");

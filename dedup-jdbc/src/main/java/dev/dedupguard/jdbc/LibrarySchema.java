@@ -62,6 +62,15 @@ public final class LibrarySchema {
         }
 
         /**
+         * Where the attempt log's DDL ({@link LibrarySchema#attemptLogDdl}, default names) is on the class path.
+         *
+         * @return e.g. {@code dev/dedupguard/schema/attempt/postgresql.sql}
+         */
+        public String attemptLogResource() {
+            return "dev/dedupguard/schema/attempt/" + resource;
+        }
+
+        /**
          * Where the DDL of a host table the guard accepts ({@code case_file}, with its unique constraint, the CHECK
          * that keeps hashes lower case and byte-wise collations) is on the class path, to copy into migrations.
          *

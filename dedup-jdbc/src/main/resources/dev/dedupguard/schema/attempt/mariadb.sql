@@ -2,6 +2,8 @@
 -- attemptLog(...). Apply with your migration tool, or let the guard create it with createSchemaIfMissing(true). See
 -- postgresql.sql for what each column holds. Text columns name utf8mb4, so every file name the guard accepts fits.
 --
+-- One secondary index, (scope, id), as in postgresql.sql.
+--
 -- Append-only: the triggers refuse UPDATE and DELETE for every account. TRUNCATE and DROP fire no trigger on
 -- MariaDB: they need the DROP privilege, which the application's account must not have. Give it only:
 --   GRANT SELECT, INSERT ON dedup_attempt TO 'app'@'%';
@@ -20,7 +22,6 @@ CREATE TABLE IF NOT EXISTS dedup_attempt (
     recorded_at  timestamp(6)  NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
     CHECK (outcome IN ('NEW', 'DUPLICATE', 'REFUSED')),
     CHECK ((outcome = 'REFUSED') = (refusal IS NOT NULL) AND (outcome = 'REFUSED') = (stored_id IS NULL)),
-    KEY dedup_attempt_by_key (scope, content_hash, name_key, id),
     KEY dedup_attempt_by_scope (scope, id)
 ) ENGINE = InnoDB DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin;
 
