@@ -1,6 +1,7 @@
 package dev.dedupguard.spring.boot;
 
 import dev.dedupguard.AbstractGuardBuilder;
+import dev.dedupguard.AttemptLog;
 import dev.dedupguard.DuplicateGuard;
 import dev.dedupguard.GuardListener;
 import dev.dedupguard.SchemaMismatchException;
@@ -57,6 +58,11 @@ import org.springframework.util.ClassUtils;
  * passed to the guard. A host table or entity comes from a {@link HostTable} or {@link EntityMapping} bean, else from
  * {@code dedup-guard.host.*}, else the guard registers {@link dev.dedupguard.FileKey}s in the library table.
  *
+ * <p>With {@code dedup-guard.attempt-log.enabled=true} the guard logs every attempt ({@link AttemptLog}) in
+ * {@code dedup-guard.attempt-log.table}, taking the context of calls that give none from the application's
+ * {@link AttemptContextSupplier} bean, else (spring-security-core on the class path) from a
+ * {@link SecurityAttemptContextSupplier} bean this configuration defines, else none.
+ *
  * <p>The guard reads the schema when it is built, so its bean depends on database initialization: it is built after
  * Spring Boot's {@code schema.sql}, Flyway or Liquibase have run.
  *
@@ -78,6 +84,7 @@ import org.springframework.util.ClassUtils;
 @ConditionalOnSingleCandidate(DataSource.class)
 @EnableConfigurationProperties(DedupGuardProperties.class)
 @Import({DedupGuardAutoConfiguration.MetricsConfiguration.class,
+    DedupGuardAutoConfiguration.SecurityAttemptContextConfiguration.class,
     DedupGuardAutoConfiguration.JpaGuardConfiguration.class,
     DedupGuardAutoConfiguration.JooqGuardConfiguration.class,
     DedupGuardAutoConfiguration.UnusableBackendConfiguration.class})
@@ -90,21 +97,45 @@ public class DedupGuardAutoConfiguration {
     }
 
     static <B extends AbstractGuardBuilder<B>> B configure(B builder, DedupGuardProperties p,
-            ObjectProvider<GuardListener> listeners) {
+            ObjectProvider<GuardListener> listeners, ObjectProvider<AttemptContextSupplier> contexts) {
         return builder.strategy(p.strategy()).lockTimeout(p.lockTimeout()).isolation(p.isolation())
                 .maxAttempts(p.maxAttempts()).lockStripes(p.lockStripes()).namePolicy(p.namePolicy())
-                .listener(combine(listeners.orderedStream().toList()));
+                .listener(combine(listeners.orderedStream().toList())).attemptLog(attemptLog(p, contexts));
+    }
+
+    /**
+     * The attempt log of {@code dedup-guard.attempt-log.*}: off, or in its table with the context of the single
+     * {@link AttemptContextSupplier} bean (several without a {@code @Primary} one fail start-up), or none.
+     */
+    static AttemptLog attemptLog(DedupGuardProperties p, ObjectProvider<AttemptContextSupplier> contexts) {
+        if (!p.attemptLog().enabled()) {
+            return AttemptLog.OFF;
+        }
+        AttemptLog log = AttemptLog.in(p.attemptLog().table());
+        AttemptContextSupplier context = contexts.getIfAvailable();
+        return context == null ? log : log.withContext(context);
     }
 
     /**
      * Builds the guard, turning the library's refusals into failures that name the {@code dedup-guard.*} properties:
-     * a {@link SchemaMismatchException} says how to fix the table, an {@link IllegalArgumentException} which mapping
-     * setting is wrong.
+     * a {@link SchemaMismatchException} says how to fix the table (the attempt log's, when its message names that
+     * table), an {@link IllegalArgumentException} which mapping setting is wrong.
      */
     static <G> G build(Supplier<G> build, DedupGuardProperties p, String table) {
         try {
             return build.get();
         } catch (SchemaMismatchException e) {
+            String log = p.attemptLog().table();
+            if (p.attemptLog().enabled() && e.getMessage() != null
+                    && e.getMessage().contains("attempt log table " + log + " ")) {
+                throw new DedupGuardConfigurationException("dedup-guard cannot use the attempt log table " + log
+                        + " (dedup-guard.attempt-log.table): " + StarterChecks.inPropertyTerms(e.getMessage()),
+                        "Apply dev/dedupguard/schema/attempt/postgresql.sql (or h2.sql, mariadb.sql) from the "
+                        + "dedup-jdbc jar with your migration tool, with the table's name put in as above (its "
+                        + "comments say which grants to give the application), or set dedup-guard.create-schema=true "
+                        + "to let start-up create " + log + " if absent, or set dedup-guard.attempt-log.enabled=false.",
+                        e);
+            }
             throw new DedupGuardConfigurationException("dedup-guard cannot use the table " + table + " with "
                     + "dedup-guard.strategy=" + StarterChecks.value(p.strategy()) + ": "
                     + StarterChecks.inPropertyTerms(e.getMessage()), schemaAction(p, table), e);
@@ -175,6 +206,21 @@ public class DedupGuardAutoConfiguration {
         }
     }
 
+    /**
+     * The default {@link AttemptContextSupplier} when the attempt log is on and spring-security-core is on the class
+     * path: the actor from Spring Security's current authentication. An application's own bean replaces it.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.security.core.context.SecurityContextHolder")
+    @ConditionalOnProperty(name = "dedup-guard.attempt-log.enabled", havingValue = "true")
+    static class SecurityAttemptContextConfiguration {
+        @Bean
+        @ConditionalOnMissingBean(AttemptContextSupplier.class)
+        SecurityAttemptContextSupplier dedupGuardAttemptContext() {
+            return new SecurityAttemptContextSupplier();
+        }
+    }
+
     /** The JPA backend on the application's {@link EntityManagerFactory}. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass({JpaDuplicateGuard.class, EntityManagerFactory.class, SharedEntityManagerCreator.class})
@@ -187,7 +233,7 @@ public class DedupGuardAutoConfiguration {
         @SuppressWarnings({"rawtypes", "unchecked"})
         SpringDuplicateGuard dedupGuard(DedupGuardProperties properties, Environment environment,
                 EntityManagerFactory emf, ObjectProvider<EntityMapping<?>> mappings,
-                ObjectProvider<GuardListener> listeners) {
+                ObjectProvider<GuardListener> listeners, ObjectProvider<AttemptContextSupplier> contexts) {
             StarterChecks.check(properties, environment);
             EntityMapping<?> bean = mappings.getIfUnique();
             Class<?> entity = bean != null ? bean.type() : properties.host().entity();
@@ -200,7 +246,8 @@ public class DedupGuardAutoConfiguration {
                         : JpaDuplicateGuard.forHostEntity(emf, mapping);
                 builder.stripeTableName(properties.stripeTableName())
                         .createSchemaIfMissing(properties.createSchema());
-                return configure((JpaDuplicateGuard.Builder<Object>) builder, properties, listeners).build();
+                return configure((JpaDuplicateGuard.Builder<Object>) builder, properties, listeners, contexts)
+                        .build();
             }, properties, table);
             EntityManager shared = SharedEntityManagerCreator.createSharedEntityManager(emf);
             DuplicateGuard<Object> joined = guard.joining(shared);
@@ -229,7 +276,7 @@ public class DedupGuardAutoConfiguration {
         @SuppressWarnings({"rawtypes", "unchecked"})
         SpringDuplicateGuard dedupGuard(DedupGuardProperties properties, Environment environment,
                 DataSource dataSource, ObjectProvider<DSLContext> dsl, ObjectProvider<HostTable<?>> hostTables,
-                ObjectProvider<GuardListener> listeners) {
+                ObjectProvider<GuardListener> listeners, ObjectProvider<AttemptContextSupplier> contexts) {
             StarterChecks.check(properties, environment);
             DSLContext bootDsl = dsl.getIfUnique();
             SQLDialect dialect = bootDsl != null && bootDsl.dialect() != SQLDialect.DEFAULT
@@ -245,7 +292,8 @@ public class DedupGuardAutoConfiguration {
                         : JooqDuplicateGuard.forHostTable(dataSource, dialect, (HostTable) host);
                 builder.stripeTableName(properties.stripeTableName())
                         .createSchemaIfMissing(properties.createSchema());
-                return configure((JooqDuplicateGuard.Builder<Object>) builder, properties, listeners).build();
+                return configure((JooqDuplicateGuard.Builder<Object>) builder, properties, listeners, contexts)
+                        .build();
             }, properties, table);
             DSLContext transactional = DSL.using(new TransactionAwareDataSourceProxy(dataSource), dialect);
             return new SpringDuplicateGuard<>(guard, () -> guard.joining(transactional));

@@ -24,11 +24,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param lockStripes Number of stripe rows for SELECT_FOR_UPDATE, 1 to 1048576; must match the rows in the stripe
  *     table
  * @param namePolicy Which file names count as the same
- * @param createSchema Whether start-up creates the library table and the stripe table if absent (never a host table)
+ * @param createSchema Whether start-up creates the library table, the stripe table and (when on) the attempt log
+ *     table if absent (never a host table)
  * @param tableName Name of the library-owned table (jOOQ backend without a host table)
  * @param stripeTableName Name of the stripe table for SELECT_FOR_UPDATE
  * @param host The host's own table (jOOQ) or entity (JPA) to register instead of the library table
  * @param metrics Micrometer metrics
+ * @param attemptLog The attempt log: who tried to register which file, and what the guard answered
  */
 @ConfigurationProperties(prefix = "dedup-guard", ignoreUnknownFields = false)
 public record DedupGuardProperties(
@@ -43,7 +45,8 @@ public record DedupGuardProperties(
         @DefaultValue("dedup_file") String tableName,
         @DefaultValue("dedup_lock_stripe") String stripeTableName,
         @DefaultValue Host host,
-        @DefaultValue Metrics metrics) {
+        @DefaultValue Metrics metrics,
+        @DefaultValue AttemptLogSettings attemptLog) {
 
     /** The backends the starter can configure. */
     public enum Backend {
@@ -85,5 +88,20 @@ public record DedupGuardProperties(
      * @param enabled Whether the guard reports to the application's MeterRegistry, when there is one
      */
     public record Metrics(@DefaultValue("true") boolean enabled) {
+    }
+
+    /**
+     * The attempt log ({@link dev.dedupguard.AttemptLog}): one append-only row per registration attempt, written in the
+     * registration's transaction. The actor of each row comes from an {@link AttemptContextSupplier} bean, else from
+     * Spring Security's current authentication when spring-security-core is on the class path, else none.
+     *
+     * @param enabled Whether every register call and registerAll element is logged (who, which file, the answer) in
+     *     the attempt log table; the table must exist (dev/dedupguard/schema/attempt/*.sql in the dedup-jdbc jar) or
+     *     dedup-guard.create-schema=true creates it
+     * @param table Name of the attempt log table, optionally schema-qualified (schema.table): letters, digits and _
+     */
+    public record AttemptLogSettings(
+            @DefaultValue("false") boolean enabled,
+            @DefaultValue("dedup_attempt") String table) {
     }
 }

@@ -1,6 +1,9 @@
 package dev.dedupguard.spring.boot;
 
+import dev.dedupguard.Attempt;
+import dev.dedupguard.AttemptContext;
 import dev.dedupguard.DuplicateGuard;
+import dev.dedupguard.FileKey;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
 import java.util.Collection;
@@ -22,6 +25,10 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * {@link dev.dedupguard.SerializationConflictException} (roll back and retry the transaction). Outside a transaction
  * the call takes a connection of its own, commits before returning and retries serialization failures.
  * {@link #ownTransactions()} always runs its own transaction, even inside a Spring transaction.
+ *
+ * <p><b>Attempt log</b> ({@code dedup-guard.attempt-log.enabled=true}). The attempts of a joined call are written in
+ * the Spring transaction, so they commit and roll back with it; {@link #history(FileKey, long, int)} and
+ * {@link #history(String, long, int)} inside a Spring transaction read in it, and so see its own uncommitted attempts.
  *
  * <p>The jOOQ backend joins through the transaction's JDBC connection on the application's {@code DataSource}, so it
  * joins transactions of a {@code DataSourceTransactionManager}, a {@code JpaTransactionManager} (Hibernate exposes its
@@ -55,6 +62,26 @@ public final class SpringDuplicateGuard<F> implements DuplicateGuard<F> {
     @Override
     public List<Registration<F>> registerAll(Collection<? extends F> files) {
         return current().registerAll(files);
+    }
+
+    @Override
+    public Registration<F> register(F file, AttemptContext context) {
+        return current().register(file, context);
+    }
+
+    @Override
+    public List<Registration<F>> registerAll(Collection<? extends F> files, AttemptContext context) {
+        return current().registerAll(files, context);
+    }
+
+    @Override
+    public List<Attempt> history(FileKey key, long after, int limit) {
+        return current().history(key, after, limit);
+    }
+
+    @Override
+    public List<Attempt> history(String scope, long after, int limit) {
+        return current().history(scope, after, limit);
     }
 
     @Override

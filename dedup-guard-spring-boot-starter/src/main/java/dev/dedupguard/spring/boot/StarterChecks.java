@@ -1,5 +1,6 @@
 package dev.dedupguard.spring.boot;
 
+import dev.dedupguard.AttemptLog;
 import dev.dedupguard.GuardOptions;
 import dev.dedupguard.Strategy;
 import java.io.IOException;
@@ -71,6 +72,16 @@ final class StarterChecks {
                     "between 1 and " + GuardOptions.MAX_LOCK_STRIPES + ", and equal to the rows of the stripe table",
                     String.valueOf(GuardOptions.DEFAULT_LOCK_STRIPES));
         }
+        String logTable = p.attemptLog().table();
+        try {
+            AttemptLog.in(logTable);
+        } catch (IllegalArgumentException e) {
+            throw new DedupGuardConfigurationException("dedup-guard.attempt-log.table=" + logTable + " is not a table "
+                    + "name the guard accepts: it must be an unquoted SQL identifier (letters, digits and _, not "
+                    + "starting with a digit), optionally schema-qualified (schema.table).", "Set "
+                    + "dedup-guard.attempt-log.table to such a name, or remove it for the default ("
+                    + AttemptLog.DEFAULT_TABLE + ").", null);
+        }
         DedupGuardProperties.Host host = p.host();
         if (host.table() != null && host.entity() != null) {
             throw new DedupGuardConfigurationException("Both dedup-guard.host.table=" + host.table()
@@ -131,6 +142,7 @@ final class StarterChecks {
      */
     static String inPropertyTerms(String message) {
         String text = message.replace("createSchemaIfMissing(true)", "dedup-guard.create-schema=true")
+                .replace("(createSchemaIfMissing)", "(dedup-guard.create-schema=true)")
                 .replace("hashAlgorithm ", "the hash algorithm ")
                 .replace("the mapping's nameKey", "dedup-guard.host.name-key");
         Matcher strategy = STRATEGY.matcher(text);

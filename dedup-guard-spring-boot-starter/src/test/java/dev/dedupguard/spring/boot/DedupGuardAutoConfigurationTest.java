@@ -214,12 +214,10 @@ class DedupGuardAutoConfigurationTest {
 
         List<String> expected = new ArrayList<>();
         for (RecordComponent c : DedupGuardProperties.class.getRecordComponents()) {
-            if (c.getType() == DedupGuardProperties.Host.class) {
-                for (RecordComponent h : DedupGuardProperties.Host.class.getRecordComponents()) {
-                    expected.add("dedup-guard.host." + kebab(h.getName()));
+            if (c.getType().isRecord()) {
+                for (RecordComponent h : c.getType().getRecordComponents()) {
+                    expected.add("dedup-guard." + kebab(c.getName()) + "." + kebab(h.getName()));
                 }
-            } else if (c.getType() == DedupGuardProperties.Metrics.class) {
-                expected.add("dedup-guard.metrics.enabled");
             } else {
                 expected.add("dedup-guard." + kebab(c.getName()));
             }
@@ -231,6 +229,10 @@ class DedupGuardAutoConfigurationTest {
         assertThat(byName.get("dedup-guard.strategy")).containsEntry("type", Strategy.class.getName())
                 .containsEntry("defaultValue", "unique-constraint");
         assertThat(byName.get("dedup-guard.create-schema")).containsEntry("defaultValue", false);
+        assertThat(expected).contains("dedup-guard.metrics.enabled", "dedup-guard.host.name-key",
+                "dedup-guard.attempt-log.enabled", "dedup-guard.attempt-log.table");
+        assertThat(byName.get("dedup-guard.attempt-log.enabled")).containsEntry("defaultValue", false);
+        assertThat(byName.get("dedup-guard.attempt-log.table")).containsEntry("defaultValue", "dedup_attempt");
     }
 
     private static String kebab(String camel) {

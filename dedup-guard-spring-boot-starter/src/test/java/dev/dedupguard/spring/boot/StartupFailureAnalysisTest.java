@@ -239,6 +239,27 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void aMisspeltAttemptLogKeyIsRefusedWithTheNearestKnownOne() {
+        FailureAnalysis a = analysis(JooqApplication.class, h2Url(), "--dedup-guard.create-schema=true",
+                "--dedup-guard.attempt-log.enabled=true", "--dedup-guard.attempt-log.tabel=custody");
+        assertThat(a.getDescription()).startsWith("Unknown property dedup-guard.attempt-log.tabel=custody")
+                .contains("dedup-guard.attempt-log.enabled, dedup-guard.attempt-log.table");
+        assertThat(a.getAction()).startsWith("Correct the property's name (did you mean dedup-guard.attempt-log.tabel "
+                + "-> dedup-guard.attempt-log.table?) or remove it.");
+    }
+
+    @Test
+    void aMissingAttemptLogTableNamesItsPropertyAndTheDdl() {
+        FailureAnalysis a = analysis(JooqApplication.class, h2Url(), "--dedup-guard.create-schema=true",
+                "--dedup-guard.attempt-log.enabled=true", "--dedup-guard.attempt-log.table=audit.custody");
+        assertThat(a.getDescription()).startsWith("dedup-guard cannot use the attempt log table audit.custody "
+                + "(dedup-guard.attempt-log.table): cannot create the attempt log table audit.custody "
+                + "(dedup-guard.create-schema=true): ");
+        assertThat(a.getAction()).startsWith("Apply dev/dedupguard/schema/attempt/postgresql.sql (or h2.sql, "
+                + "mariadb.sql) from the dedup-jdbc jar");
+    }
+
+    @Test
     void twoDataSourcesWithoutAPrimaryAreTheReasonThereIsNoGuard() {
         FailureAnalysis a = analysis(null, new Class<?>[] {NeedsAGuard.class, TwoDataSources.class});
         assertThat(a.getDescription()).isEqualTo("The application asks for a DuplicateGuard, but dedup-guard "

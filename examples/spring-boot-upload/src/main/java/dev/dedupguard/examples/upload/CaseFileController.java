@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.Authentication;
@@ -23,7 +24,8 @@ import org.springframework.web.multipart.MultipartFile;
  * <ul>
  *   <li>{@code POST /cases/{caseId}/files}, a multipart part {@code file}: {@code 201 Created} with the new row and
  *       a {@code Location} of {@code GET /cases/{caseId}/files/{id}}, or {@code 200 OK} with the row stored
- *       earlier;</li>
+ *       earlier; either with an {@code Upload-Id} header, the upload's id, which the attempt log records as the
+ *       attempt's reference ({@link CaseHistoryController});</li>
  *   <li>{@code GET /cases/{caseId}/files}: the case's files; {@code GET /cases/{caseId}/files/{id}}: one.</li>
  * </ul>
  * Bad requests get a problem detail with a fixed text ({@link UploadProblems}).
@@ -31,6 +33,9 @@ import org.springframework.web.multipart.MultipartFile;
 @RestController
 @RequestMapping("/cases/{caseId}/files")
 public class CaseFileController {
+    /** The response header with the upload's id, the reference of its logged attempt. */
+    public static final String UPLOAD_ID = "Upload-Id";
+
     private final CaseFileService files;
     private final CaseFileRepository rows;
     private final EvidenceStore store;
@@ -80,7 +85,7 @@ public class CaseFileController {
      * @param caseId the case, a positive number
      * @param file the multipart part {@code file}
      * @param caller the authenticated user
-     * @return 201 with a Location for a new file, 200 for a duplicate
+     * @return 201 with a Location for a new file, 200 for a duplicate; both with the {@code Upload-Id} header
      * @throws IOException if reading the upload or writing the store fails
      */
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
@@ -95,12 +100,13 @@ public class CaseFileController {
         try (InputStream in = file.getInputStream()) {
             stored = store.store(in);
         }
-        Registration<CaseFile> r = files.register(caseId, file.getOriginalFilename(), stored, caller.getName());
+        String uploadId = UUID.randomUUID().toString();
+        Registration<CaseFile> r = files.register(caseId, file.getOriginalFilename(), stored, caller.getName(),
+                uploadId);
         CaseFile row = r.isNew() ? r.file() : rows.findById(r.id()).orElseThrow();
         FileView body = FileView.of(row, !r.isNew());
-        return r.isNew()
-                ? ResponseEntity.created(URI.create("/cases/" + caseId + "/files/" + r.id())).body(body)
-                : ResponseEntity.ok(body);
+        return (r.isNew() ? ResponseEntity.created(URI.create("/cases/" + caseId + "/files/" + r.id()))
+                : ResponseEntity.ok()).header(UPLOAD_ID, uploadId).body(body);
     }
 
     /**

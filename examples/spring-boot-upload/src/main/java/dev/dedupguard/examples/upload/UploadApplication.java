@@ -10,8 +10,9 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * An evidence-upload service: {@code POST /cases/{caseId}/files} stores each file of a case once, however many users
- * upload it at the same moment, streaming it into a content-addressed store; {@code GET} lists a case's files.
- * Callers authenticate (HTTP Basic) and need access to the case. Runs on an embedded PostgreSQL in
+ * upload it at the same moment, streaming it into a content-addressed store; {@code GET} lists a case's files, and
+ * {@code GET /cases/{caseId}/history} shows who tried to upload what and what each was answered (the guard's attempt
+ * log). Callers authenticate (HTTP Basic) and need access to the case. Runs on an embedded PostgreSQL in
  * {@code ./data/pg-upload} unless {@code --db=jdbc:postgresql://...} (or {@code spring.datasource.url}) names a real one.
  */
 @SpringBootApplication

@@ -2,12 +2,15 @@ package dev.dedupguard.examples.upload;
 
 import dev.dedupguard.LockTimeoutException;
 import java.io.Serial;
+import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
@@ -34,6 +37,16 @@ public class UploadProblems {
         private static final long serialVersionUID = 1L;
 
         BadUpload(String fixedText) {
+            super(fixedText, null, false, false);
+        }
+    }
+
+    /** A query (the history's parameters) refused with a fixed text. */
+    static final class BadQuery extends RuntimeException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        BadQuery(String fixedText) {
             super(fixedText, null, false, false);
         }
     }
@@ -72,15 +85,43 @@ public class UploadProblems {
     }
 
     /**
-     * A path segment that is not a number, such as {@code /cases/abc/files}.
+     * A history query the service refuses, with the rule it breaks.
+     *
+     * @param e the refusal
+     * @return 400
+     */
+    @ExceptionHandler(BadQuery.class)
+    public ProblemDetail badQuery(BadQuery e) {
+        return problem(HttpStatus.BAD_REQUEST, "Invalid query", e.getMessage());
+    }
+
+    /**
+     * A path segment or query parameter that is not a number, such as {@code /cases/abc/files} or
+     * {@code ?limit=all}.
      *
      * @param e Spring's conversion failure
-     * @return 400 naming the segment
+     * @return 400 naming the segment or parameter
      */
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     public ProblemDetail notANumber(MethodArgumentTypeMismatchException e) {
-        String what = "id".equals(e.getName()) ? "file id" : "case id";
-        return problem(HttpStatus.BAD_REQUEST, "Invalid upload", "the " + what + " must be a positive whole number");
+        return switch (e.getName()) {
+            case "after" -> problem(HttpStatus.BAD_REQUEST, "Invalid query", CaseHistoryController.AFTER_RULE);
+            case "limit" -> problem(HttpStatus.BAD_REQUEST, "Invalid query", CaseHistoryController.LIMIT_RULE);
+            default -> problem(HttpStatus.BAD_REQUEST, "Invalid upload", "the " + ("id".equals(e.getName())
+                    ? "file id" : "case id") + " must be a positive whole number");
+        };
+    }
+
+    /**
+     * A history query without {@code sha256} or {@code fileName}.
+     *
+     * @param e Spring's refusal
+     * @return 400 naming the parameter (the service's name for it, never the client's input)
+     */
+    @ExceptionHandler(MissingServletRequestParameterException.class)
+    public ProblemDetail missingParameter(MissingServletRequestParameterException e) {
+        return problem(HttpStatus.BAD_REQUEST, "Invalid query", "the query parameter " + e.getParameterName()
+                + " is missing");
     }
 
     /**
@@ -110,11 +151,16 @@ public class UploadProblems {
      * A method the resource does not have.
      *
      * @param e Spring's refusal
-     * @return 405
+     * @return 405 naming the methods the resource takes
      */
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
     public ProblemDetail wrongMethod(HttpRequestMethodNotSupportedException e) {
-        return problem(HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed", "this resource takes GET and POST");
+        Set<String> methods = new TreeSet<>();
+        if (e.getSupportedHttpMethods() != null) {
+            e.getSupportedHttpMethods().forEach(m -> methods.add(m.name()));
+        }
+        return problem(HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed", methods.isEmpty()
+                ? "this resource does not take that method" : "this resource takes " + String.join(" and ", methods));
     }
 
     /**

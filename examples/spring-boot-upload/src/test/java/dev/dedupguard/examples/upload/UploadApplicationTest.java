@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,10 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,18 +41,20 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * The service on a random port and a fresh embedded PostgreSQL, driven by a real HTTP client: concurrent uploads of
- * one file, the error answers, names that must never become paths, per-case access, and (tagged slow) a multi-GB
- * upload through a JVM whose heap is a quarter of it.
+ * one file, the error answers, names that must never become paths, per-case access, the chain of custody (the attempt
+ * log's history), and (tagged slow) a multi-GB upload through a JVM whose heap is a quarter of it.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {"upload.embedded-dir=",
     "upload.store-dir=target/evidence-store-test", "upload.users.investigator.password={noop}pw-investigator",
-    "upload.users.investigator.cases=4711,12,42,99,500", "upload.users.outsider.password={noop}pw-outsider",
-    "upload.users.outsider.cases=7"})
+    "upload.users.investigator.cases=4711,12,42,99,500,600,601", "upload.users.outsider.password={noop}pw-outsider",
+    "upload.users.outsider.cases=7", "upload.users.analyst.password={noop}pw-analyst",
+    "upload.users.analyst.cases=600"})
 @ExtendWith(OutputCaptureExtension.class)
 class UploadApplicationTest {
     private static final String BOUNDARY = "dedup-boundary-7d1f";
     private static final String INVESTIGATOR = "investigator:pw-investigator";
     private static final String OUTSIDER = "outsider:pw-outsider";
+    private static final String ANALYST = "analyst:pw-analyst";
     /** Boot's log line: time, level, pid. */
     private static final String WARN_OR_ERROR = "(?m)^\\S+\\s+(WARN|ERROR)\\s+\\d+ ---";
 
@@ -95,6 +100,15 @@ class UploadApplicationTest {
     private HttpResponse<String> get(String user, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(uri(path)).header("Authorization", basic(user))
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String fileHistory(String caseId, String sha256, String fileName) {
+        return "/cases/" + caseId + "/files/history?sha256=" + sha256 + "&fileName="
+                + URLEncoder.encode(fileName, StandardCharsets.UTF_8);
+    }
+
+    private static String uploadId(HttpResponse<String> r) {
+        return r.headers().firstValue("Upload-Id").orElseThrow();
     }
 
     private double metric(String name, String tag) throws Exception {
@@ -158,6 +172,103 @@ class UploadApplicationTest {
                 .containsPattern("(?m)^\\S+\\s+INFO\\s+\\d+ ---");
         assertThat(metric("dedup.registrations", "outcome:new") - newBefore).isEqualTo(1);
         assertThat(metric("dedup.registrations", "outcome:duplicate") - duplicatesBefore).isEqualTo(15);
+
+        String sha256 = JsonPath.read(created.body(), "$.sha256");
+        HttpResponse<String> history = get(INVESTIGATOR, fileHistory("4711", sha256, "server1_Security.evtx"));
+        assertThat(history.statusCode()).as(history.body()).isEqualTo(200);
+        assertThat(JsonPath.<List<String>>read(history.body(), "$[*].outcome")).as("one attempt per upload")
+                .hasSize(16).containsOnlyOnce("NEW").containsOnly("NEW", "DUPLICATE");
+        assertThat(JsonPath.<List<String>>read(history.body(), "$[?(@.outcome=='NEW')].reference"))
+                .containsExactly(uploadId(created));
+        assertThat(JsonPath.<List<String>>read(history.body(), "$[*].reference")).as("each upload's own id")
+                .containsExactlyInAnyOrderElementsOf(responses.stream().map(UploadApplicationTest::uploadId).toList());
+        assertThat(JsonPath.<List<Number>>read(history.body(), "$[*].storedId")).extracting(Number::longValue)
+                .containsOnly(ids.get(0));
+        assertThat(JsonPath.<List<String>>read(history.body(), "$[*].actor")).containsOnly("investigator");
+    }
+
+    /**
+     * The issue's question, answered over HTTP: who tried to add which file to the case, when, and what the service
+     * answered, in the order it happened, a page at a time.
+     */
+    @Test
+    void theHistoryShowsWhoUploadedAFileAndWhatEachUploadWasAnswered(CapturedOutput output) throws Exception {
+        int logBefore = output.length();
+        String name = "disk image 01 \u00fc.E01";
+        byte[] content = "acquired image".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> first = upload(INVESTIGATOR, "600", name, content);
+        HttpResponse<String> second = upload(ANALYST, "600", name, content);
+        HttpResponse<String> other = upload(ANALYST, "600", "notes.txt", "notes".getBytes(StandardCharsets.UTF_8));
+        assertThat(List.of(first.statusCode(), second.statusCode(), other.statusCode())).containsExactly(201, 200, 201);
+        long id = JsonPath.<Number>read(first.body(), "$.id").longValue();
+        String sha256 = JsonPath.read(first.body(), "$.sha256");
+
+        HttpResponse<String> file = get(ANALYST, fileHistory("600", sha256, name));
+        assertThat(file.statusCode()).as(file.body()).isEqualTo(200);
+        assertThat(JsonPath.<List<Object>>read(file.body(), "$")).hasSize(2);
+        assertThat(JsonPath.<String>read(file.body(), "$[0].outcome")).isEqualTo("NEW");
+        assertThat(JsonPath.<String>read(file.body(), "$[0].actor")).isEqualTo("investigator");
+        assertThat(JsonPath.<String>read(file.body(), "$[0].reference")).isEqualTo(uploadId(first));
+        assertThat(JsonPath.<String>read(file.body(), "$[1].outcome")).isEqualTo("DUPLICATE");
+        assertThat(JsonPath.<String>read(file.body(), "$[1].actor")).isEqualTo("analyst");
+        assertThat(JsonPath.<String>read(file.body(), "$[1].reference")).isEqualTo(uploadId(second));
+        assertThat(JsonPath.<List<Number>>read(file.body(), "$[*].storedId")).extracting(Number::longValue)
+                .containsExactly(id, id);
+        assertThat(JsonPath.<List<Object>>read(file.body(), "$[*].refusal")).containsExactly(null, null);
+        assertThat(JsonPath.<List<String>>read(file.body(), "$[*].fileName")).containsOnly(name);
+        assertThat(JsonPath.<List<String>>read(file.body(), "$[*].sha256")).containsOnly(sha256);
+        List<Number> sequences = JsonPath.read(file.body(), "$[*].sequence");
+        assertThat(sequences.get(0).longValue()).isLessThan(sequences.get(1).longValue());
+        Instant firstAt = Instant.parse(JsonPath.read(file.body(), "$[0].recordedAt"));
+        Instant secondAt = Instant.parse(JsonPath.read(file.body(), "$[1].recordedAt"));
+        assertThat(firstAt).isBeforeOrEqualTo(secondAt).isAfter(Instant.now().minus(Duration.ofMinutes(5)));
+        assertThat(get(INVESTIGATOR, fileHistory("600", sha256.toUpperCase(Locale.ROOT), name)).body())
+                .as("the hash in either case").isEqualTo(file.body());
+
+        HttpResponse<String> all = get(INVESTIGATOR, "/cases/600/history");
+        assertThat(all.statusCode()).isEqualTo(200);
+        assertThat(JsonPath.<List<String>>read(all.body(), "$[*].fileName")).containsExactly(name, name, "notes.txt");
+        assertThat(JsonPath.<List<String>>read(all.body(), "$[*].actor"))
+                .containsExactly("investigator", "analyst", "analyst");
+        HttpResponse<String> page1 = get(INVESTIGATOR, "/cases/600/history?limit=2");
+        assertThat(JsonPath.<List<String>>read(page1.body(), "$[*].fileName")).containsExactly(name, name);
+        long after = JsonPath.<Number>read(page1.body(), "$[1].sequence").longValue();
+        HttpResponse<String> page2 = get(INVESTIGATOR, "/cases/600/history?limit=2&after=" + after);
+        assertThat(JsonPath.<List<String>>read(page2.body(), "$[*].fileName")).containsExactly("notes.txt");
+        assertThat(JsonPath.<List<Object>>read(get(INVESTIGATOR, "/cases/601/history").body(), "$"))
+                .as("a case without uploads").isEmpty();
+        assertThat(JsonPath.<List<Object>>read(get(INVESTIGATOR, fileHistory("600", sha256, "other.E01")).body(),
+                "$")).as("a name never uploaded").isEmpty();
+
+        assertThat(output.toString().substring(logBefore)).doesNotContainPattern(WARN_OR_ERROR);
+    }
+
+    @Test
+    void badHistoryQueriesGetFixedTextsAndNoLogLine(CapturedOutput output) throws Exception {
+        int logBefore = output.length();
+        String hash = "ab".repeat(32);
+        record Bad(String path, int status, String detail) {
+        }
+        List<Bad> bad = List.of(
+                new Bad(fileHistory("600", "xyz", "a.evtx"), 400, "sha256 must be the 64 hex digits of a SHA-256"),
+                new Bad(fileHistory("600", hash, " "), 400, "fileName must not be blank"),
+                new Bad(fileHistory("600", hash, "bell\u0007.evtx"), 400, "the file name contains control characters"),
+                new Bad("/cases/600/files/history?sha256=" + hash, 400, "the query parameter fileName is missing"),
+                new Bad("/cases/600/history?limit=0", 400, "limit must be a whole number between 1 and 1000"),
+                new Bad("/cases/600/history?limit=1001", 400, "limit must be a whole number between 1 and 1000"),
+                new Bad("/cases/600/history?limit=all", 400, "limit must be a whole number between 1 and 1000"),
+                new Bad("/cases/600/history?after=-1", 400, "after must be 0 or the sequence of an attempt"),
+                new Bad("/cases/600/history?after=x", 400, "after must be 0 or the sequence of an attempt"),
+                new Bad("/cases/0/history", 400, "the case id must be a positive whole number"));
+        for (Bad b : bad) {
+            HttpResponse<String> r = get(INVESTIGATOR, b.path());
+            assertThat(r.statusCode()).as(b.path() + " " + r.body()).isEqualTo(b.status());
+            assertThat(detail(r)).as(b.path()).isEqualTo(b.detail());
+        }
+        HttpResponse<String> post = post(INVESTIGATOR, "/cases/600/history", "application/json", "{}".getBytes());
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(detail(post)).isEqualTo("this resource takes GET");
+        assertThat(output.toString().substring(logBefore)).doesNotContainPattern(WARN_OR_ERROR);
     }
 
     @Test
@@ -239,14 +350,23 @@ class UploadApplicationTest {
         HttpResponse<String> listing = get(OUTSIDER, "/cases/500/files");
         HttpResponse<String> existing = get(OUTSIDER, "/cases/500/files/" + id);
         HttpResponse<String> absent = get(OUTSIDER, "/cases/500/files/" + (id + 1000));
-        for (HttpResponse<String> r : List.of(sameFile, newFile, listing, existing, absent)) {
+        String sha256 = JsonPath.read(stored.body(), "$.sha256");
+        HttpResponse<String> fileHistory = get(OUTSIDER, fileHistory("500", sha256, "held.evtx"));
+        HttpResponse<String> caseHistory = get(OUTSIDER, "/cases/500/history");
+        for (HttpResponse<String> r : List.of(sameFile, newFile, listing, existing, absent, fileHistory,
+                caseHistory)) {
             assertThat(r.statusCode()).as(r.request().method() + " " + r.uri()).isEqualTo(403);
             assertThat(r.body()).as("one answer, whatever the case holds").isEqualTo(sameFile.body());
         }
         assertThat(detail(sameFile)).isEqualTo("you have no access to this case");
         assertThat(jdbc.queryForObject("select count(*) from case_file where case_id = 500", Long.class))
                 .isEqualTo(1);
+        HttpResponse<String> custody = get(INVESTIGATOR, "/cases/500/history");
+        assertThat(JsonPath.<List<String>>read(custody.body(), "$[*].actor")).as("refused before the guard: not logged")
+                .containsExactly("investigator");
         assertThat(upload(OUTSIDER, "7", "own.evtx", content).statusCode()).as("its own case").isEqualTo(201);
+        assertThat(JsonPath.<List<String>>read(get(OUTSIDER, "/cases/7/history").body(), "$[*].actor"))
+                .containsExactly("outsider");
     }
 
     @Test
