@@ -29,9 +29,8 @@ CREATE TABLE IF NOT EXISTS dedup_attempt (
 );
 
 -- One index besides the primary key, (scope, id): it serves a scope's history and, filtering on the way, a file's
--- history within its scope. Every index is paid on each registration (each one measured at several microseconds of
--- server CPU per attempt on PostgreSQL), while the log is read rarely; add (content_hash, id) if files' histories in
--- very large scopes are read often.
+-- history within its scope. The log is written on every registration and read rarely; add (content_hash, id) if
+-- files' histories in very large scopes are read often.
 CREATE INDEX IF NOT EXISTS dedup_attempt_by_scope ON dedup_attempt (scope, id);
 
 CREATE OR REPLACE FUNCTION dedup_attempt_append_only() RETURNS trigger LANGUAGE plpgsql
