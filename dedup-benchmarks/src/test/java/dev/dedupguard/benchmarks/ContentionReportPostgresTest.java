@@ -38,8 +38,8 @@ class ContentionReportPostgresTest {
         assertThat(r.remote()).hasSize(1);
         ContentionReport.RemoteRun remote = r.remote().get(0);
         assertThat(remote.selectOneMillis()).isBetween(2.0, 3.0);
-        // 2 thread counts x 1 round x 10 subjects
-        assertThat(remote.distinct()).hasSize(2 * 10).allSatisfy(t -> {
+        // 2 thread counts x 1 round x 12 subjects (10, and the two guards with the attempt log on)
+        assertThat(remote.distinct()).hasSize(2 * 12).allSatisfy(t -> {
             assertThat(t.proxyCpuNanos()).as(t.subject()).isPositive();
             assertThat(t.serverCpuNanos()).as(t.subject()).isPositive();
         });

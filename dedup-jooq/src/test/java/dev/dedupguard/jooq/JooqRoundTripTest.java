@@ -36,6 +36,16 @@ class JooqRoundTripTest {
                 .batchChunkSize(chunk).build();
     }
 
+    /** The round trips of registering {@code key} (a new file), then of registering it again (a duplicate). */
+    private List<List<String>> newFileThenDuplicate(JooqDuplicateGuard<FileKey> guard, FileKey key) {
+        counting.reset();
+        guard.register(key);
+        List<String> fresh = counting.roundTrips();
+        counting.reset();
+        guard.register(key);
+        return List.of(fresh, counting.roundTrips());
+    }
+
     @Test
     void uniqueConstraintBatchSendsOneInsertPerChunk() {
         JooqDuplicateGuard<FileKey> guard = guard(Strategy.UNIQUE_CONSTRAINT, 500);
@@ -66,15 +76,9 @@ class JooqRoundTripTest {
     @ParameterizedTest
     @EnumSource(Strategy.class)
     void roundTripsPerSingleRegistration(Strategy strategy) {
-        JooqDuplicateGuard<FileKey> guard = guard(strategy, 500);
-        FileKey key = Keys.key(5, 1);
-
-        counting.reset();
-        guard.register(key);
-        List<String> fresh = counting.roundTrips();
-        counting.reset();
-        guard.register(key);
-        List<String> duplicate = counting.roundTrips();
+        List<List<String>> trips = newFileThenDuplicate(guard(strategy, 500), Keys.key(5, 1));
+        List<String> fresh = trips.get(0);
+        List<String> duplicate = trips.get(1);
 
         int expectedNew;
         int expectedDuplicate;
@@ -113,13 +117,9 @@ class JooqRoundTripTest {
         JooqDuplicateGuard<FileKey> guard = JooqDuplicateGuard.forLibraryTable(counting, SQLDialect.POSTGRES)
                 .strategy(strategy).attemptLog(AttemptLog.enabled()).build();
         FileKey key = Keys.key(System.nanoTime(), 1);
-
-        counting.reset();
-        guard.register(key);
-        List<String> fresh = counting.roundTrips();
-        counting.reset();
-        guard.register(key);
-        List<String> duplicate = counting.roundTrips();
+        List<List<String>> trips = newFileThenDuplicate(guard, key);
+        List<String> fresh = trips.get(0);
+        List<String> duplicate = trips.get(1);
 
         System.out.printf("%s with the log: new file %d round trips %s%n%s: duplicate %d round trips %s%n", strategy,
                 fresh.size(), fresh, strategy, duplicate.size(), duplicate);

@@ -12,7 +12,6 @@ import dev.dedupguard.FileKey;
 import dev.dedupguard.Registration;
 import dev.dedupguard.jooq.JooqDuplicateGuard;
 import dev.dedupguard.spring.boot.jpa.CaseFileEntity;
-import dev.dedupguard.spring.boot.jpa.JpaTestApplication;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.NoUniqueBeanDefinitionException;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.hibernate.autoconfigure.HibernateJpaAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -293,15 +291,8 @@ class AttemptLogAutoConfigurationTest {
     /** The JPA backend on the host entity, Spring Security's user as the actor, the log created by create-schema. */
     @Test
     void jpaBackendLogsTheSecurityUserOnTheHostEntity() {
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-                        HibernateJpaAutoConfiguration.class, DedupGuardAutoConfiguration.class))
-                .withUserConfiguration(JpaTestApplication.class)
-                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
-                        "spring.datasource.username=sa", "spring.jpa.hibernate.ddl-auto=create-drop",
-                        "dedup-guard.host.entity=" + CaseFileEntity.class.getName(), "dedup-guard.host.scope=caseId",
-                        "dedup-guard.host.content-hash=fileHash", "dedup-guard.host.file-name=originalFilename",
-                        "dedup-guard.create-schema=true", "dedup-guard.attempt-log.enabled=true")
+        DedupGuardAutoConfigurationTest.jpaOnHostEntity()
+                .withPropertyValues("dedup-guard.create-schema=true", "dedup-guard.attempt-log.enabled=true")
                 .run(context -> {
                     @SuppressWarnings("unchecked")
                     SpringDuplicateGuard<CaseFileEntity> guard = context.getBean(SpringDuplicateGuard.class);

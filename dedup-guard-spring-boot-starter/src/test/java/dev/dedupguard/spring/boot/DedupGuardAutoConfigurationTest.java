@@ -67,6 +67,18 @@ class DedupGuardAutoConfigurationTest {
         return FileKey.of("case-1", HASH, name);
     }
 
+    /** JPA and the starter on a fresh in-memory H2, registering the test's {@link CaseFileEntity}. */
+    static ApplicationContextRunner jpaOnHostEntity() {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+                        HibernateJpaAutoConfiguration.class, DedupGuardAutoConfiguration.class))
+                .withUserConfiguration(JpaTestApplication.class)
+                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
+                        "spring.datasource.username=sa", "spring.jpa.hibernate.ddl-auto=create-drop",
+                        "dedup-guard.host.entity=" + CaseFileEntity.class.getName(), "dedup-guard.host.scope=caseId",
+                        "dedup-guard.host.content-hash=fileHash", "dedup-guard.host.file-name=originalFilename");
+    }
+
     @Test
     void jooqBackendGivesOneGuardThatRegistersAndAnswersDuplicates() {
         jooq.run(context -> {
@@ -87,14 +99,7 @@ class DedupGuardAutoConfigurationTest {
 
     @Test
     void jpaBackendGivesOneGuardOnTheHostEntity() {
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-                        HibernateJpaAutoConfiguration.class, DedupGuardAutoConfiguration.class))
-                .withUserConfiguration(JpaTestApplication.class)
-                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
-                        "spring.datasource.username=sa", "spring.jpa.hibernate.ddl-auto=create-drop",
-                        "dedup-guard.host.entity=" + CaseFileEntity.class.getName(), "dedup-guard.host.scope=caseId",
-                        "dedup-guard.host.content-hash=fileHash", "dedup-guard.host.file-name=originalFilename")
+        jpaOnHostEntity()
                 .run(context -> {
                     assertThat(context).hasSingleBean(DuplicateGuard.class);
                     SpringDuplicateGuard<CaseFileEntity> guard = guard(context);
