@@ -74,12 +74,8 @@ public final class AttemptLogCost {
 
     private static void create(DataSource ds) throws SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-            for (String sql : LibrarySchema.attemptLogDdl(LibrarySchema.Database.POSTGRESQL, "cost_attempt")) {
-                s.execute(sql);
-            }
-            for (String sql : LibrarySchema.attemptLogDdl(LibrarySchema.Database.POSTGRESQL, "cost_attempt_noindex")) {
-                s.execute(sql);
-            }
+            LibrarySchema.createAttemptLog(c, LibrarySchema.Database.POSTGRESQL, "cost_attempt");
+            LibrarySchema.createAttemptLog(c, LibrarySchema.Database.POSTGRESQL, "cost_attempt_noindex");
             s.execute("drop index if exists cost_attempt_noindex_by_scope");
         }
     }

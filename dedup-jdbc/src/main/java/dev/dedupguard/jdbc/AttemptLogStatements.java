@@ -51,11 +51,6 @@ final class AttemptLogStatements {
         this.byScope = select + "and id > ? order by id limit ?";
     }
 
-    /** The log table's name. */
-    String table() {
-        return table;
-    }
-
     /** The columns the guard writes and reads, to check that the table has them. */
     String probeSql() {
         return "select id, " + COLUMNS + " from " + table + " where 1 = 0";

@@ -10,7 +10,6 @@ import dev.dedupguard.SchemaMismatchException;
 import dev.dedupguard.testing.Keys;
 import dev.dedupguard.testing.TestDatabase;
 import dev.dedupguard.testing.TestTable;
-import org.jooq.SQLDialect;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -20,17 +19,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class JooqAttemptLogSchemaTest {
 
-    private static SQLDialect dialect(TestDatabase db) {
-        return switch (db) {
-            case POSTGRESQL -> SQLDialect.POSTGRES;
-            case H2 -> SQLDialect.H2;
-            case MARIADB, MARIADB_SNAPSHOT_ISOLATION -> SQLDialect.MARIADB;
-        };
-    }
-
     private static JooqDuplicateGuard.Builder<FileKey> builder(TestDatabase db, String logTable) {
         TestTable.createAll(db);
-        return JooqDuplicateGuard.forLibraryTable(db.dataSource(), dialect(db)).attemptLog(AttemptLog.in(logTable));
+        return JooqDuplicateGuard.forLibraryTable(db.dataSource(), JooqBackend.dialect(db)).attemptLog(AttemptLog.in(logTable));
     }
 
     @ParameterizedTest
@@ -67,7 +58,7 @@ class JooqAttemptLogSchemaTest {
                 .containsExactly(Attempt.Outcome.NEW, Attempt.Outcome.DUPLICATE);
         assertThatThrownBy(() -> db.execute("delete from " + table + " where scope = '" + key.scope() + "'"))
                 .hasStackTraceContaining("append-only");
-        assertThat(JooqDuplicateGuard.forLibraryTable(db.dataSource(), dialect(db)).attemptLog(AttemptLog.in(table))
+        assertThat(JooqDuplicateGuard.forLibraryTable(db.dataSource(), JooqBackend.dialect(db)).attemptLog(AttemptLog.in(table))
                 .createSchemaIfMissing(true).build().history(key, 0, 10)).as("a second build keeps the rows").hasSize(2);
     }
 }

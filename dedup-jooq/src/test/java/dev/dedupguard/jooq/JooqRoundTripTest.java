@@ -7,7 +7,6 @@ import dev.dedupguard.AttemptLog;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.testing.CountingDataSource;
 import dev.dedupguard.testing.Keys;
 import dev.dedupguard.testing.TestDatabase;
@@ -111,9 +110,6 @@ class JooqRoundTripTest {
     @ParameterizedTest
     @EnumSource(Strategy.class)
     void roundTripsWithTheAttemptLog(Strategy strategy) {
-        for (String sql : LibrarySchema.attemptLogDdl(LibrarySchema.Database.POSTGRESQL, AttemptLog.DEFAULT_TABLE)) {
-            TestDatabase.POSTGRESQL.execute(sql);
-        }
         JooqDuplicateGuard<FileKey> guard = JooqDuplicateGuard.forLibraryTable(counting, SQLDialect.POSTGRES)
                 .strategy(strategy).attemptLog(AttemptLog.enabled()).build();
         FileKey key = Keys.key(System.nanoTime(), 1);

@@ -3,7 +3,6 @@ package dev.dedupguard.jpa;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.testing.TestDatabase;
 import java.sql.Connection;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,13 +20,8 @@ class ShippedAttemptLogDdlTest {
     @ParameterizedTest
     @MethodSource("dev.dedupguard.testing.TestDatabase#defaults")
     void theShippedScriptRunsThroughSpringsScriptRunner(TestDatabase db) throws Exception {
-        LibrarySchema.Database ddl = switch (db) {
-            case POSTGRESQL -> LibrarySchema.Database.POSTGRESQL;
-            case H2 -> LibrarySchema.Database.H2;
-            case MARIADB, MARIADB_SNAPSHOT_ISOLATION -> LibrarySchema.Database.MARIADB;
-        };
         try (Connection c = db.dataSource().getConnection()) {
-            ScriptUtils.executeSqlScript(c, new ClassPathResource(ddl.attemptLogResource()));
+            ScriptUtils.executeSqlScript(c, new ClassPathResource(db.ddl().attemptLogResource()));
         }
         String scope = "script-" + System.nanoTime();
         db.execute("insert into dedup_attempt (scope, content_hash, file_name, name_key, outcome, stored_id)"

@@ -12,7 +12,6 @@ import dev.dedupguard.Isolation;
 import dev.dedupguard.LockTimeoutException;
 import dev.dedupguard.Registration;
 import dev.dedupguard.Strategy;
-import dev.dedupguard.jdbc.LibrarySchema;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -26,7 +25,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.provider.Arguments;
 
@@ -36,13 +34,13 @@ import org.junit.jupiter.params.provider.Arguments;
  * their exception's type; nothing logged for input refused before any database work; a caller's rollback removing the
  * row and its attempt together; paged history; and the shipped DDL refusing UPDATE and DELETE.
  *
- * <p>The log table is append-only, so tests are not isolated by emptying it: each test registers in scopes of its own.
+ * <p>The log table ({@link TestTable#createAll}) is append-only, so tests are not isolated by emptying it: each test
+ * registers in scopes of its own.
  *
  * @param <F> the backend's registered type
  */
 public abstract class AttemptLogContract<F> extends ContractBase<F> {
     private static final AtomicLong SCOPES = new AtomicLong(System.currentTimeMillis() * 1000);
-    private static final java.util.Set<TestDatabase> CREATED = ConcurrentHashMap.newKeySet();
 
     /** A part that runs on {@code setup}. */
     protected AttemptLogContract(Setup<F> setup) {
@@ -56,23 +54,6 @@ public abstract class AttemptLogContract<F> extends ContractBase<F> {
     public static Stream<Arguments> matrix() {
         return TestDatabase.defaults().stream()
                 .flatMap(db -> Stream.of(Strategy.values()).map(s -> Arguments.of(db, s)));
-    }
-
-    @BeforeEach
-    void createLog() {
-        if (CREATED.add(database())) {
-            for (String sql : LibrarySchema.attemptLogDdl(ddlOf(database()), AttemptLog.DEFAULT_TABLE)) {
-                database().execute(sql);
-            }
-        }
-    }
-
-    private static LibrarySchema.Database ddlOf(TestDatabase db) {
-        return switch (db) {
-            case POSTGRESQL -> LibrarySchema.Database.POSTGRESQL;
-            case H2 -> LibrarySchema.Database.H2;
-            case MARIADB, MARIADB_SNAPSHOT_ISOLATION -> LibrarySchema.Database.MARIADB;
-        };
     }
 
     private DuplicateGuard<F> loggingGuard() {

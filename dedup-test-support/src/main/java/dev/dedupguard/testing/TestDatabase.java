@@ -1,5 +1,6 @@
 package dev.dedupguard.testing;
 
+import dev.dedupguard.jdbc.LibrarySchema;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -50,6 +51,15 @@ public enum TestDatabase {
             }
         }
         return ds;
+    }
+
+    /** The database whose shipped DDL ({@link LibrarySchema}) this server runs. */
+    public LibrarySchema.Database ddl() {
+        return switch (this) {
+            case POSTGRESQL -> LibrarySchema.Database.POSTGRESQL;
+            case H2 -> LibrarySchema.Database.H2;
+            case MARIADB, MARIADB_SNAPSHOT_ISOLATION -> LibrarySchema.Database.MARIADB;
+        };
     }
 
     /** A JDBC URL for a second client (another process, or an unpooled connection). */

@@ -1,5 +1,6 @@
 package dev.dedupguard.testing;
 
+import dev.dedupguard.AttemptLog;
 import dev.dedupguard.FileKey;
 import dev.dedupguard.jdbc.LibrarySchema;
 import dev.dedupguard.Strategy;
@@ -124,20 +125,19 @@ public enum TestTable {
     }
 
     /**
-     * Creates every test table and the stripe table on {@code db} if absent. On MariaDB the host tables differ from
+     * Creates every test table, the stripe table and the attempt log ({@value AttemptLog#DEFAULT_TABLE}, the shipped
+     * DDL) on {@code db} if absent. On MariaDB the host tables differ from
      * the seed's in two ways: {@code file_hash} is ascii and {@code original_filename} is a {@code varchar(750)}, so
      * that the unique key stays within InnoDB's 3072 bytes (the seed's {@code varchar(4096)} would silently get a
      * {@code USING HASH} key, which the guard refuses); ids are {@code AUTO_INCREMENT}.
      */
     public static void createAll(TestDatabase db) {
-        LibrarySchema.Database database = switch (db) {
-            case POSTGRESQL -> LibrarySchema.Database.POSTGRESQL;
-            case H2 -> LibrarySchema.Database.H2;
-            case MARIADB, MARIADB_SNAPSHOT_ISOLATION -> LibrarySchema.Database.MARIADB;
-        };
-        for (LibrarySchema.Statement s : LibrarySchema.ddl(database, LibrarySchema.DEFAULT_FILE_TABLE,
+        for (LibrarySchema.Statement s : LibrarySchema.ddl(db.ddl(), LibrarySchema.DEFAULT_FILE_TABLE,
                 LibrarySchema.DEFAULT_STRIPE_TABLE, 1024)) {
             db.execute(s.sql());
+        }
+        for (String sql : LibrarySchema.attemptLogDdl(db.ddl(), AttemptLog.DEFAULT_TABLE)) {
+            db.execute(sql);
         }
         if (db.isMariaDb()) {
             createAllOnMariaDb(db);
