@@ -55,4 +55,20 @@ class StoredKeyTest {
             }
         }
     }
+
+    @Test
+    void theDerivedFormsAreTheSameWhetherComputedLazilyOrGiven() throws Exception {
+        StoredKey lazy = key("case-1", 'a', "Beweis \u00fc.pdf");
+        String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest("Beweis \u00fc.pdf".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        StoredKey given = new StoredKey(lazy.file(), lazy.nameKey(), digest, lazy.lockHash());
+        assertThat(lazy.nameDigest()).isEqualTo(digest);
+        assertThat(given).isEqualTo(lazy).hasSameHashCodeAs(lazy);
+        assertThat(given.stripe(1024)).isEqualTo(lazy.stripe(1024));
+        assertThat(key("case-1", 'a', "other.pdf")).isNotEqualTo(lazy);
+        // the values 0.1.0's eager derivation gave: stripes must not move between versions of a running cluster
+        assertThat(key("case-1", 'a', "Beweis \u00fc.pdf").lockHash()).isEqualTo(-5343252103178520803L);
+        assertThat(lazy.nameDigest()).isEqualTo("2368f2cf006f83a5ce396b769ea26960a9f128ce25017de86a0364f4f51eb632");
+        assertThat(lazy.stripe(1024)).isEqualTo(797);
+    }
 }

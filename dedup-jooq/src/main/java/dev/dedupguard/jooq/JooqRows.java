@@ -66,6 +66,8 @@ abstract class JooqRows<F> implements HostRows<F> {
     private final ConcurrentMap<List<String>, Columns> columnSets = new ConcurrentHashMap<>();
     /** Each column by its field's name: its explicit name as rendered, once. */
     private final ConcurrentMap<String, String> renderedColumns = new ConcurrentHashMap<>();
+    /** The fields of the last column set looked up and its columns, so that a repeated set costs no lookup key. */
+    private volatile @Nullable LastColumns lastColumns;
 
     JooqRows(SQLDialect sqlDialect, Dialect dialect, Table<?> table, Field<? extends Number> id, Field<?> scope,
             Field<String> contentHash, Field<String> fileName, @Nullable Field<String> nameKey) {
@@ -178,6 +180,31 @@ abstract class JooqRows<F> implements HostRows<F> {
 
     /** The rendered columns of a column set, once per set of field names. */
     private Columns columnsOf(List<Field<?>> fields) {
+        LastColumns last = lastColumns;
+        if (last != null && last.sameFields(fields)) {
+            return last.columns();
+        }
+        Columns found = columnsByName(fields);
+        lastColumns = new LastColumns(fields.toArray(new Field<?>[0]), found);
+        return found;
+    }
+
+    /** A column set's fields (compared by identity: the record's own field objects) and its rendered columns. */
+    private record LastColumns(Field<?>[] fields, Columns columns) {
+        boolean sameFields(List<Field<?>> others) {
+            if (others.size() != fields.length) {
+                return false;
+            }
+            for (int i = 0; i < fields.length; i++) {
+                if (others.get(i) != fields[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private Columns columnsByName(List<Field<?>> fields) {
         List<String> names = new ArrayList<>(fields.size());
         fields.forEach(f -> names.add(f.getName()));
         Columns columns = columnSets.get(names);
@@ -294,7 +321,10 @@ abstract class JooqRows<F> implements HostRows<F> {
             add(!scope, mapping.scope(), record.get(mapping.scope()), fields, values);
             add(!hash, mapping.contentHash(), key.file().contentHash(), fields, values);
             add(!fileName, mapping.fileName(), record.get(mapping.fileName()), fields, values);
-            add(nameKeyName != null && !nameKey, mapping.nameKey(), key.nameDigest(), fields, values);
+            if (nameKeyName != null && !nameKey) {
+                fields.add(mapping.nameKey());
+                values.add(key.nameDigest());
+            }
         }
 
         private static void add(boolean missing, Field<?> field, Object value, List<Field<?>> fields,
