@@ -1,7 +1,6 @@
 package dev.dedupguard;
 
 import dev.dedupguard.internal.Texts;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -112,7 +111,7 @@ public record FileKey(String scope, String contentHash, String fileName) {
         }
         rejectControlCharacters("fileName", name);
         rejectUnpairedSurrogates("fileName", name);
-        int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+        int bytes = Texts.utf8Length(name);
         if (bytes > MAX_FILE_NAME_BYTES) {
             throw new IllegalArgumentException("fileName must be at most " + MAX_FILE_NAME_BYTES
                     + " bytes in UTF-8, was " + bytes + " bytes: " + Texts.quote(name));

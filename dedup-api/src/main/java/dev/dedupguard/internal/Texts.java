@@ -8,6 +8,23 @@ public final class Texts {
     }
 
     /**
+     * The length of a string in UTF-8, without encoding it.
+     *
+     * @param value a string without unpaired surrogates (each would count 2 bytes, not the 3 of its replacement)
+     * @return the number of bytes {@code value.getBytes(UTF_8)} would have
+     */
+    public static int utf8Length(String value) {
+        int bytes = value.length();
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c >= 0x80) {
+                bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
+            }
+        }
+        return bytes;
+    }
+
+    /**
      * A character as its code point in {@code U+XXXX} form, for messages about one character.
      *
      * @param c the character

@@ -65,7 +65,8 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
     private boolean sentAnything;
     /** The lock timeout value that the dialect's statement prefix carries; {@code null} if it has no prefix. */
     private final @Nullable String lockTimeoutValue;
-    private final Set<StoredKey> duplicates = new HashSet<>();
+    /** Keys whose insert found a duplicate; created by the first, since most sessions have none. */
+    private @Nullable Set<StoredKey> duplicates;
     private final InterruptWatch watch;
     private JdbcTransactions.@Nullable Implicit implicit;
     /** The lock timeout to put in force again after an implicit transaction, which took it with it. */
@@ -160,6 +161,9 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
      * @return an empty id, for an insert-if-absent to return
      */
     OptionalLong duplicate(StoredKey key) {
+        if (duplicates == null) {
+            duplicates = new HashSet<>(4);
+        }
         duplicates.add(key);
         return OptionalLong.empty();
     }
@@ -253,7 +257,7 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         if (!pipelines) {
             sendQueued();
         }
-        List<Queued> ahead = List.copyOf(queued);
+        List<Queued> ahead = queued.isEmpty() ? List.of() : List.copyOf(queued);
         queued.clear();
         return send(attempted, ahead, canWait ? prefixed(sql) : sql, whole, binder, reader);
     }
@@ -355,7 +359,9 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
 
     @Override
     public Optional<StoredRow> find(StoredKey key) {
-        String locking = duplicates.contains(key) && !implicitTransactionsLeft() ? dialect.lockingReadClause() : null;
+        Set<StoredKey> locked = duplicates;
+        String locking = locked != null && locked.contains(key) && !implicitTransactionsLeft()
+                ? dialect.lockingReadClause() : null;
         String sql = locking == null ? statements.findSql() : statements.findSql() + locking;
         Object[] parameters = keyParameters(key);
         return execute("finding the key", sql, locking != null, locking == null && queued.isEmpty(),
@@ -375,11 +381,12 @@ final class JdbcSession<F> implements StorageSession<F>, AutoCloseable {
         if (keys.isEmpty()) {
             return Map.of();
         }
-        if (dialect.lockingReadClause() != null && !duplicates.isEmpty()) {
+        Set<StoredKey> locked = duplicates;
+        if (dialect.lockingReadClause() != null && locked != null) {
             List<StoredKey> plain = new ArrayList<>(keys.size());
             Map<StoredKey, StoredRow> found = new HashMap<>();
             for (StoredKey key : keys) {
-                if (duplicates.contains(key)) {
+                if (locked.contains(key)) {
                     find(key).ifPresent(row -> found.put(key, row));
                 } else {
                     plain.add(key);

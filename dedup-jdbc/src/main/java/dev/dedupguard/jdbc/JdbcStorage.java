@@ -4,7 +4,6 @@ import dev.dedupguard.FileKey;
 import dev.dedupguard.spi.StorageBackend;
 import dev.dedupguard.spi.StorageException;
 import dev.dedupguard.spi.StoredKey;
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Locale;
@@ -110,6 +109,9 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
     }
 
     private void requireCanonicalScope(String scope) {
+        if (limits.scopeForm() == TableLimits.ScopeForm.INTEGER && isCanonicalInteger(scope)) {
+            return;
+        }
         String canonical = switch (limits.scopeForm()) {
             case TEXT -> scope;
             case INTEGER -> canonicalInteger(scope);
@@ -129,6 +131,30 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
             return Long.toString(Long.parseLong(scope));
         } catch (NumberFormatException e) {
             return null;
+        }
+    }
+
+    /** Whether {@code scope} is a long in the form {@link Long#toString(long)} gives, without building that form. */
+    private static boolean isCanonicalInteger(String scope) {
+        int first = scope.startsWith("-") ? 1 : 0;
+        int digits = scope.length() - first;
+        if (digits == 0 || digits > 19 || scope.charAt(first) == '0' && (digits > 1 || first == 1)) {
+            return false;
+        }
+        for (int i = first; i < scope.length(); i++) {
+            char c = scope.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        if (digits < 19) {
+            return true;
+        }
+        try {
+            Long.parseLong(scope);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 
@@ -166,8 +192,16 @@ public final class JdbcStorage<F> implements StorageBackend<F> {
         }
     }
 
-    private static int utf8(String value) {
-        return value.getBytes(StandardCharsets.UTF_8).length;
+    /** The length of {@code value} in UTF-8, without encoding it (a validated key has no unpaired surrogate). */
+    static int utf8(String value) {
+        int bytes = value.length();
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c >= 0x80) {
+                bytes += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
+            }
+        }
+        return bytes;
     }
 
     /**

@@ -7,6 +7,14 @@ import org.junit.jupiter.api.Test;
 
 /** How each dialect measures key values against column lengths and the unique index's entry limit. */
 class DialectLimitsTest {
+
+    @Test
+    void theIndexEntryCheckCountsANamesUtf8BytesAsEncodingWould() {
+        for (String s : new String[] {"", "a", "\u007f", "\u0080", "\u07ff", "\u0800", "\uffff", "\ud83d\ude00",
+                "Beweis-\u00fcbersicht \u2013 \u8a3c\u62e0 \ud83d\udcc1.pdf"}) {
+            assertThat(JdbcStorage.utf8(s)).as(s).isEqualTo(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+    }
     private static final String FOLDER = "\uD83D\uDCC1";
 
     @Test

@@ -10,6 +10,7 @@ import dev.dedupguard.testing.Keys;
 import dev.dedupguard.testing.TestDatabase;
 import dev.dedupguard.testing.TestTable;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.jooq.DataType;
@@ -124,6 +125,38 @@ class JooqTypedScopeTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("give it as \"" + ScopeType.UUID_TYPE.scope + "\"");
         assertThat(db.queryLong("select count(*) from " + table)).isZero();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.dedupguard.testing.TestDatabase#defaults")
+    void anIntegerScopeNotInCanonicalFormIsRefusedAndACanonicalOneIsStored(TestDatabase db) {
+        String table = create(db, ScopeType.INTEGER);
+        Field<String> scope = DSL.field(DSL.name("case_id"), SQLDataType.VARCHAR);
+        Field<String> hash = DSL.field(DSL.name("file_hash"), SQLDataType.CHAR(64));
+        Field<String> fileName = DSL.field(DSL.name("original_filename"), SQLDataType.VARCHAR(500));
+        DuplicateGuard<Record> typed = JooqDuplicateGuard.forHostTable(db.dataSource(), JooqBackend.dialect(db),
+                HostTable.of(DSL.table(DSL.name(table))).id(DSL.field(DSL.name("id"), SQLDataType.BIGINT)).scope(scope)
+                        .contentHash(hash).fileName(fileName).build()).build();
+        Map<String, String> refused = Map.of("07", "\"7\"", "+7", "\"7\"", "-0", "\"0\"", "00", "\"0\"");
+        refused.forEach((given, canonical) -> assertThatThrownBy(() -> typed.register(record(scope, hash, fileName,
+                given, Keys.sha256(given), "c.pdf")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("give it as " + canonical));
+        for (String notAnInteger : List.of("7a", "-", "99999999999999999999", "1e3")) {
+            assertThatThrownBy(() -> typed.register(record(scope, hash, fileName, notAnInteger, Keys.sha256("x"), "c.pdf")))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("which cannot hold it");
+        }
+        assertThat(db.queryLong("select count(*) from " + table)).isZero();
+        Field<Integer> intScope = DSL.field(DSL.name("case_id"), SQLDataType.INTEGER);
+        DuplicateGuard<Record> ints = JooqDuplicateGuard.forHostTable(db.dataSource(), JooqBackend.dialect(db),
+                HostTable.of(DSL.table(DSL.name(table))).id(DSL.field(DSL.name("id"), SQLDataType.BIGINT))
+                        .scope(intScope).contentHash(hash).fileName(fileName).build()).build();
+        for (String canonical : List.of("0", "7", "-7", "2147483647")) {
+            assertThat(ints.register(record(intScope, hash, fileName, Integer.valueOf(canonical), Keys.sha256(canonical),
+                    "c.pdf"))).isInstanceOf(Registration.New.class);
+        }
+        assertThat(db.queryLong("select count(*) from " + table)).isEqualTo(4);
     }
 
     @SuppressWarnings("unchecked")
