@@ -93,11 +93,12 @@ public final class ProfileSubject {
                 hottest(file).forEach(out::println);
             } else {
                 AsyncProfiler profiler = AsyncProfilerLoader.load();
-                Path file = dir.resolve("flamegraph.html");
+                Path file = dir.resolve(Boolean.getBoolean("profile.collapsed") ? "profile.collapsed" : "flamegraph.html");
                 profiler.execute("start,event=" + o.get("--event") + ",interval=1ms");
                 cell = Workloads.throughput(subject, threads, seconds, repeat, 0, meters);
                 String flat = profiler.dumpFlat(20);
-                profiler.execute("stop,file=" + file.toAbsolutePath());
+                profiler.execute("stop," + (file.toString().endsWith(".html") ? "" : "collapsed,") + "file="
+                        + file.toAbsolutePath());
                 out.println("wrote " + file + " (async-profiler " + profiler.getVersion() + ", event "
                         + o.get("--event") + ")");
                 out.println(flat);
@@ -110,7 +111,7 @@ public final class ProfileSubject {
         System.exit(0);
     }
 
-    private static Subject subject(BenchDatabase db, String name) {
+    static Subject subject(BenchDatabase db, String name) {
         int colon = name.indexOf(':');
         if (colon < 0) {
             return Subject.create(name, null, db, db.dataSource(), null);

@@ -5,6 +5,10 @@ import dev.dedupguard.NamePolicy;
 import dev.dedupguard.spi.StoredKey;
 import dev.dedupguard.testing.Keys;
 import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -370,12 +374,20 @@ final class Workloads {
 
     /**
      * W5: {@code registerAll} of {@code files} new files vs as many single registrations, with what the meters read
-     * around each ({@code batch} and {@code singles}: server CPU, round trips) and the calling thread's CPU for each.
+     * around each ({@code batch} and {@code singles}: server CPU, round trips) and the calling thread's CPU for each;
+     * and, as the job's physical limit, as many new files sent without the library ({@code raw}, {@code rawMillis},
+     * {@code rawClientCpuNanos}; see {@link #rawBatch}), or {@code rawMillis} -1 where the meters have no database.
      */
     record Batch(String subject, int files, double batchMillis, double singlesMillis, Reading batch, Reading singles,
-            long batchClientCpuNanos, long singlesClientCpuNanos) {
+            long batchClientCpuNanos, long singlesClientCpuNanos, double rawMillis, Reading raw,
+            long rawClientCpuNanos) {
         double speedup() {
             return singlesMillis / batchMillis;
+        }
+
+        /** How many times as fast as the singles the raw multi-row insert was; NaN if not measured. */
+        double rawSpeedup() {
+            return rawMillis < 0 ? Double.NaN : singlesMillis / rawMillis;
         }
     }
 
@@ -389,9 +401,11 @@ final class Workloads {
         long scope = freshScope();
         List<FileKey> batch = new ArrayList<>();
         List<FileKey> singles = new ArrayList<>();
+        List<FileKey> raw = new ArrayList<>();
         for (int i = 0; i < files; i++) {
             batch.add(key(scope, 1, i));
             singles.add(key(scope, 2, i));
+            raw.add(key(scope, 3, i));
         }
         Reading r0 = meters.read();
         long c0 = THREADS.getCurrentThreadCpuTime();
@@ -408,8 +422,93 @@ final class Workloads {
         long t3 = System.nanoTime();
         long c3 = THREADS.getCurrentThreadCpuTime();
         Reading r2 = meters.read();
+        if (meters.db() == null) {
+            return new Batch(s.label(), files, (t1 - t0) / 1e6, (t3 - t2) / 1e6, r1.since(r0), r2.since(r1), c1 - c0,
+                    c3 - c2, -1, r2.since(r2), 0);
+        }
+        long c4 = THREADS.getCurrentThreadCpuTime();
+        long t4 = System.nanoTime();
+        rawBatch(meters.db(), raw);
+        long t5 = System.nanoTime();
+        long c5 = THREADS.getCurrentThreadCpuTime();
+        Reading r3 = meters.read();
         return new Batch(s.label(), files, (t1 - t0) / 1e6, (t3 - t2) / 1e6, r1.since(r0), r2.since(r1), c1 - c0,
-                c3 - c2);
+                c3 - c2, (t5 - t4) / 1e6, r3.since(r2), c5 - c4);
+    }
+
+    /**
+     * The job's physical limit for a batch: {@code keys} (new files) stored without the library, in one transaction,
+     * with the insert that skips duplicates: on PostgreSQL one {@code INSERT ... SELECT FROM unnest(?, ?, ?) ON CONFLICT
+     * DO NOTHING RETURNING id} of three arrays; elsewhere multi-row {@code VALUES} chunks of 500 ({@code INSERT IGNORE}
+     * on MariaDB).
+     *
+     * @return how many rows it stored
+     */
+    static int rawBatch(BenchDatabase db, List<FileKey> keys) {
+        try (Connection c = db.dataSource().getConnection()) {
+            c.setAutoCommit(false);
+            int stored = 0;
+            try {
+                if (db.postgres()) {
+                    stored = rawUnnest(c, keys);
+                } else {
+                    for (int from = 0; from < keys.size(); from += 500) {
+                        stored += rawValues(c, keys.subList(from, Math.min(keys.size(), from + 500)), db.mariadb());
+                    }
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+            return stored;
+        } catch (SQLException e) {
+            throw new IllegalStateException("the raw batch failed", e);
+        }
+    }
+
+    private static int rawUnnest(Connection c, List<FileKey> keys) throws SQLException {
+        Long[] scopes = new Long[keys.size()];
+        String[] hashes = new String[keys.size()];
+        String[] names = new String[keys.size()];
+        for (int i = 0; i < keys.size(); i++) {
+            scopes[i] = Long.parseLong(keys.get(i).scope());
+            hashes[i] = keys.get(i).contentHash();
+            names[i] = keys.get(i).fileName();
+        }
+        try (PreparedStatement ps = c.prepareStatement("insert into bench_file (case_id, file_hash, original_filename) "
+                + "select * from unnest(?::bigint[], ?::char(64)[], ?::varchar[]) on conflict (case_id, file_hash, "
+                + "original_filename) do nothing returning id")) {
+            ps.setArray(1, c.createArrayOf("bigint", scopes));
+            ps.setArray(2, c.createArrayOf("varchar", hashes));
+            ps.setArray(3, c.createArrayOf("varchar", names));
+            int stored = 0;
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    stored++;
+                }
+            }
+            return stored;
+        }
+    }
+
+    private static int rawValues(Connection c, List<FileKey> keys, boolean ignore) throws SQLException {
+        StringBuilder sql = new StringBuilder(ignore ? "insert ignore" : "insert").append(" into bench_file (case_id, "
+                + "file_hash, original_filename) values ");
+        for (int i = 0; i < keys.size(); i++) {
+            sql.append(i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)");
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int p = 1;
+            for (FileKey k : keys) {
+                ps.setLong(p++, Long.parseLong(k.scope()));
+                ps.setString(p++, k.contentHash());
+                ps.setString(p++, k.fileName());
+            }
+            return ps.executeUpdate();
+        }
     }
 
 }

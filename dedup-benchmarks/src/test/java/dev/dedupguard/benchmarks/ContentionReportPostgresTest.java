@@ -46,6 +46,8 @@ class ContentionReportPostgresTest {
         assertThat(remote.distinct()).filteredOn(t -> t.subject().startsWith(Subject.ONE_ROUND_TRIP))
                 .allSatisfy(t -> assertThat(t.roundTripsPerCall()).isCloseTo(1.0, within(1e-9)));
         assertThat(r.batches()).allSatisfy(b -> assertThat(b.batch().serverNanos()).isPositive());
+        assertThat(r.batches()).allSatisfy(b -> assertThat(b.rawMillis()).isPositive());
+        assertThat(r.batches()).allSatisfy(b -> assertThat(b.raw().serverNanos()).isPositive());
         assertThat(r.environment().get("key lookups' generic plans")).startsWith("index scans after every clear");
 
         String md = Files.readString(out.resolve("benchmarks.md"));

@@ -27,6 +27,11 @@ class RawSubjectsMariaDbTest {
     }
 
     @Test
+    void theRawBatchStoresEachNewFileOnceAndSkipsThemWhenSentAgain() {
+        RawSubjectsTest.assertRawBatchStoresEachFileOnce(db);
+    }
+
+    @Test
     void theOneRoundTripSubjectCommitsANewFileInOneExchange() {
         RawSubjectsTest.assertNewAndDuplicateExchanges(db, Subject.ONE_ROUND_TRIP, 1, 2);
     }

@@ -25,6 +25,27 @@ class RawSubjectsTest {
     }
 
     @Test
+    void theRawBatchStoresEachNewFileOnceAndSkipsThemWhenSentAgain() {
+        assertRawBatchStoresEachFileOnce(db);
+    }
+
+    /**
+     * W5's physical limit ({@link Workloads#rawBatch}): 1,200 new files (more than one chunk of 500 where it sends
+     * chunks) are stored and committed, one row each; sent again, none is stored and no row is added.
+     */
+    static void assertRawBatchStoresEachFileOnce(BenchDatabase db) {
+        long scope = Workloads.freshScope();
+        java.util.List<FileKey> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            keys.add(Workloads.key(scope, 3, i));
+        }
+        assertThat(Workloads.rawBatch(db, keys)).isEqualTo(1200);
+        assertThat(db.count("select count(*) from bench_file where case_id = " + scope)).isEqualTo(1200);
+        assertThat(Workloads.rawBatch(db, keys)).isZero();
+        assertThat(db.count("select count(*) from bench_file where case_id = " + scope)).isEqualTo(1200);
+    }
+
+    @Test
     void theOneRoundTripSubjectCommitsANewFileInOneExchange() {
         assertNewAndDuplicateExchanges(db, Subject.ONE_ROUND_TRIP, 1, 2);
     }
