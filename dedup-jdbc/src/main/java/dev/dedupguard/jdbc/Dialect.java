@@ -260,6 +260,8 @@ public abstract class Dialect {
      *
      * @param insert {@code INSERT ... VALUES (...)} returning the new id in its first column
      * @param insertIfAbsent the insert with the database's insert-if-absent clause, returning the id, or {@code null}
+     * @param insertIfAbsentSettingTimeout {@code insertIfAbsent} that puts the lock timeout (one more parameter, after
+     *     the row's) in force itself before it inserts, for a message that is the insert alone, or {@code null}
      * @param insertIfAbsentElseFind the insert-if-absent and the key lookup in one statement (see {@link JdbcSession#stored}), or
      *     {@code null}
      * @param lockedFindElseInsert the lookup and, if it finds nothing, the insert and one stripe write in one statement, or
@@ -270,7 +272,8 @@ public abstract class Dialect {
      *     row ({@link TableSchema#rowColumns} order: id, scope, hash, name, name key)
      * @param parameters how many parameters one row binds
      */
-    record Inserts(String insert, @Nullable String insertIfAbsent, @Nullable String insertIfAbsentElseFind,
+    record Inserts(String insert, @Nullable String insertIfAbsent, @Nullable String insertIfAbsentSettingTimeout,
+            @Nullable String insertIfAbsentElseFind,
             @Nullable String lockedFindElseInsert, String rowsHead, String rowValues, String rowsTail, int parameters) {
 
         /** The multi-row insert of {@code rows} rows. */

@@ -77,7 +77,7 @@ final class H2Dialect extends Dialect {
         String head = insertHead(table, columns);
         String values = String.join(", ", columns.values());
         return new Inserts("select " + table.id() + " from final table (" + head + " values (" + values + "))", null,
-                null, null, "select " + table.rowColumns("") + " from final table (" + head + " values ",
+                null, null, null, "select " + table.rowColumns("") + " from final table (" + head + " values ",
                 "(" + values + ")", ")", columns.names().size());
     }
 

@@ -195,7 +195,7 @@ final class MariaDbDialect extends Dialect {
     Inserts inserts(TableSchema table, HostRows.Columns columns, String findSql, String touchStripeSql) {
         String head = insertHead(table, columns);
         String values = String.join(", ", columns.values());
-        return new Inserts(head + " values (" + values + ") returning " + table.id(), null, null, null,
+        return new Inserts(head + " values (" + values + ") returning " + table.id(), null, null, null, null,
                 head + " values ", "(" + values + ")", " returning " + table.rowColumns(""), columns.names().size());
     }
 
