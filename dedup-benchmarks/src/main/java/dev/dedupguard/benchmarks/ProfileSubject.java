@@ -35,8 +35,9 @@ public final class ProfileSubject {
               --subject NAME        baseline, one-round-trip, spring-integration, camel, or BACKEND:STRATEGY
                                     (jooq:UNIQUE_CONSTRAINT, jpa:SELECT_FOR_UPDATE, ...); default jooq:UNIQUE_CONSTRAINT;
                                     jooq+log:..., jpa+log:...: the guard with its attempt log on
-                                    one-round-trip+set_config, one-round-trip+query-timeout: the raw insert with a
-                                    lock timeout in the message, or a client-side statement timeout (PostgreSQL)
+                                    one-round-trip+set_config, one-round-trip+in-insert, one-round-trip+query-timeout:
+                                    the raw insert with a lock timeout in the message or in the insert itself, or a
+                                    client-side statement timeout (PostgreSQL)
               --threads N           registering threads (default 4)
               --seconds N           profiled seconds (default 20), after 10 s of warm-up
               --workload W1|W3      distinct files (default) or 10% re-uploads

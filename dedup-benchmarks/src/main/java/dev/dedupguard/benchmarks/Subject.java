@@ -50,6 +50,8 @@ abstract class Subject {
     static final String ONE_ROUND_TRIP = "one-round-trip";
     /** The one-round-trip insert with the guard's lock timeout in the same message: for {@code ProfileSubject} only. */
     static final String ONE_ROUND_TRIP_SET_CONFIG = "one-round-trip+set_config";
+    /** The raw auto-commit insert that sets the lock timeout itself, in a filter evaluated before it inserts. */
+    static final String ONE_ROUND_TRIP_IN_INSERT = "one-round-trip+in-insert";
     /** The one-round-trip insert with a client-side statement timeout instead: for {@code ProfileSubject} only. */
     static final String ONE_ROUND_TRIP_QUERY_TIMEOUT = "one-round-trip+query-timeout";
 
@@ -59,6 +61,8 @@ abstract class Subject {
         NONE,
         /** {@code set_config('lock_timeout', '5000ms', true)} ahead of the insert, in the same message (the guard's way). */
         SET_CONFIG,
+        /** {@code set_config} in the insert itself: {@code INSERT ... SELECT ... WHERE (SELECT set_config(...)) IS NOT NULL}. */
+        IN_INSERT,
         /** {@code Statement.setQueryTimeout(5)}: the driver cancels the statement from a timer thread. */
         QUERY_TIMEOUT
     }
@@ -99,6 +103,7 @@ abstract class Subject {
             case BASELINE -> new Baseline(ds, db.postgres(), false);
             case ONE_ROUND_TRIP -> new Baseline(ds, db.postgres(), true);
             case ONE_ROUND_TRIP_SET_CONFIG -> new Baseline(ds, db.postgres(), true, LockTimeout.SET_CONFIG);
+            case ONE_ROUND_TRIP_IN_INSERT -> new Baseline(ds, db.postgres(), true, LockTimeout.IN_INSERT);
             case ONE_ROUND_TRIP_QUERY_TIMEOUT -> new Baseline(ds, db.postgres(), true, LockTimeout.QUERY_TIMEOUT);
             case SPRING_INTEGRATION -> new SpringIntegration(ds);
             case CAMEL -> new Camel(ds);
@@ -180,6 +185,7 @@ abstract class Subject {
 
         Baseline(DataSource ds, boolean postgres, boolean autoCommit, LockTimeout lockTimeout) {
             super(lockTimeout == LockTimeout.SET_CONFIG ? ONE_ROUND_TRIP_SET_CONFIG
+                    : lockTimeout == LockTimeout.IN_INSERT ? ONE_ROUND_TRIP_IN_INSERT
                     : lockTimeout == LockTimeout.QUERY_TIMEOUT ? ONE_ROUND_TRIP_QUERY_TIMEOUT
                     : autoCommit ? ONE_ROUND_TRIP : BASELINE, null);
             this.ds = ds;
@@ -189,6 +195,10 @@ abstract class Subject {
             if (postgres && lockTimeout == LockTimeout.SET_CONFIG) {
                 insert = "select * from (select set_config('lock_timeout', '5000ms', true)) cfg;\n" + plain
                         + " on conflict (case_id, file_hash, original_filename) do nothing returning id";
+            } else if (postgres && lockTimeout == LockTimeout.IN_INSERT) {
+                insert = "insert into bench_file (case_id, file_hash, original_filename) select ?, ?, ? where (select "
+                        + "set_config('lock_timeout', '5000ms', true)) is not null on conflict (case_id, file_hash, "
+                        + "original_filename) do nothing returning id";
             } else if (postgres) {
                 insert = plain + " on conflict (case_id, file_hash, original_filename) do nothing returning id";
             } else if (autoCommit && isMariaDb(ds)) {
