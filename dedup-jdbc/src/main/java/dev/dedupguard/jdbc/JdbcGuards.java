@@ -107,8 +107,12 @@ public final class JdbcGuards {
         }
         AttemptLogStatements statements = new AttemptLogStatements(dialect, log.table());
         if (build.createSchemaIfMissing()) {
-            inTransaction(c, () -> LibrarySchema.createAttemptLog(c, dialect.ddl(), log.table()),
-                    "cannot create the attempt log table " + log.table() + " (createSchemaIfMissing): ");
+            try {
+                inTransaction(c, () -> LibrarySchema.createAttemptLog(c, dialect.ddl(), log.table()),
+                        "cannot create the attempt log table " + log.table() + " (createSchemaIfMissing): ");
+            } catch (SchemaMismatchException e) {
+                throw new SchemaMismatchException(e.getMessage(), log.table(), e.getCause());
+            }
         }
         try {
             inTransaction(c, () -> {
@@ -119,7 +123,7 @@ public final class JdbcGuards {
         } catch (SchemaMismatchException e) {
             throw new SchemaMismatchException("the attempt log table " + log.table() + " is missing or lacks a column"
                     + " the guard writes (" + e.getMessage() + "). Create it with:\n"
-                    + String.join(";\n", LibrarySchema.attemptLogDdl(dialect.ddl(), log.table())) + ";", e);
+                    + String.join(";\n", LibrarySchema.attemptLogDdl(dialect.ddl(), log.table())) + ";", log.table(), e);
         }
         return statements;
     }

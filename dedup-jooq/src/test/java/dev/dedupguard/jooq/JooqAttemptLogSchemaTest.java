@@ -31,7 +31,8 @@ class JooqAttemptLogSchemaTest {
                 .isInstanceOf(SchemaMismatchException.class)
                 .hasMessageContaining("the attempt log table no_such_attempt_log is missing or lacks a column")
                 .hasMessageContaining("CREATE TABLE IF NOT EXISTS no_such_attempt_log (")
-                .hasMessageContaining("no_such_attempt_log_no_");
+                .hasMessageContaining("no_such_attempt_log_no_")
+                .satisfies(e -> assertThat(((SchemaMismatchException) e).table()).contains("no_such_attempt_log"));
     }
 
     @ParameterizedTest
@@ -42,7 +43,8 @@ class JooqAttemptLogSchemaTest {
                 + " refusal varchar(255), stored_id bigint, reference varchar(255), recorded_at timestamp)");
         assertThatThrownBy(() -> builder(db, "partial_attempt_log").build())
                 .isInstanceOf(SchemaMismatchException.class)
-                .hasMessageContaining("the attempt log table partial_attempt_log is missing or lacks a column");
+                .hasMessageContaining("the attempt log table partial_attempt_log is missing or lacks a column")
+                .satisfies(e -> assertThat(((SchemaMismatchException) e).table()).contains("partial_attempt_log"));
     }
 
     @ParameterizedTest

@@ -118,7 +118,7 @@ public class DedupGuardAutoConfiguration {
 
     /**
      * Builds the guard, turning the library's refusals into failures that name the {@code dedup-guard.*} properties:
-     * a {@link SchemaMismatchException} says how to fix the table (the attempt log's, when its message names that
+     * a {@link SchemaMismatchException} says how to fix the table (the attempt log's, when the exception names that
      * table), an {@link IllegalArgumentException} which mapping setting is wrong.
      */
     static <G> G build(Supplier<G> build, DedupGuardProperties p, String table) {
@@ -126,8 +126,7 @@ public class DedupGuardAutoConfiguration {
             return build.get();
         } catch (SchemaMismatchException e) {
             String log = p.attemptLog().table();
-            if (p.attemptLog().enabled() && e.getMessage() != null
-                    && e.getMessage().contains("attempt log table " + log + " ")) {
+            if (p.attemptLog().enabled() && e.table().filter(log::equals).isPresent()) {
                 throw new DedupGuardConfigurationException("dedup-guard cannot use the attempt log table " + log
                         + " (dedup-guard.attempt-log.table): " + StarterChecks.inPropertyTerms(e.getMessage()),
                         "Apply dev/dedupguard/schema/attempt/postgresql.sql (or h2.sql, mariadb.sql) from the "
