@@ -18,7 +18,8 @@ import java.util.Map;
  * ({@code target/batch.collapsed}).
  *
  * <p>Usage: {@code BatchCost [files, default 1000] [repeats, default 8] [subject ...]} with the subjects of
- * {@link ProfileSubject} (default {@code jooq:UNIQUE_CONSTRAINT jpa:UNIQUE_CONSTRAINT}).
+ * {@link ProfileSubject} (default {@code jooq:UNIQUE_CONSTRAINT jpa:UNIQUE_CONSTRAINT}), on embedded PostgreSQL or, with
+ * {@code -Dbatchcost.database=mariadb}, MariaDB.
  */
 public final class BatchCost {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -37,7 +38,7 @@ public final class BatchCost {
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         List<String> names = args.length > 2 ? List.of(args).subList(2, args.length)
                 : List.of("jooq:UNIQUE_CONSTRAINT", "jpa:UNIQUE_CONSTRAINT");
-        try (BenchDatabase db = BenchDatabase.open("postgres")) {
+        try (BenchDatabase db = BenchDatabase.open(System.getProperty("batchcost.database", "postgres"))) {
             Workloads.Meters meters = new Workloads.Meters(db.serverCpu(), db.networked(), null, db);
             Map<String, Subject> subjects = new LinkedHashMap<>();
             for (String name : names) {

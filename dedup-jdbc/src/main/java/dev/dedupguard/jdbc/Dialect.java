@@ -487,6 +487,11 @@ public abstract class Dialect {
         }
     }
 
+    /** How many rows one multi-row statement of {@code sql} carries, within the driver's parameter limit. */
+    int rowsPerStatement(Inserts sql) {
+        return Math.max(1, (maxParameters() - 2048) / Math.max(1, sql.parameters()));
+    }
+
     /**
      * The multi-row statements of {@code rows} ({@link Inserts#rows}), as many rows per statement as the driver's
      * parameter limit allows; the new rows' ids, attributed by the key columns the statement returns.
@@ -498,7 +503,7 @@ public abstract class Dialect {
                     s.statements.schema().nameMatchValue(r.key())), r.key());
         }
         Map<StoredKey, Long> inserted = new HashMap<>(rows.size() * 2);
-        int perStatement = Math.max(1, (maxParameters() - 2048) / Math.max(1, sql.parameters()));
+        int perStatement = rowsPerStatement(sql);
         for (int from = 0; from < rows.size(); from += perStatement) {
             List<JdbcSession.KeyedRow> part = rows.subList(from, Math.min(rows.size(), from + perStatement));
             s.execute("inserting the rows", sql.rows(part.size()), true, (ps, first) -> {

@@ -13,9 +13,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -191,6 +193,31 @@ final class MariaDbDialect extends Dialect {
      * the duplicate-key error (1062) of a plain insert is caught, since InnoDB rolls back only the failed statement.
      * Not {@code INSERT IGNORE}, which would also skip rows that break NOT NULL, length or foreign keys.
      */
+    /**
+     * Sends each multi-row statement first, without the lookup of its keys ahead of it: a batch of new files costs one
+     * statement per chunk, and the server no lookup of each key. A statement that meets a stored key fails with 1062
+     * as a whole (InnoDB rolls the statement back, the transaction stays usable), and then only its rows go the
+     * default way: one lookup of their keys and the insert of the absent ones. A batch with re-uploads pays that
+     * failed statement once per chunk.
+     */
+    @Override
+    Map<StoredKey, Long> insertAllIfAbsent(JdbcSession<?> s, Inserts sql, List<JdbcSession.KeyedRow> rows) {
+        Map<StoredKey, Long> inserted = new HashMap<>(rows.size() * 2);
+        int perStatement = rowsPerStatement(sql);
+        for (int from = 0; from < rows.size(); from += perStatement) {
+            List<JdbcSession.KeyedRow> part = rows.subList(from, Math.min(rows.size(), from + perStatement));
+            try {
+                inserted.putAll(insertRows(s, sql, part));
+            } catch (RuntimeException e) {
+                if (!s.isUniqueViolation(e)) {
+                    throw e;
+                }
+                inserted.putAll(super.insertAllIfAbsent(s, sql, part));
+            }
+        }
+        return inserted;
+    }
+
     @Override
     Inserts inserts(TableSchema table, HostRows.Columns columns, String findSql, String touchStripeSql) {
         String head = insertHead(table, columns);
