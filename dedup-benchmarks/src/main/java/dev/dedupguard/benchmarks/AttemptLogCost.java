@@ -110,7 +110,8 @@ public final class AttemptLogCost {
         }
     }
 
-    private static double median(List<double[]> rounds, int column) {
+    /** The median of one column over rounds. */
+    static double median(List<double[]> rounds, int column) {
         double[] values = rounds.stream().mapToDouble(r -> r[column]).sorted().toArray();
         int n = values.length;
         return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;

@@ -57,7 +57,7 @@ public final class LockTimeoutCost {
             for (String name : names) {
                 List<double[]> r = results.get(name);
                 System.out.printf("%-40s %6.1f us per call, server CPU %5.1f us (median of %d rounds of %d calls)%n",
-                        name, median(r, 0), median(r, 1), r.size(), calls);
+                        name, AttemptLogCost.median(r, 0), AttemptLogCost.median(r, 1), r.size(), calls);
             }
         }
         System.exit(0);
@@ -91,11 +91,5 @@ public final class LockTimeoutCost {
             double wall = (System.nanoTime() - start) / 1000.0 / calls;
             return new double[] {wall, (db.serverCpu().nanos() - cpu) / 1000.0 / calls};
         }
-    }
-
-    private static double median(List<double[]> rounds, int column) {
-        double[] values = rounds.stream().mapToDouble(r -> r[column]).sorted().toArray();
-        int n = values.length;
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 }

@@ -115,13 +115,9 @@ class JooqTypedScopeTest {
     void aUuidScopeNotInCanonicalFormIsRefusedBeforeAnyDatabaseWork(TestDatabase db) {
         String table = create(db, ScopeType.UUID_TYPE);
         Field<String> scope = DSL.field(DSL.name("case_id"), SQLDataType.VARCHAR);
-        Field<String> hash = DSL.field(DSL.name("file_hash"), SQLDataType.CHAR(64));
-        Field<String> fileName = DSL.field(DSL.name("original_filename"), SQLDataType.VARCHAR(500));
-        DuplicateGuard<Record> typed = JooqDuplicateGuard.forHostTable(db.dataSource(), JooqBackend.dialect(db),
-                HostTable.of(DSL.table(DSL.name(table))).id(DSL.field(DSL.name("id"), SQLDataType.BIGINT)).scope(scope)
-                        .contentHash(hash).fileName(fileName).build()).build();
+        DuplicateGuard<Record> typed = guard(db, table, scope);
         String upper = ScopeType.UUID_TYPE.scope.toUpperCase(java.util.Locale.ROOT);
-        assertThatThrownBy(() -> typed.register(record(scope, hash, fileName, upper, Keys.sha256("three"), "c.pdf")))
+        assertThatThrownBy(() -> typed.register(record(scope, HASH, FILE_NAME, upper, Keys.sha256("three"), "c.pdf")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("give it as \"" + ScopeType.UUID_TYPE.scope + "\"");
         assertThat(db.queryLong("select count(*) from " + table)).isZero();
@@ -132,31 +128,35 @@ class JooqTypedScopeTest {
     void anIntegerScopeNotInCanonicalFormIsRefusedAndACanonicalOneIsStored(TestDatabase db) {
         String table = create(db, ScopeType.INTEGER);
         Field<String> scope = DSL.field(DSL.name("case_id"), SQLDataType.VARCHAR);
-        Field<String> hash = DSL.field(DSL.name("file_hash"), SQLDataType.CHAR(64));
-        Field<String> fileName = DSL.field(DSL.name("original_filename"), SQLDataType.VARCHAR(500));
-        DuplicateGuard<Record> typed = JooqDuplicateGuard.forHostTable(db.dataSource(), JooqBackend.dialect(db),
-                HostTable.of(DSL.table(DSL.name(table))).id(DSL.field(DSL.name("id"), SQLDataType.BIGINT)).scope(scope)
-                        .contentHash(hash).fileName(fileName).build()).build();
+        DuplicateGuard<Record> typed = guard(db, table, scope);
         Map<String, String> refused = Map.of("07", "\"7\"", "+7", "\"7\"", "-0", "\"0\"", "00", "\"0\"");
-        refused.forEach((given, canonical) -> assertThatThrownBy(() -> typed.register(record(scope, hash, fileName,
+        refused.forEach((given, canonical) -> assertThatThrownBy(() -> typed.register(record(scope, HASH, FILE_NAME,
                 given, Keys.sha256(given), "c.pdf")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("give it as " + canonical));
         for (String notAnInteger : List.of("7a", "-", "99999999999999999999", "1e3")) {
-            assertThatThrownBy(() -> typed.register(record(scope, hash, fileName, notAnInteger, Keys.sha256("x"), "c.pdf")))
+            assertThatThrownBy(() -> typed.register(record(scope, HASH, FILE_NAME, notAnInteger, Keys.sha256("x"), "c.pdf")))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("which cannot hold it");
         }
         assertThat(db.queryLong("select count(*) from " + table)).isZero();
         Field<Integer> intScope = DSL.field(DSL.name("case_id"), SQLDataType.INTEGER);
-        DuplicateGuard<Record> ints = JooqDuplicateGuard.forHostTable(db.dataSource(), JooqBackend.dialect(db),
-                HostTable.of(DSL.table(DSL.name(table))).id(DSL.field(DSL.name("id"), SQLDataType.BIGINT))
-                        .scope(intScope).contentHash(hash).fileName(fileName).build()).build();
+        DuplicateGuard<Record> ints = guard(db, table, intScope);
         for (String canonical : List.of("0", "7", "-7", "2147483647")) {
-            assertThat(ints.register(record(intScope, hash, fileName, Integer.valueOf(canonical), Keys.sha256(canonical),
+            assertThat(ints.register(record(intScope, HASH, FILE_NAME, Integer.valueOf(canonical), Keys.sha256(canonical),
                     "c.pdf"))).isInstanceOf(Registration.New.class);
         }
         assertThat(db.queryLong("select count(*) from " + table)).isEqualTo(4);
+    }
+
+    private static final Field<String> HASH = DSL.field(DSL.name("file_hash"), SQLDataType.CHAR(64));
+    private static final Field<String> FILE_NAME = DSL.field(DSL.name("original_filename"), SQLDataType.VARCHAR(500));
+
+    /** A guard on {@code table} whose scope is mapped as {@code scope}, whatever the column's own type. */
+    private static DuplicateGuard<Record> guard(TestDatabase db, String table, Field<?> scope) {
+        return JooqDuplicateGuard.forHostTable(db.dataSource(), JooqBackend.dialect(db),
+                HostTable.of(DSL.table(DSL.name(table))).id(DSL.field(DSL.name("id"), SQLDataType.BIGINT)).scope(scope)
+                        .contentHash(HASH).fileName(FILE_NAME).build()).build();
     }
 
     @SuppressWarnings("unchecked")
