@@ -6,10 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /**
@@ -45,24 +42,9 @@ public final class AttemptLogCost {
         variants.put("insert in a WITH", "with ins as (" + INSERT + ") select * from ins");
         variants.put("insert + log row", withLog("cost_attempt"));
         variants.put("insert + log row, no (scope, id) index", withLog("cost_attempt_noindex"));
-        Map<String, List<double[]>> results = new TreeMap<>();
         try (BenchDatabase db = BenchDatabase.open("postgres", 0)) {
             create(db.dataSource());
-            List<String> names = new ArrayList<>(variants.keySet());
-            long next = System.nanoTime();
-            for (int round = 0; round < rounds; round++) {
-                for (int i = 0; i < names.size(); i++) {
-                    String name = names.get((i + round) % names.size());
-                    double[] r = run(db, variants.get(name), calls, next);
-                    next += calls;
-                    results.computeIfAbsent(name, n -> new ArrayList<>()).add(r);
-                }
-            }
-            for (String name : names) {
-                List<double[]> r = results.get(name);
-                System.out.printf("%-40s %6.1f us per call, server CPU %5.1f us (median of %d rounds of %d calls)%n",
-                        name, median(r, 0), median(r, 1), r.size(), calls);
-            }
+            StatementCost.compare(db, variants, calls, rounds, AttemptLogCost::send);
         }
         System.exit(0);
     }
@@ -80,40 +62,21 @@ public final class AttemptLogCost {
         }
     }
 
-    /** Wall time and server CPU per call, in microseconds, of {@code calls} new files sent as {@code sql}. */
-    private static double[] run(BenchDatabase db, String sql, int calls, long first) throws SQLException {
-        boolean logged = sql.contains("logged");
-        try (Connection c = db.dataSource().getConnection()) {
-            c.setAutoCommit(true);
-            long cpu = db.serverCpu().nanos();
-            long start = System.nanoTime();
-            for (long k = first; k < first + calls; k++) {
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
-                    String hash = String.format("%064x", k);
-                    String name = "cost-" + k + ".evtx";
-                    ps.setLong(1, 4242);
-                    ps.setString(2, hash);
-                    ps.setString(3, name);
-                    if (logged) {
-                        ps.setString(4, "4242");
-                        ps.setString(5, hash);
-                        ps.setString(6, name);
-                        ps.setString(7, hash);
-                        ps.setString(8, "bench");
-                        ps.setNull(9, Types.VARCHAR);
-                    }
-                    ps.execute();
-                }
-            }
-            double wall = (System.nanoTime() - start) / 1000.0 / calls;
-            return new double[] {wall, (db.serverCpu().nanos() - cpu) / 1000.0 / calls};
+    /** Binds one new file {@code k} (and, for a logged variant, its log row) and sends it. */
+    private static void send(String sql, PreparedStatement ps, long k) throws SQLException {
+        String hash = String.format("%064x", k);
+        String name = "cost-" + k + ".evtx";
+        ps.setLong(1, 4242);
+        ps.setString(2, hash);
+        ps.setString(3, name);
+        if (sql.contains("logged")) {
+            ps.setString(4, "4242");
+            ps.setString(5, hash);
+            ps.setString(6, name);
+            ps.setString(7, hash);
+            ps.setString(8, "bench");
+            ps.setNull(9, Types.VARCHAR);
         }
-    }
-
-    /** The median of one column over rounds. */
-    static double median(List<double[]> rounds, int column) {
-        double[] values = rounds.stream().mapToDouble(r -> r[column]).sorted().toArray();
-        int n = values.length;
-        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+        ps.execute();
     }
 }
